@@ -1,0 +1,46 @@
+/** The dedicated benchmark database: migrated like production, plus the peers' own tables. */
+import pg from 'pg';
+import { migrate } from '../../server/src/db/migrate.js';
+import { BENCH_DATABASE_URL } from './config.js';
+
+export async function prepareDatabase(): Promise<void> {
+  await migrate(BENCH_DATABASE_URL);
+  const client = new pg.Client({ connectionString: BENCH_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS bench_peer_events (
+        id bigserial PRIMARY KEY,
+        engine text NOT NULL,
+        capacity integer NOT NULL,
+        remaining integer NOT NULL
+      );
+      -- No seat constraint on purpose: each peer is as strict as its design, no stricter.
+      CREATE TABLE IF NOT EXISTS bench_peer_bookings (
+        id bigserial PRIMARY KEY,
+        event_id bigint NOT NULL,
+        seat_no integer NOT NULL,
+        email text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX IF NOT EXISTS bench_peer_bookings_event_idx ON bench_peer_bookings (event_id);
+      CREATE TABLE IF NOT EXISTS bench_raw_inserts (
+        id bigserial PRIMARY KEY,
+        event_id bigint NOT NULL,
+        seat_no integer NOT NULL,
+        email text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+    `);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Idle connections close after a second: peers take turns, and PostgreSQL's connection limit is
+ * shared with the server (and with whatever else runs on the machine).
+ */
+export function benchPool(max = 5): pg.Pool {
+  return new pg.Pool({ connectionString: BENCH_DATABASE_URL, max, idleTimeoutMillis: 1_000 });
+}

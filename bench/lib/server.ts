@@ -1,0 +1,120 @@
+/** The real server (and worker) as separate processes, the way production runs them. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { BENCH_DATABASE_URL, RABBITMQ_URL, REDIS_URL } from './config.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+export const PROFILE_DIR = fileURLToPath(new URL('../results/profiles/', import.meta.url));
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Running {
+  url: string;
+  pid: number;
+  /** Resident set size now, in MB (from /proc, so it includes everything the process holds). */
+  rssMb(): number;
+  stop(): Promise<void>;
+}
+
+export function rssMbOf(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return kb / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  };
+}
+
+function withCpuProfile(profile: string | undefined): string[] {
+  // One directory per profile: tsx's loader thread writes a profile of its own next to the main one.
+  return profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}${profile}`] : [];
+}
+
+/** `node --import tsx server/src/server.ts` with limits lifted; resolves when /healthz answers. */
+export async function startServer(
+  options: { env?: Record<string, string>; profile?: string } = {},
+): Promise<Running> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [...withCpuProfile(options.profile), '--import', 'tsx', 'server/src/server.ts'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATABASE_URL: BENCH_DATABASE_URL,
+        REDIS_URL,
+        RABBITMQ_URL,
+        LOG_LEVEL: 'warn',
+        TOKEN_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+        PASSWORD_HASH_COST: '10',
+        RATE_LIMIT_PER_MINUTE: '100000000',
+        HOLD_RATE_LIMIT_PER_MINUTE: '100000000',
+        AUTH_RATE_LIMIT_PER_MINUTE: '100000000',
+        OUTBOX_RELAY_ENABLED: 'false',
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
+        ...options.env,
+      },
+    },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before it was ready`);
+    try {
+      const response = await fetch(`${url}/healthz`);
+      if (response.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error('server did not become ready within 60 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { url, pid: child.pid!, rssMb: () => rssMbOf(child.pid!), stop: stopper(child) };
+}
+
+/** The notification worker (`node --import tsx src/worker.ts` in worker/). */
+export async function startWorker(env: Record<string, string>, profile?: string): Promise<Running> {
+  const child = spawn(process.execPath, [...withCpuProfile(profile), '--import', 'tsx', 'src/worker.ts'], {
+    cwd: `${root}worker`,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: {
+      ...process.env,
+      DATABASE_URL: BENCH_DATABASE_URL,
+      REDIS_URL,
+      RABBITMQ_URL,
+      LOG_LEVEL: 'warn',
+      WORKER_HTTP_PORT: '0',
+      ...env,
+    },
+  });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}`);
+  return { url: '', pid: child.pid!, rssMb: () => rssMbOf(child.pid!), stop: stopper(child) };
+}

@@ -1,0 +1,217 @@
+/**
+ * Suite 3, fan-out: many Socket.IO clients (in their own processes) watch one event while holds
+ * arrive, first at a steady rate (latency until every client has each change, server RSS), then
+ * as fast as the driver can make them (deliveries per second), against a bare `io.emit` server
+ * sending the same number of changes to the same number of clients.
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { defineInventoryCommands, runInventoryScript } from '../../server/src/inventory/redis-inventory.js';
+import { newOrganizer, publishedEvent } from '../lib/api.js';
+import { type ChildHandle, startChild } from '../lib/child.js';
+import { REDIS_URL } from '../lib/config.js';
+import { rssMbOf, startServer } from '../lib/server.js';
+import { latencyOf, mergeHistograms, nowMs, percentile } from '../lib/stats.js';
+import { type SuiteContext, split } from '../lib/suite.js';
+
+interface Collected {
+  histogram: string;
+  lastPerVersion: Record<string, number>;
+  countPerVersion: Record<string, number>;
+  deliveries: number;
+  messages: number;
+}
+
+export async function fanoutSuite(context: SuiteContext): Promise<void> {
+  const sizes = context.sizes.fanout;
+  const server = await startServer(context.profile ? { profile: 'fanout-server' } : {});
+  const redis = new Redis(REDIS_URL, { connectionName: 'happening-bench-fanout-driver' });
+  defineInventoryCommands(redis);
+  const children: ChildHandle[] = [];
+  let bare: ChildHandle | undefined;
+  let peakRss = 0;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, server.rssMb());
+  }, 100);
+  try {
+    const organizer = await newOrganizer(server.url);
+    const event = await publishedEvent(organizer, sizes.seats);
+    const perProcess = split(Array.from({ length: sizes.clients }), sizes.processes).map(
+      (part) => part.length,
+    );
+    for (let i = 0; i < perProcess.length; i++) {
+      children.push(await startChild('load/fanout-clients.ts', { name: `fanout-clients-${i + 1}` }));
+    }
+    const connectStart = Date.now();
+    await Promise.all(
+      children.map((child, i) =>
+        child.call('connect', {
+          url: `${server.url}/widget`,
+          auth: { publishableKey: organizer.publishableKey },
+          eventId: event.eventId,
+          clients: perProcess[i],
+        }),
+      ),
+    );
+    context.progress(
+      `fanout: ${sizes.clients} clients in ${children.length} processes joined in ${((Date.now() - connectStart) / 1000).toFixed(1)} s; server RSS ${Math.round(server.rssMb())} MB`,
+    );
+    const idleRss = server.rssMb();
+
+    // Phase 1: a steady rate of holds, each a seat change every watcher must see.
+    let seat = 0;
+    const hold = async (issued: Record<string, number>) => {
+      const token = `${event.eventId}.hold_${randomBytes(12).toString('base64url')}`;
+      const at = nowMs();
+      const result = await runInventoryScript(redis, event.eventId, 'hold', {
+        token,
+        existing: false,
+        seats: [event.seatIds[seat++ % event.seatIds.length]!],
+        general: [],
+        max: 10,
+        ttl: 600_000,
+      });
+      if (result.ok) issued[result.v] = at;
+      return result.v;
+    };
+    const steady: Record<string, number> = {};
+    const count = Math.round((sizes.steadyRatePerSecond * sizes.steadyMs) / 1_000);
+    const start = nowMs();
+    const made: Promise<number>[] = [];
+    for (let i = 0; i < count; i++) {
+      const due = start + (i * 1_000) / sizes.steadyRatePerSecond;
+      const wait = due - nowMs();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      made.push(hold(steady));
+    }
+    // Every version must be known before waiting for the last one to arrive.
+    await Promise.all(made);
+    await waitDelivered(children, steady, sizes.clients, 10_000);
+    const steadyResult = await collect(children, steady);
+    context.progress(`fanout: steady phase, ${count} changes at ${sizes.steadyRatePerSecond}/s delivered`);
+
+    // Phase 2: a burst as fast as the driver can hold (16 at a time), for deliveries per second.
+    await Promise.all(children.map((child) => child.call('reset')));
+    const burst: Record<string, number> = {};
+    const burstStart = nowMs();
+    let left = sizes.burst;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (left-- > 0) await hold(burst);
+      }),
+    );
+    await waitDelivered(children, burst, sizes.clients, 30_000);
+    const burstResult = await collect(children, burst);
+    const burstEnd = Math.max(...Object.values(burstResult.lastPerVersion));
+    const oursRate = (burstResult.deliveries / (burstEnd - burstStart)) * 1_000;
+    context.progress(`fanout: burst of ${sizes.burst} changes: ${Math.round(oursRate)} deliveries/s`);
+    clearInterval(sampler);
+    const rss = Math.max(peakRss, server.rssMb());
+
+    for (const child of children) await child.call('close');
+    // Baseline: the same clients (fresh connections) on a bare Socket.IO server.
+    bare = await startChild('peers/bare-emit-server.ts', { name: 'bare-emit' });
+    const bareServer = await bare.call<{ url: string; pid: number }>('start');
+    await Promise.all(
+      children.map((child, i) =>
+        child.call('connect', { url: bareServer.url, auth: {}, eventId: null, clients: perProcess[i] }),
+      ),
+    );
+    await Promise.all(children.map((child) => child.call('reset')));
+    const bareRss = rssMbOf(bareServer.pid);
+    const bareIssued = await bare.call<Record<string, number>>('burst', { count: sizes.burst });
+    await waitDelivered(children, bareIssued, sizes.clients, 30_000);
+    const bareResult = await collect(children, bareIssued);
+    const bareStart = Math.min(...Object.values(bareIssued));
+    const bareEnd = Math.max(...Object.values(bareResult.lastPerVersion));
+    const bareRate = (bareResult.deliveries / (bareEnd - bareStart)) * 1_000;
+    context.progress(`fanout: bare io.emit burst: ${Math.round(bareRate)} deliveries/s`);
+
+    const everyone = Object.entries(steady).map(
+      ([version, made]) => steadyResult.lastPerVersion[version]! - made,
+    );
+    const missing = Object.values(steadyResult.countPerVersion).reduce(
+      (sum, n) => sum + (sizes.clients - n),
+      0,
+    );
+    const p50 = percentile(everyone, 50);
+    const p99 = percentile(everyone, 99);
+    const each = latencyOf(mergeHistograms(steadyResult.histograms));
+    context.figure({
+      suite: 'fanout',
+      name: `time until all ${sizes.clients} clients have a change, p99`,
+      value: p99,
+      unit: 'ms',
+      goal: '< 500 ms',
+      met: p99 < 500 && missing === 0,
+      detail: `p50 ${p50.toFixed(1)} ms over ${everyone.length} changes at ${sizes.steadyRatePerSecond}/s; per delivery p50/p99 ${each.p50.toFixed(1)} / ${each.p99.toFixed(1)} ms; deliveries missing ${missing}; includes the coalescing window (50 ms, longer in rooms past 1,000 watchers)`,
+    });
+    context.figure({
+      suite: 'fanout',
+      name: 'time until all clients have a change, p50',
+      value: p50,
+      unit: 'ms',
+    });
+    context.figure({
+      suite: 'fanout',
+      name: 'seat changes delivered per second (burst)',
+      value: oursRate,
+      unit: 'deliveries/s',
+      peer: { name: 'bare io.emit', value: bareRate },
+      ratio: oursRate / bareRate,
+      detail: `${burstResult.messages} 'seats' messages carried ${burstResult.deliveries} changes (coalesced per window); bare sent one message per change (${bareResult.messages} messages)`,
+    });
+    context.figure({
+      suite: 'fanout',
+      name: `server RSS with ${sizes.clients} clients (peak)`,
+      value: rss,
+      unit: 'MB',
+      peer: { name: 'bare Socket.IO server', value: bareRss },
+      ratio: rss / bareRss,
+      goal: '< 400 MB',
+      met: rss < 400,
+      detail: `after joining ${Math.round(idleRss)} MB`,
+    });
+  } finally {
+    clearInterval(sampler);
+    for (const child of children) await child.call('close').catch(() => {});
+    await Promise.all(children.map((child) => child.close()));
+    if (bare) await bare.close();
+    redis.disconnect();
+    await server.stop();
+  }
+}
+
+async function waitDelivered(
+  children: ChildHandle[],
+  issued: Record<string, number>,
+  clients: number,
+  timeoutMs: number,
+): Promise<void> {
+  const last = Math.max(...Object.keys(issued).map(Number));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const counts = await Promise.all(children.map((child) => child.call<number>('progress', { last })));
+    if (counts.reduce((a, b) => a + b, 0) >= clients) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function collect(children: ChildHandle[], issued: Record<string, number>) {
+  const parts = await Promise.all(children.map((child) => child.call<Collected>('collect', { issued })));
+  const lastPerVersion: Record<string, number> = {};
+  const countPerVersion: Record<string, number> = {};
+  for (const part of parts) {
+    for (const [version, at] of Object.entries(part.lastPerVersion))
+      lastPerVersion[version] = Math.max(lastPerVersion[version] ?? 0, at);
+    for (const [version, n] of Object.entries(part.countPerVersion))
+      countPerVersion[version] = (countPerVersion[version] ?? 0) + n;
+  }
+  return {
+    lastPerVersion,
+    countPerVersion,
+    histograms: parts.map((part) => part.histogram),
+    deliveries: parts.reduce((sum, part) => sum + part.deliveries, 0),
+    messages: parts.reduce((sum, part) => sum + part.messages, 0),
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Suite 1, holds: end-to-end hold rate through Socket.IO and through REST, against the raw rate
+ * of the same Lua script called straight through ioredis, with the same concurrency, same run.
+ */
+import { newOrganizer, publishedEvent } from '../lib/api.js';
+import { type ChildHandle, startChild } from '../lib/child.js';
+import { combine, type LoopResult } from '../lib/loop.js';
+import { startServer } from '../lib/server.js';
+import { latencyOf, median, mergeHistograms } from '../lib/stats.js';
+import { ratioGoal, rotated, type SuiteContext, split } from '../lib/suite.js';
+
+type Engine = 'raw' | 'socket' | 'rest';
+
+export async function holdsSuite(context: SuiteContext): Promise<void> {
+  const { clients, processes, durationMs, seats } = context.sizes.holds;
+  const server = await startServer(context.profile ? { profile: 'holds-server' } : {});
+  const children: ChildHandle[] = [];
+  try {
+    const organizer = await newOrganizer(server.url);
+    const event = await publishedEvent(organizer, seats);
+    // Loads the event into Redis, so the raw loop finds it warm.
+    await fetch(`${server.url}/api/v1/events/${event.eventId}/availability`, {
+      headers: { authorization: `Bearer ${organizer.publishableKey}` },
+    });
+    const mine = event.seatIds.slice(0, clients);
+    const engines: Record<Engine, ChildHandle[]> = { raw: [], socket: [], rest: [] };
+    const raw = await startChild('load/raw-holds.ts', { name: 'raw-holds' });
+    await raw.call('setup', { eventId: event.eventId, seats: mine });
+    engines.raw.push(raw);
+    for (const transport of ['socket', 'rest'] as const) {
+      for (const part of split(mine, processes)) {
+        const child = await startChild('load/hold-clients.ts', { name: `${transport}-holds` });
+        await child.call('setup', {
+          transport,
+          url: server.url,
+          publishableKey: organizer.publishableKey,
+          eventId: event.eventId,
+          seats: part,
+        });
+        engines[transport].push(child);
+      }
+    }
+    children.push(...engines.raw, ...engines.socket, ...engines.rest);
+    context.progress(
+      `holds: ${clients} clients (${processes} process(es) per transport), ${durationMs} ms per run`,
+    );
+
+    const rates: Record<Engine, number[]> = { raw: [], socket: [], rest: [] };
+    const histograms: Record<Engine, string[]> = { raw: [], socket: [], rest: [] };
+    const errors: Record<Engine, number> = { raw: 0, socket: 0, rest: 0 };
+    for (let round = 0; round < context.sizes.rounds; round++) {
+      for (const engine of rotated<Engine>(['raw', 'socket', 'rest'], round)) {
+        const results = await Promise.all(
+          engines[engine].map((child) => child.call<LoopResult>('run', { durationMs })),
+        );
+        const total = combine(results);
+        if (total.firstError) context.progress(`holds: ${engine} error: ${total.firstError}`);
+        rates[engine].push(total.ratePerSecond);
+        histograms[engine].push(...total.histograms);
+        errors[engine] += total.errors;
+        context.progress(
+          `holds: round ${round + 1}/${context.sizes.rounds} ${engine}: ${Math.round(total.ratePerSecond)} holds/s`,
+        );
+      }
+    }
+    const rawRate = median(rates.raw);
+    context.figure({
+      suite: 'holds',
+      name: 'raw Lua hold rate (ioredis)',
+      value: rawRate,
+      unit: 'holds/s',
+      detail: `hold + release per iteration, ${clients} concurrent loops; p50/p99 ${fmtLatency(histograms.raw)}`,
+    });
+    for (const engine of ['socket', 'rest'] as const) {
+      const rate = median(rates[engine]);
+      const latency = latencyOf(mergeHistograms(histograms[engine]));
+      context.figure({
+        suite: 'holds',
+        name: `hold rate via ${engine === 'socket' ? 'Socket.IO' : 'REST'}`,
+        value: rate,
+        unit: 'holds/s',
+        peer: { name: 'raw Lua', value: rawRate },
+        ratio: rate / rawRate,
+        ...ratioGoal(rate / rawRate, 0.25),
+        detail: `rounds: ${rates[engine].map(Math.round).join(', ')} holds/s; errors: ${errors[engine]}`,
+      });
+      context.figure({
+        suite: 'holds',
+        name: `hold latency via ${engine === 'socket' ? 'Socket.IO' : 'REST'} p50 / p99`,
+        value: latency.p50,
+        unit: `ms / ${latency.p99.toFixed(1)} ms`,
+      });
+    }
+  } finally {
+    await Promise.all(children.map((child) => child.call('close').catch(() => {})));
+    await Promise.all(children.map((child) => child.close()));
+    await server.stop();
+  }
+}
+
+function fmtLatency(histograms: string[]): string {
+  const latency = latencyOf(mergeHistograms(histograms));
+  return `${latency.p50.toFixed(2)} / ${latency.p99.toFixed(2)} ms`;
+}

@@ -1,0 +1,255 @@
+/**
+ * Suite 4, notifications: bookings → outbox (same transaction) → relay with publisher confirms →
+ * RabbitMQ → worker → email to a local SMTP peer → delivery recorded in PostgreSQL. Against bare
+ * amqplib publishing and consuming the same message bodies in the same run.
+ *
+ * Two figures per round: booking-driven (from the first booking request, so it can go no faster
+ * than bookings are made) and the pipeline alone (a backlog of the round's messages, copied with
+ * new ids and committed in one statement, until every copy is recorded as delivered).
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { exchangeName, notificationTopology, retryDelays, topologyQueueNames } from '@happening/shared';
+import amqplib from 'amqplib';
+import { newOrganizer } from '../lib/api.js';
+import { type ChildHandle, startChild } from '../lib/child.js';
+import { RABBITMQ_URL } from '../lib/config.js';
+import { benchPool } from '../lib/db.js';
+import { type Running, startServer, startWorker } from '../lib/server.js';
+import { median, nowMs, percentile } from '../lib/stats.js';
+import { ratioGoal, type SuiteContext } from '../lib/suite.js';
+
+export async function notificationsSuite(context: SuiteContext): Promise<void> {
+  const { bookings, concurrency } = context.sizes.notifications;
+  const queue = `bench-notifications-${randomUUID().slice(0, 8)}`;
+  const pool = benchPool(2);
+  const smtp = await startChild('peers/smtp-sink.ts', { name: 'smtp-sink' });
+  const bare = await startChild('peers/bare-amqp.ts', { name: 'bare-amqp' });
+  let server: Running | undefined;
+  let worker: Running | undefined;
+  let clients: ChildHandle | undefined;
+  try {
+    // Earlier suites leave bookings whose notifications nobody consumes; they are not this suite's.
+    await pool.query('UPDATE outbox SET published_at = now() WHERE published_at IS NULL');
+    const { url: smtpUrl } = await smtp.call<{ url: string }>('start');
+    // The relay publishes only this run's organization: other benchmarks running at the same time
+    // on the same database must not have their rows mailed by this worker (nor take ours). The
+    // organization exists only once a server has signed it up, so the first server is replaced.
+    const signup = await startServer();
+    const signedUp = await newOrganizer(signup.url);
+    await signup.stop();
+    server = await startServer({
+      env: {
+        OUTBOX_RELAY_ENABLED: 'true',
+        OUTBOX_RELAY_ORG_IDS: signedUp.orgId,
+        NOTIFICATIONS_QUEUE: queue,
+        OUTBOX_RELAY_POLL_MS: '200',
+      },
+      ...(context.profile ? { profile: 'notifications-server' } : {}),
+    });
+    worker = await startWorker(
+      { NOTIFICATIONS_QUEUE: queue, SMTP_URL: smtpUrl },
+      context.profile ? 'notifications-worker' : undefined,
+    );
+    const organizer = { ...signedUp, url: server.url };
+    clients = await startChild('load/booking-clients.ts', { name: 'notification-bookings' });
+    await clients.call('setup', { organizer, seatsPerEvent: bookings + 10, concurrency });
+    context.progress(
+      `notifications: ${bookings} bookings per round, ${concurrency} at a time, queue ${queue}`,
+    );
+
+    const rates: number[] = [];
+    const bareRates: number[] = [];
+    const backlogRates: number[] = [];
+    const lags: number[] = [];
+    const backlogLags: number[] = [];
+    const workerCpu: number[] = [];
+    const serverCpu: number[] = [];
+    let lost = 0;
+    let total = 0;
+    for (let round = 0; round < context.sizes.rounds; round++) {
+      const since = new Date();
+      const start = nowMs();
+      const made = await clients.call<{ elapsedMs: number }>('bookCount', { count: bookings });
+      const delivered = await waitHandled(pool, organizer.orgId, since, bookings, 60_000);
+      const end = nowMs();
+      total += bookings;
+      const rate = (delivered / (end - start)) * 1_000;
+      rates.push(rate);
+      lags.push(...(await lagsOf(pool, organizer.orgId, since)));
+      const bookedAt = new Date();
+      context.progress(
+        `notifications: round ${round + 1}: ${bookings} bookings in ${Math.round(made.elapsedMs)} ms, ${delivered} delivered after ${Math.round(end - start)} ms (${Math.round(rate)}/s)`,
+      );
+      const { rows } = await pool.query<{ payload: unknown }>(
+        `SELECT payload FROM outbox WHERE org_id = $1 AND created_at >= $2 AND created_at < $3
+         ORDER BY created_at`,
+        [organizer.orgId, since, bookedAt],
+      );
+      const result = await bare.call<{ elapsedMs: number; consumed: number; distinct: number }>('run', {
+        queue: `${queue}-bare-${round}`,
+        messages: rows.map((row) => JSON.stringify(row.payload)),
+        prefetch: 20,
+      });
+      bareRates.push((result.consumed / result.elapsedMs) * 1_000);
+      context.progress(
+        `notifications: round ${round + 1}: bare amqplib ${Math.round(bareRates.at(-1)!)} messages/s`,
+      );
+
+      const cpuBefore = { worker: cpuMsOf(worker.pid), server: cpuMsOf(server.pid) };
+      const backlog = await deliverBacklog(pool, organizer.orgId, since, bookedAt);
+      workerCpu.push((cpuMsOf(worker.pid) - cpuBefore.worker) / backlog.count);
+      serverCpu.push((cpuMsOf(server.pid) - cpuBefore.server) / backlog.count);
+      total += backlog.count;
+      backlogRates.push((backlog.delivered / backlog.elapsedMs) * 1_000);
+      backlogLags.push(...backlog.lags);
+      context.progress(
+        `notifications: round ${round + 1}: ${backlog.count} committed outbox rows, ${backlog.delivered} delivered after ${Math.round(backlog.elapsedMs)} ms (${Math.round(backlogRates.at(-1)!)}/s)`,
+      );
+    }
+    // Late is not lost: give stragglers two more minutes before counting what never arrived.
+    const delivered = await waitHandled(pool, organizer.orgId, new Date(0), total, 120_000);
+    lost = total - delivered;
+    const mails = await smtp.call<number>('count');
+    const ours = median(rates);
+    const peer = median(bareRates);
+    context.figure({
+      suite: 'notifications',
+      name: 'bookings delivered end to end per second',
+      value: ours,
+      unit: 'msg/s',
+      peer: { name: 'bare amqplib', value: peer },
+      ratio: ours / peer,
+      ...ratioGoal(ours / peer, 0.5),
+      detail: `measured from the first booking request to the last recorded delivery, so bounded by the booking rate; rounds ${rates.map(Math.round).join(', ')}/s vs bare ${bareRates.map(Math.round).join(', ')}/s; outbox→handled lag p50/p99 ${percentile(lags, 50).toFixed(0)} / ${percentile(lags, 99).toFixed(0)} ms`,
+    });
+    const pipeline = median(backlogRates);
+    context.figure({
+      suite: 'notifications',
+      name: 'committed outbox rows delivered per second',
+      value: pipeline,
+      unit: 'msg/s',
+      peer: { name: 'bare amqplib', value: peer },
+      ratio: pipeline / peer,
+      ...ratioGoal(pipeline / peer, 0.5),
+      detail: `the pipeline alone: the round's messages copied with new ids into the outbox in one commit, until all are recorded sent (relay, broker, worker, SMTP); rounds ${backlogRates.map(Math.round).join(', ')}/s; commit→sent lag p50/p99 ${percentile(backlogLags, 50).toFixed(0)} / ${percentile(backlogLags, 99).toFixed(0)} ms; CPU per message (median of rounds, a measure of work that the machine's load does not change) worker ${median(workerCpu).toFixed(2)} ms, server (relay) ${median(serverCpu).toFixed(2)} ms`,
+    });
+    context.figure({
+      suite: 'notifications',
+      name: 'notifications lost',
+      value: lost,
+      unit: `of ${total}`,
+      goal: '0',
+      // The relay publishes only this run's rows, so a mail more than the messages is one sent twice.
+      met: lost === 0 && mails === total,
+      detail: `SMTP peer received ${mails} mails for ${total} messages (bookings and their backlog copies); ${delivered} email deliveries recorded sent (waited up to 2 min after the last round)`,
+    });
+  } finally {
+    await clients?.call('close').catch(() => {});
+    await clients?.close();
+    await worker?.stop();
+    await server?.stop();
+    await smtp.call('close').catch(() => {});
+    await smtp.close();
+    await bare.close();
+    await pool.end();
+    await deleteTopology(queue);
+  }
+}
+
+/** Messages of the organization the worker has fully handled (its inbox), once all are. */
+async function waitHandled(
+  pool: ReturnType<typeof benchPool>,
+  orgId: string,
+  since: Date,
+  expected: number,
+  timeoutMs: number,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM notification_deliveries
+       WHERE org_id = $1 AND channel = 'email' AND status = 'sent' AND created_at >= $2`,
+      [orgId, since],
+    );
+    const handled = rows[0]!.n;
+    if (handled >= expected || Date.now() > deadline) return handled;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Per message: from its outbox row's commit to the delivery being recorded sent (ms). */
+async function lagsOf(
+  pool: ReturnType<typeof benchPool>,
+  orgId: string,
+  since: Date,
+  ids?: string[],
+): Promise<number[]> {
+  const { rows } = await pool.query<{ lag: number }>(
+    `SELECT extract(epoch FROM d.sent_at - o.created_at) * 1000 AS lag
+     FROM outbox o JOIN notification_deliveries d ON d.message_id = o.id AND d.channel = 'email'
+     WHERE o.org_id = $1 AND o.created_at >= $2 AND d.sent_at IS NOT NULL
+       AND ($3::uuid[] IS NULL OR o.id = ANY($3::uuid[]))`,
+    [orgId, since, ids ?? null],
+  );
+  return rows.map((row) => Number(row.lag));
+}
+
+/**
+ * The pipeline without the bookings in front of it: copies of the round's outbox rows (new ids,
+ * the body's id to match, as the worker checks) committed at once, timed from just before that
+ * commit until every copy's email is recorded sent.
+ */
+async function deliverBacklog(
+  pool: ReturnType<typeof benchPool>,
+  orgId: string,
+  since: Date,
+  until: Date,
+): Promise<{ count: number; delivered: number; elapsedMs: number; lags: number[] }> {
+  const start = nowMs();
+  const { rows } = await pool.query<{ id: string }>(
+    `WITH source AS (
+       SELECT gen_random_uuid() AS id, type, payload FROM outbox
+       WHERE org_id = $1 AND created_at >= $2 AND created_at < $3
+     )
+     INSERT INTO outbox (id, org_id, type, payload)
+     SELECT id, $1, type, jsonb_set(payload, '{id}', to_jsonb(id::text)) FROM source
+     RETURNING id`,
+    [orgId, since, until],
+  );
+  const ids = rows.map((row) => row.id);
+  const deadline = Date.now() + 60_000;
+  let delivered = 0;
+  for (;;) {
+    const { rows: counted } = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM notification_deliveries
+       WHERE message_id = ANY($1::uuid[]) AND channel = 'email' AND status = 'sent'`,
+      [ids],
+    );
+    delivered = counted[0]!.n;
+    if (delivered >= ids.length || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  const elapsedMs = nowMs() - start;
+  return { count: ids.length, delivered, elapsedMs, lags: await lagsOf(pool, orgId, since, ids) };
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc (clock ticks of 10 ms). */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // After the command name: state is field 3, utime 14 and stime 15 (proc(5)), so indexes 11, 12.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Removes the queues and exchange this suite's relay and worker declared (only ours, by name). */
+async function deleteTopology(queue: string): Promise<void> {
+  const connection = await amqplib.connect(RABBITMQ_URL);
+  try {
+    const channel = await connection.createChannel();
+    const names = topologyQueueNames(notificationTopology(queue, retryDelays(5_000, 6)));
+    for (const name of names) await channel.deleteQueue(name).catch(() => {});
+    await channel.deleteExchange(exchangeName(queue)).catch(() => {});
+  } finally {
+    await connection.close().catch(() => {});
+  }
+}

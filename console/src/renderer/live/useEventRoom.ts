@@ -1,0 +1,28 @@
+/**
+ * Joins an event's console room for screens other than the live map (the bookings list), so new,
+ * cancelled and promoted bookings refresh the list as they happen.
+ */
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { keys } from '../api/queries.js';
+import { useConnection } from './connection.js';
+
+export function useEventRoom(eventId: string): void {
+  const { socket, generation } = useConnection();
+  const queryClient = useQueryClient();
+  // generation changes on every reconnect, when the room must be joined again.
+  useEffect(() => {
+    if (!socket || generation === 0) return;
+    socket.emit('watch', { eventId }, () => {});
+    const onBooking = (message: { eventId: string }) => {
+      if (message.eventId !== eventId) return;
+      void queryClient.invalidateQueries({ queryKey: ['bookings', eventId] });
+      void queryClient.invalidateQueries({ queryKey: keys.waitlist(eventId) });
+    };
+    socket.on('booking', onBooking);
+    return () => {
+      socket.off('booking', onBooking);
+      if (socket.connected) socket.emit('unwatch', { eventId });
+    };
+  }, [socket, generation, eventId, queryClient]);
+}

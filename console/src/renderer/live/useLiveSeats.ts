@@ -1,0 +1,111 @@
+/**
+ * Keeps a `SeatStore` in step with the server: `watch` answers with a snapshot and joins the
+ * event's room; `seats` messages are applied in version order; a gap or a reconnect takes a fresh
+ * snapshot. Without a socket (still connecting) the REST snapshot fills the map.
+ */
+import type {
+  Availability,
+  ConsoleServerToClient,
+  CountsMessage,
+  EventStats,
+  SectionCounts,
+} from '@happening/shared';
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect, useMemo, useState } from 'react';
+import type { ApiClient } from '../api/client.js';
+import { keys } from '../api/queries.js';
+import { platform } from '../app/platform.js';
+import type { ConsoleSocket } from './connection.js';
+import type { SeatLayout } from './layout.js';
+import { SeatStore } from './seat-store.js';
+
+export interface LiveCounts {
+  sections: SectionCounts[];
+  waitlistLength: number;
+  version: number;
+}
+
+export function useLiveSeats(
+  eventId: string,
+  layout: SeatLayout | null,
+  socket: ConsoleSocket | null,
+  generation: number,
+  api: ApiClient,
+  holdTtlSeconds?: number,
+) {
+  const queryClient = useQueryClient();
+  const [counts, setCounts] = useState<LiveCounts | null>(null);
+  const [snapshotError, setSnapshotError] = useState<unknown>(null);
+
+  const store = useMemo(() => {
+    if (!layout) return null;
+    const fetchSnapshot = () => {
+      const onSnapshot = (snapshot: Availability) => {
+        setSnapshotError(null);
+        store.loadSnapshot(snapshot);
+        setCounts({
+          sections: snapshot.sections,
+          waitlistLength: snapshot.waitlistLength,
+          version: snapshot.version,
+        });
+      };
+      const viaRest = () =>
+        api.get<Availability>(`/events/${eventId}/availability`).then(onSnapshot, setSnapshotError);
+      if (socket?.connected) {
+        socket.timeout(10_000).emit('watch', { eventId }, (error: Error | null, answer) => {
+          if (!error && answer?.ok) onSnapshot(answer.data);
+          else if (!error && answer && !answer.ok) setSnapshotError(new Error(answer.error.message));
+          else void viaRest();
+        });
+      } else void viaRest();
+    };
+    const store: SeatStore = new SeatStore(eventId, layout, fetchSnapshot, holdTtlSeconds);
+    return store;
+    // The store is rebuilt when the socket changes so its snapshot requests use the live socket.
+  }, [eventId, layout, socket, api, holdTtlSeconds]);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: generation changes on every reconnect, when the room must be joined again
+  useEffect(() => {
+    if (!store) return;
+    store.resync();
+    if (!socket) return;
+    const onSeats: ConsoleServerToClient['seats'] = (message) => {
+      store.apply(message);
+    };
+    const onCounts = (message: CountsMessage) => {
+      if (message.eventId !== eventId) return;
+      setCounts((previous) =>
+        previous && previous.version > message.version
+          ? previous
+          : { sections: message.sections, waitlistLength: message.waitlistLength, version: message.version },
+      );
+    };
+    const onStats = (stats: EventStats) => {
+      if (stats.eventId === eventId) queryClient.setQueryData(keys.stats(eventId), stats);
+    };
+    const onBooking: ConsoleServerToClient['booking'] = (message) => {
+      if (message.eventId !== eventId) return;
+      const { booking } = message;
+      if (booking.status === 'confirmed')
+        platform.notify({
+          title: 'New booking',
+          body: `${booking.attendee.name}: ${booking.seats.join(', ') || `${booking.quantity} places`}`,
+        });
+      void queryClient.invalidateQueries({ queryKey: keys.waitlist(eventId) });
+      void queryClient.invalidateQueries({ queryKey: ['bookings', eventId] });
+    };
+    socket.on('seats', onSeats);
+    socket.on('counts', onCounts);
+    socket.on('stats', onStats);
+    socket.on('booking', onBooking);
+    return () => {
+      socket.off('seats', onSeats);
+      socket.off('counts', onCounts);
+      socket.off('stats', onStats);
+      socket.off('booking', onBooking);
+      if (socket.connected) socket.emit('unwatch', { eventId });
+    };
+  }, [store, socket, generation, eventId, queryClient]);
+
+  return { store, counts, snapshotError };
+}

@@ -1,0 +1,217 @@
+/** Create or edit a draft event: details, seat map, then publish. */
+import type { CreateEventBody } from '@happening/shared';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useId, useState } from 'react';
+import { type Event, keys, useEvent } from '../api/queries.js';
+import { navigate } from '../app/routes.js';
+import { useSignedIn } from '../app/session.js';
+import { draftProblems, emptyDraft, fromSeatMap, type SeatMapDraft, toSeatMap } from '../editor/model.js';
+import { SeatMapEditor } from '../editor/SeatMapEditor.js';
+import { ConfirmButton, ErrorNote, Loading } from '../ui/common.js';
+
+interface Details {
+  name: string;
+  venue: string;
+  startsAt: string;
+  holdTtlSeconds: number;
+  maxSeatsPerBooking: number;
+  waitlistEnabled: boolean;
+}
+
+/** `datetime-local` wants local time without zone; the API wants ISO. */
+const toLocalInput = (iso: string) => {
+  const date = new Date(iso);
+  return new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+};
+
+function defaults(): Details {
+  const inAMonth = new Date(Date.now() + 30 * 86_400_000);
+  inAMonth.setHours(20, 0, 0, 0);
+  return {
+    name: '',
+    venue: '',
+    startsAt: toLocalInput(inAMonth.toISOString()),
+    holdTtlSeconds: 600,
+    maxSeatsPerBooking: 10,
+    waitlistEnabled: true,
+  };
+}
+
+export function EventEditorScreen({ eventId }: { eventId?: string }) {
+  const existing = useEvent(eventId ?? '');
+  if (!eventId) return <EventForm />;
+  if (existing.isPending) return <Loading what="the event" />;
+  if (existing.isError) return <ErrorNote error={existing.error} retry={() => void existing.refetch()} />;
+  return <EventForm event={existing.data} />;
+}
+
+function EventForm({ event }: { event?: Event }) {
+  const { api, org } = useSignedIn();
+  const queryClient = useQueryClient();
+  const id = useId();
+  const [details, setDetails] = useState<Details>(() =>
+    event
+      ? {
+          name: event.name,
+          venue: event.venue,
+          startsAt: toLocalInput(event.startsAt),
+          holdTtlSeconds: event.holdTtlSeconds,
+          maxSeatsPerBooking: event.maxSeatsPerBooking,
+          waitlistEnabled: event.waitlistEnabled,
+        }
+      : defaults(),
+  );
+  const [draft, setDraft] = useState<SeatMapDraft>(() => (event ? fromSeatMap(event.seatMap) : emptyDraft()));
+  const [saved, setSaved] = useState<Event | undefined>(event);
+  const [dirty, setDirty] = useState(!event);
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
+    addEventListener('beforeunload', warn);
+    return () => removeEventListener('beforeunload', warn);
+  }, [dirty]);
+
+  const readOnly = saved !== undefined && saved.status !== 'draft';
+  const problems = draftProblems(draft);
+  const body = (): CreateEventBody => ({
+    name: details.name.trim(),
+    venue: details.venue.trim(),
+    startsAt: new Date(details.startsAt).toISOString(),
+    seatMap: toSeatMap(draft),
+    holdTtlSeconds: details.holdTtlSeconds,
+    maxSeatsPerBooking: details.maxSeatsPerBooking,
+    waitlistEnabled: details.waitlistEnabled,
+  });
+
+  const save = useMutation({
+    mutationFn: async () =>
+      saved
+        ? (await api.patch<{ event: Event }>(`/events/${saved.id}`, body())).event
+        : (await api.post<{ event: Event }>(`/orgs/${org.id}/events`, body())).event,
+    onSuccess: (next) => {
+      setSaved(next);
+      setDirty(false);
+      queryClient.setQueryData(keys.event(next.id), next);
+      void queryClient.invalidateQueries({ queryKey: keys.events(org.id) });
+      if (!saved) history.replaceState(null, '', `#/events/${next.id}/edit`);
+    },
+  });
+
+  const publish = async () => {
+    if (!saved) return;
+    await api.post(`/events/${saved.id}/publish`);
+    await queryClient.invalidateQueries({ queryKey: keys.event(saved.id) });
+    await queryClient.invalidateQueries({ queryKey: keys.events(org.id) });
+    navigate({ screen: 'live', eventId: saved.id });
+  };
+
+  const change = <K extends keyof Details>(key: K, value: Details[K]) => {
+    setDetails((previous) => ({ ...previous, [key]: value }));
+    setDirty(true);
+  };
+
+  return (
+    <section aria-labelledby={`${id}-title`}>
+      <header className="screen-header">
+        <h1 id={`${id}-title`}>{saved ? `Edit “${saved.name}”` : 'New event'}</h1>
+        {saved?.status === 'draft' && (
+          <ConfirmButton
+            label="Publish"
+            question={`Publish “${saved.name}” and open sales now?`}
+            confirmLabel="Publish"
+            disabled={dirty || save.isPending}
+            onConfirm={publish}
+          />
+        )}
+      </header>
+      {readOnly && (
+        <p className="note">
+          This event is {saved?.status === 'on_sale' ? 'on sale' : 'cancelled'}; its seat map can no longer
+          change.
+        </p>
+      )}
+      {dirty && saved && <p className="note">Unsaved changes. Save before publishing.</p>}
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          save.mutate();
+        }}
+      >
+        <fieldset disabled={readOnly}>
+          <legend>Details</legend>
+          <div className="row">
+            <label htmlFor={`${id}-name`}>Name</label>
+            <input
+              id={`${id}-name`}
+              required
+              maxLength={200}
+              value={details.name}
+              onChange={(e) => change('name', e.target.value)}
+            />
+            <label htmlFor={`${id}-venue`}>Venue</label>
+            <input
+              id={`${id}-venue`}
+              required
+              maxLength={200}
+              value={details.venue}
+              onChange={(e) => change('venue', e.target.value)}
+            />
+            <label htmlFor={`${id}-starts`}>Starts</label>
+            <input
+              id={`${id}-starts`}
+              type="datetime-local"
+              required
+              value={details.startsAt}
+              onChange={(e) => change('startsAt', e.target.value)}
+            />
+          </div>
+          <div className="row">
+            <label htmlFor={`${id}-ttl`}>Hold time (seconds)</label>
+            <input
+              id={`${id}-ttl`}
+              type="number"
+              min={30}
+              max={3600}
+              value={details.holdTtlSeconds}
+              onChange={(e) => change('holdTtlSeconds', Number(e.target.value))}
+            />
+            <label htmlFor={`${id}-max`}>Seats per booking</label>
+            <input
+              id={`${id}-max`}
+              type="number"
+              min={1}
+              max={100}
+              value={details.maxSeatsPerBooking}
+              onChange={(e) => change('maxSeatsPerBooking', Number(e.target.value))}
+            />
+            <label>
+              <input
+                type="checkbox"
+                checked={details.waitlistEnabled}
+                onChange={(e) => change('waitlistEnabled', e.target.checked)}
+              />{' '}
+              Waitlist when sold out
+            </label>
+          </div>
+        </fieldset>
+        <SeatMapEditor
+          value={draft}
+          disabled={readOnly}
+          onChange={(next) => {
+            setDraft(next);
+            setDirty(true);
+          }}
+        />
+        {save.isError && <ErrorNote error={save.error} />}
+        {save.isSuccess && !dirty && <p role="status">Saved.</p>}
+        {!readOnly && (
+          <div className="actions sticky">
+            <button type="submit" className="primary" disabled={save.isPending || problems.length > 0}>
+              {save.isPending ? 'Saving…' : saved ? 'Save changes' : 'Create draft'}
+            </button>
+          </div>
+        )}
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,187 @@
+/**
+ * `npm start`: the whole product on one machine. Checks Redis, RabbitMQ and PostgreSQL (starting
+ * them with docker compose when a Docker engine is there, otherwise saying how), migrates, seeds a
+ * demo on an empty database, then runs the server, the worker, the partner demo page and the
+ * console's web build, and prints where to go.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../server/src/config.js';
+import { migrate } from '../server/src/db/migrate.js';
+import { seedDemo } from '../server/src/db/seed.js';
+import { startDevMailCatcher } from './dev-mail.js';
+import { dockerEngineAvailable, reachable, type Service, waitUntilReachable } from './services.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const config = loadConfig();
+
+const services: Service[] = [
+  {
+    name: 'PostgreSQL',
+    url: config.DATABASE_URL,
+    defaultPort: 5432,
+    composeService: 'postgres',
+    startCommand:
+      'sudo apt-get install -y postgresql && sudo pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
+  },
+  {
+    name: 'Redis',
+    url: config.REDIS_URL,
+    defaultPort: 6379,
+    composeService: 'redis',
+    startCommand:
+      'sudo apt-get install -y redis-server && redis-server --daemonize yes --save "" --appendonly no',
+  },
+  {
+    name: 'RabbitMQ',
+    url: config.RABBITMQ_URL,
+    defaultPort: 5672,
+    composeService: 'rabbitmq',
+    startCommand: 'sudo apt-get install -y rabbitmq-server && sudo rabbitmq-server -detached',
+  },
+];
+
+async function ensureServices(): Promise<void> {
+  const missing: Service[] = [];
+  for (const service of services)
+    if (!(await reachable(service.url, service.defaultPort))) missing.push(service);
+  if (missing.length === 0) return;
+
+  if (dockerEngineAvailable()) {
+    console.log(`Starting ${missing.map((s) => s.name).join(', ')} with docker compose…`);
+    const result = spawnSync(
+      'docker',
+      ['compose', 'up', '-d', '--wait', ...missing.map((s) => s.composeService)],
+      {
+        cwd: root,
+        stdio: 'inherit',
+      },
+    );
+    if (result.status === 0) {
+      for (const service of missing) {
+        if (!(await waitUntilReachable(service, 60_000))) throw new Error(`${service.name} did not come up`);
+      }
+      return;
+    }
+  }
+  console.error('\nHappening needs these services and cannot reach them:\n');
+  for (const service of missing) {
+    console.error(`  ✗ ${service.name} at ${new URL(service.url).host}`);
+    console.error(`      start it with:  ${service.startCommand}`);
+  }
+  console.error('\nor, with Docker:  docker compose up -d postgres redis rabbitmq');
+  console.error('Point DATABASE_URL, REDIS_URL or RABBITMQ_URL elsewhere if they run on other hosts.\n');
+  process.exit(1);
+}
+
+interface Part {
+  name: string;
+  entry: string;
+  args: string[];
+  cwd: string;
+  env?: Record<string, string>;
+}
+
+const children: ChildProcess[] = [];
+
+function run(part: Part): void {
+  const child = spawn(process.execPath, part.args, {
+    cwd: part.cwd,
+    env: { ...process.env, ...part.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const prefix = `[${part.name}]`.padEnd(10);
+  for (const stream of [child.stdout, child.stderr]) {
+    let buffered = '';
+    stream?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) console.log(`${prefix} ${line}`);
+    });
+  }
+  child.on('exit', (code, signal) => {
+    console.log(`${prefix} exited (${signal ?? code})`);
+    if (!shuttingDown) shutdown(code ?? 1);
+  });
+  children.push(child);
+}
+
+let shuttingDown = false;
+function shutdown(code = 0): void {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  for (const child of children) child.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 12_000).unref();
+  Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve)))).then(() =>
+    process.exit(code),
+  );
+}
+process.on('SIGINT', () => shutdown(0));
+process.on('SIGTERM', () => shutdown(0));
+
+await ensureServices();
+await migrate(config.DATABASE_URL);
+
+// No mail server at the default SMTP_URL: catch the demo's emails locally and print them.
+let mailCatcher = '';
+const smtp = new URL(config.SMTP_URL);
+if (!(await reachable(config.SMTP_URL, 25))) {
+  const local = smtp.hostname === '127.0.0.1' || smtp.hostname === 'localhost';
+  if (local) {
+    await startDevMailCatcher(smtp.hostname, Number(smtp.port || 25), (line) =>
+      console.log(`[mail]     ${line}`),
+    );
+    mailCatcher = `\n  Emails         printed here as [mail] lines (nothing listened on ${config.SMTP_URL})`;
+  } else {
+    console.warn(`No mail server answers at ${config.SMTP_URL}: emails will be retried, then dead-lettered.`);
+  }
+}
+const demo = await seedDemo(config);
+
+const parts: Part[] = [
+  {
+    name: 'server',
+    entry: 'server/src/server.ts',
+    args: ['--import', 'tsx', 'src/server.ts'],
+    cwd: `${root}server`,
+  },
+  {
+    name: 'worker',
+    entry: 'worker/src/worker.ts',
+    args: ['--import', 'tsx', 'src/worker.ts'],
+    cwd: `${root}worker`,
+  },
+  {
+    name: 'demo',
+    entry: 'widget/demo/serve.ts',
+    args: ['--import', 'tsx', 'demo/serve.ts'],
+    cwd: `${root}widget`,
+    env: { DEMO_EVENT_ID: demo.eventId ?? '', DEMO_PUBLISHABLE_KEY: demo.publishableKey },
+  },
+  {
+    name: 'console',
+    entry: 'console/scripts/serve-web.ts',
+    args: ['--import', 'tsx', 'scripts/serve-web.ts'],
+    cwd: `${root}console`,
+  },
+];
+const running = parts.filter((part) => existsSync(`${root}${part.entry}`));
+for (const part of running) run(part);
+
+const has = (name: string) => running.some((part) => part.name === name);
+console.log(`
+  Happening is running.
+
+  API            ${config.PUBLIC_URL}/api/v1   (OpenAPI: ${config.PUBLIC_URL}/docs)${
+    has('demo') ? `\n  Partner demo   ${process.env.DEMO_URL ?? 'http://localhost:5174'}` : ''
+  }${has('console') ? `\n  Console (web)  ${process.env.CONSOLE_URL ?? 'http://localhost:5173'}` : ''}${
+    has('worker')
+      ? `\n  Worker ops     http://${process.env.WORKER_HTTP_HOST ?? '127.0.0.1'}:${process.env.WORKER_HTTP_PORT ?? '9464'}/metrics   (/healthz, /readyz)`
+      : ''
+  }
+  Demo login     ${demo.email} / ${demo.password}${demo.eventId ? `\n  Demo event     ${demo.eventId}` : ''}${mailCatcher}
+
+  Desktop console: npm run console      Stop: Ctrl+C
+`);

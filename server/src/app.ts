@@ -1,0 +1,102 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import fp from 'fastify-plugin';
+import bookingPagePlugin from './booking-page/plugin.js';
+import type { Config } from './config.js';
+import invitationPagePlugin from './invitation-page/plugin.js';
+import accountsRoutes from './modules/accounts/routes.js';
+import bookingRoutes from './modules/bookings/routes.js';
+import eventRoutes from './modules/events/routes.js';
+import holdRoutes from './modules/holds/routes.js';
+import invitationRoutes from './modules/invitations/routes.js';
+import opsRoutes from './modules/ops/routes.js';
+import orgRoutes from './modules/orgs/routes.js';
+import webhookRoutes from './modules/webhooks/routes.js';
+import notificationRoutes from './notifications/routes.js';
+import pageAssetsPlugin from './pages/plugin.js';
+import authPlugin from './plugins/auth.js';
+import configPlugin from './plugins/config.js';
+import errorsPlugin from './plugins/errors.js';
+import gracefulPlugin from './plugins/graceful.js';
+import healthPlugin from './plugins/health.js';
+import inventoryPlugin from './plugins/inventory.js';
+import metricsPlugin from './plugins/metrics.js';
+import outboxRelayPlugin from './plugins/outbox-relay.js';
+import postgresPlugin from './plugins/postgres.js';
+import rabbitmqPlugin from './plugins/rabbitmq.js';
+import realtimePlugin from './plugins/realtime.js';
+import redisPlugin from './plugins/redis.js';
+import securityPlugin from './plugins/security.js';
+import socketioPlugin from './plugins/socketio.js';
+import swaggerPlugin from './plugins/swagger.js';
+import { validatorCompiler } from './plugins/validation.js';
+import widgetBundlePlugin from './plugins/widget-bundle.js';
+
+/** The whole application as one plugin: infrastructure clients first, then the API. */
+export async function app(instance: FastifyInstance, { config }: { config: Config }): Promise<void> {
+  await instance.register(configPlugin, { config });
+  // JSON only: a text/plain body is refused with 415 instead of being parsed as a string.
+  instance.removeContentTypeParser('text/plain');
+  await instance.register(errorsPlugin);
+  await instance.register(gracefulPlugin);
+  await instance.register(postgresPlugin);
+  await instance.register(redisPlugin);
+  await instance.register(rabbitmqPlugin);
+  await instance.register(metricsPlugin);
+  await instance.register(securityPlugin);
+  await instance.register(swaggerPlugin);
+  await instance.register(authPlugin);
+  await instance.register(socketioPlugin);
+  await instance.register(inventoryPlugin);
+  await instance.register(realtimePlugin);
+  await instance.register(healthPlugin);
+  await instance.register(outboxRelayPlugin);
+  await instance.register(widgetBundlePlugin);
+  await instance.register(pageAssetsPlugin);
+  await instance.register(invitationPagePlugin);
+  await instance.register(bookingPagePlugin);
+
+  await instance.register(
+    async (api) => {
+      await api.register(accountsRoutes);
+      await api.register(orgRoutes);
+      await api.register(invitationRoutes);
+      await api.register(webhookRoutes);
+      await api.register(notificationRoutes);
+      await api.register(opsRoutes);
+      await api.register(eventRoutes);
+      await api.register(holdRoutes);
+      await api.register(bookingRoutes);
+    },
+    { prefix: '/api/v1' },
+  );
+}
+
+export function serverOptions(config: Config): FastifyServerOptions {
+  return {
+    logger:
+      config.LOG_LEVEL === 'silent'
+        ? false
+        : {
+            level: config.LOG_LEVEL,
+            redact: ['req.headers.authorization', 'req.headers["idempotency-key"]'],
+          },
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    requestIdHeader: 'x-request-id',
+    // Sockets stay open for long; requests must not.
+    requestTimeout: 30_000,
+    trustProxy: true,
+  };
+}
+
+/** Builds a ready app without listening: what server.ts starts and what tests `inject` into. */
+export async function buildApp(config: Config, overrides: FastifyServerOptions = {}) {
+  const instance = Fastify({
+    ...serverOptions(config),
+    ...overrides,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  instance.setValidatorCompiler(validatorCompiler());
+  await instance.register(fp(app, { name: 'happening' }), { config });
+  await instance.ready();
+  return instance;
+}

@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { commonSettings } from '@happening/shared';
+import { envSchema } from 'env-schema';
+import { type Static, Type } from 'typebox';
+
+/**
+ * Every setting the server reads, with its local default. Validated once at start; a bad value
+ * stops the start with a message naming the variable. Nothing else reads `process.env`.
+ */
+export const ConfigSchema = Type.Object({
+  ...commonSettings,
+  PORT: Type.Integer({ minimum: 0, maximum: 65_535, default: 3000 }),
+  HOST: Type.String({ default: '127.0.0.1' }),
+  /** PostgreSQL connections per process, and how long a request may wait for one before a 503. */
+  PG_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 20 }),
+  PG_POOL_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  /** Publish outbox rows to RabbitMQ from this process (every server runs a relay by default). */
+  OUTBOX_RELAY_ENABLED: Type.Boolean({ default: true }),
+  /** Rows per relay batch: also the window of messages awaiting a publisher confirm. */
+  OUTBOX_RELAY_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 5_000, default: 200 }),
+  /** Fallback polling of the outbox when no NOTIFY arrives. */
+  OUTBOX_RELAY_POLL_MS: Type.Integer({ minimum: 50, default: 1_000 }),
+  /** Publish only these organizations' rows (comma-separated ids; empty: all). Lets relays share a database with others, as tests do. */
+  OUTBOX_RELAY_ORG_IDS: Type.String({ pattern: '^([0-9a-fA-F-]{36}(, *[0-9a-fA-F-]{36})*)?$', default: '' }),
+  /** Published outbox rows older than this are deleted by the relays (0 keeps them forever). */
+  OUTBOX_RETENTION_HOURS: Type.Integer({ minimum: 0, default: 168 }),
+  /** Organizations one person may belong to before creating another is refused (keeps the switcher usable, bounds abuse). */
+  MAX_ORGANIZATIONS_PER_USER: Type.Integer({ minimum: 1, maximum: 1_000, default: 20 }),
+  /** How long an invitation link stays valid. */
+  INVITATION_TTL_HOURS: Type.Integer({ minimum: 1, default: 168 }),
+  /** How often connected consoles receive queue stats (`queues` on /console). */
+  QUEUE_STATS_PUSH_MS: Type.Integer({ minimum: 100, default: 5_000 }),
+  /** Signs organizer session tokens. Unset: a random key is generated once and kept in .happening/. */
+  TOKEN_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, default: 43_200 }),
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1_024, default: 1_048_576 }),
+  RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 1_200 }),
+  /** Per IP, for signup and login: slows password guessing. */
+  AUTH_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 20 }),
+  HOLD_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 120 }),
+  HOLD_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, default: 1_000 }),
+  SOCKET_HOLD_GRACE_SECONDS: Type.Integer({ minimum: 0, default: 30 }),
+  /** Origins that may call the API from a browser besides each organization's allowed origins. */
+  CONSOLE_ORIGINS: Type.String({ default: 'http://localhost:5173,http://127.0.0.1:5173' }),
+  /** scrypt cost (log2 N). 15 = 32 MiB per hash; lower only for tests. */
+  PASSWORD_HASH_COST: Type.Integer({ minimum: 10, maximum: 20, default: 15 }),
+});
+
+export type Config = Static<typeof ConfigSchema> & { TOKEN_SECRET: string };
+
+const stateDir = fileURLToPath(new URL('../../.happening/', import.meta.url));
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads the environment (or `overrides`, for tests) and returns a checked config. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  let parsed: Static<typeof ConfigSchema>;
+  try {
+    parsed = envSchema<Static<typeof ConfigSchema>>({
+      schema: ConfigSchema,
+      data: { ...env },
+      env: false,
+      dotenv: false,
+    });
+  } catch (error) {
+    // env-schema's message reads like "env/PORT must be <= 65535"; make it name the variable plainly.
+    const message = (error as Error).message
+      .replaceAll('env/', '')
+      .replaceAll("env must have required property '", '');
+    throw new ConfigError(`Invalid configuration: ${message}`);
+  }
+  return { ...parsed, TOKEN_SECRET: parsed.TOKEN_SECRET ?? devTokenSecret() };
+}
+
+let warnedAboutDevSecret = false;
+
+function devTokenSecret(): string {
+  const file = `${stateDir}token-secret`;
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    const secret = randomBytes(48).toString('base64url');
+    mkdirSync(dirname(file), { recursive: true });
+    // 'wx' makes a concurrent first start keep whichever key was written first.
+    try {
+      writeFileSync(file, secret, { flag: 'wx', mode: 0o600 });
+    } catch {
+      return readFileSync(file, 'utf8').trim();
+    }
+    return secret;
+  } finally {
+    if (!warnedAboutDevSecret) {
+      warnedAboutDevSecret = true;
+      process.emitWarning(
+        `TOKEN_SECRET is not set; using a development key kept in ${file}. Set it in production.`,
+      );
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import { AppError } from '../lib/errors.js';
+import { ACTIVE_EVENTS_KEY } from './keys.js';
+import { EventNotLoadable, rebuildInventory } from './loader.js';
+import {
+  defineInventoryCommands,
+  type ExpiredHold,
+  type Operation,
+  runInventoryScript,
+  type ScriptResult,
+} from './redis-inventory.js';
+
+export type ExpiredListener = (eventId: string, expired: ExpiredHold[]) => void;
+
+/**
+ * The inventory of every event as seen by this server: runs the Lua script, rebuilds an event
+ * from PostgreSQL when Redis does not have it (first use, or after Redis lost data), and reports
+ * holds the script found expired so callers can tell their holders and pass offers on.
+ */
+export class Inventory {
+  /** Rebuilds this process performed (exposed for tests and metrics). */
+  rebuilds = 0;
+  private readonly loading = new Map<string, Promise<void>>();
+  private readonly expiredListeners: ExpiredListener[] = [];
+  private readonly markedActive = new Map<string, number>();
+
+  constructor(
+    readonly redis: Redis,
+    private readonly pool: pg.Pool,
+    private readonly log: FastifyBaseLogger,
+  ) {
+    defineInventoryCommands(redis);
+  }
+
+  /**
+   * Puts the event back on the sweeper's list after something that can expire or needs healing
+   * was created. At most once a second per event and process: it sits on the hold path.
+   */
+  private markActive(eventId: string): void {
+    const now = Date.now();
+    if (now - (this.markedActive.get(eventId) ?? 0) < 1_000) return;
+    if (this.markedActive.size > 10_000) this.markedActive.clear();
+    this.markedActive.set(eventId, now);
+    this.redis
+      .sadd(ACTIVE_EVENTS_KEY, eventId)
+      .catch((error) => this.log.warn({ err: error, eventId }, 'could not mark event active'));
+  }
+
+  onExpired(listener: ExpiredListener): void {
+    this.expiredListeners.push(listener);
+  }
+
+  async run(
+    eventId: string,
+    operation: Operation,
+    args: Record<string, unknown> = {},
+  ): Promise<ScriptResult> {
+    let result = await runInventoryScript(this.redis, eventId, operation, args);
+    if (result.code === 'COLD') {
+      await this.ensureLoaded(eventId);
+      result = await runInventoryScript(this.redis, eventId, operation, args);
+      if (result.code === 'COLD') throw new Error(`inventory of ${eventId} vanished right after loading`);
+    }
+    if (result.ok && (operation === 'hold' || operation === 'promote' || operation.startsWith('book'))) {
+      this.markActive(eventId);
+    }
+    this.reportExpired(eventId, result);
+    return result;
+  }
+
+  /** Like `run`, but never loads: for the sweeper, which must not resurrect idle events. */
+  async runIfLoaded(eventId: string, operation: Operation, args: Record<string, unknown> = {}) {
+    const result = await runInventoryScript(this.redis, eventId, operation, args);
+    if (result.code !== 'COLD') this.reportExpired(eventId, result);
+    return result;
+  }
+
+  private reportExpired(eventId: string, result: ScriptResult): void {
+    if (result.expired.length === 0) return;
+    for (const listener of this.expiredListeners) {
+      try {
+        listener(eventId, result.expired);
+      } catch (error) {
+        this.log.error({ err: error, eventId }, 'expired-hold listener failed');
+      }
+    }
+  }
+
+  /** One rebuild per process at a time per event; across processes the loader's lock decides. */
+  ensureLoaded(eventId: string): Promise<void> {
+    let pending = this.loading.get(eventId);
+    if (!pending) {
+      pending = rebuildInventory(this.redis, this.pool, eventId)
+        .then((rebuilt) => {
+          if (rebuilt) {
+            this.rebuilds++;
+            this.log.info({ eventId }, 'inventory rebuilt from PostgreSQL');
+          }
+        })
+        .catch((error: unknown) => {
+          if (error instanceof EventNotLoadable) {
+            throw error.reason === 'missing'
+              ? new AppError(404, 'NOT_FOUND', 'Event not found')
+              : new AppError(409, 'EVENT_NOT_ON_SALE', 'The event is not on sale yet');
+          }
+          throw error;
+        })
+        .finally(() => this.loading.delete(eventId));
+      this.loading.set(eventId, pending);
+    }
+    return pending;
+  }
+}

@@ -1,0 +1,326 @@
+// @ts-check
+/**
+ * The invitation page, served at /invitations/<token>: shows what the invitation offers, then signs
+ * the person in (or creates their account) and accepts it. Every text that comes from the API is
+ * set with textContent, so a name chosen by someone else can never become markup.
+ *
+ * Type-checked by `tsc -b` through ./tsconfig.json (JSDoc types, no build step: the server sends
+ * this file as it is).
+ */
+
+import { ApiError, api, byId, commonFailure, pageStates, setText } from '/pages/assets/page-kit.js';
+
+/** @typedef {'admin' | 'organizer' | 'viewer'} Role */
+/**
+ * @typedef {object} Preview
+ * @property {string} organizationName
+ * @property {string} email
+ * @property {Role} role
+ * @property {'pending' | 'accepted' | 'revoked'} status
+ * @property {boolean} expired
+ * @property {string} expiresAt
+ */
+/** @typedef {{ id: string, name: string, role: Role }} Organization */
+/** @typedef {{ token: string, user: { email: string } }} Session */
+
+/** @type {Record<Role, string>} */
+const roleMeaning = {
+  admin: 'manages members, keys and settings, and does everything an organizer does',
+  organizer: 'creates and runs events and manages their bookings',
+  viewer: 'sees events, bookings and statistics without changing them',
+};
+
+const page = {
+  offer: byId('offer', HTMLElement),
+  joined: byId('joined', HTMLElement),
+  signupForm: byId('signup-form', HTMLFormElement),
+  signupEmail: byId('signup-email', HTMLInputElement),
+  signupName: byId('signup-name', HTMLInputElement),
+  signupPassword: byId('signup-password', HTMLInputElement),
+  signupError: byId('signup-error', HTMLElement),
+  signinForm: byId('signin-form', HTMLFormElement),
+  signinEmail: byId('signin-email', HTMLInputElement),
+  signinEmailHint: byId('signin-email-hint', HTMLElement),
+  signinOther: byId('signin-other', HTMLButtonElement),
+  signinPassword: byId('signin-password', HTMLInputElement),
+  signinError: byId('signin-error', HTMLElement),
+};
+
+/** @param {string} iso */
+function formatDate(iso) {
+  return new Intl.DateTimeFormat(undefined, { dateStyle: 'long', timeStyle: 'short' }).format(new Date(iso));
+}
+
+const states = pageStates({ problem: byId('problem', HTMLElement), offer: page.offer, joined: page.joined });
+
+/** Why a link that is no longer pending cannot be used, in the person's words. @param {Preview} preview */
+function explainUnusable(preview) {
+  const org = preview.organizationName;
+  if (preview.status === 'accepted') {
+    return states.problem(
+      'This invitation has already been used',
+      `${preview.email} already joined ${org} with this link.`,
+      `If that was you, open the Happening console and sign in as ${preview.email}.`,
+    );
+  }
+  if (preview.status === 'revoked') {
+    return states.problem(
+      'This invitation was withdrawn',
+      `An admin of ${org} withdrew this invitation, or replaced it with a newer one to the same address.`,
+      'Use the link in the most recent invitation email, or ask an admin to invite you again.',
+    );
+  }
+  return states.problem(
+    'This invitation has expired',
+    `The invitation to join ${org} as ${preview.role} was valid until ${formatDate(preview.expiresAt)}.`,
+    `Ask an admin of ${org} to invite you again: the new email has a fresh link.`,
+  );
+}
+
+function showUnknownLink() {
+  states.problem(
+    'This invitation link does not work',
+    'Happening does not know this link. It may have been cut short: copy the whole link from the email.',
+    'If the whole link does not work either, ask an admin of the organization to invite you again.',
+  );
+}
+
+/**
+ * The words for a failed sign-in, sign-up or accept; `field` is where the person fixes it.
+ * @param {unknown} error
+ * @param {Preview} preview
+ * @param {string} email the address the person used
+ * @returns {{ message: string, field?: HTMLInputElement }}
+ */
+function describeFailure(error, preview, email) {
+  const common = commonFailure(error);
+  if (common || !(error instanceof ApiError)) return { message: common ?? String(error) };
+  const org = preview.organizationName;
+  if (error.code === 'INVALID_CREDENTIALS') {
+    const invited = email.toLowerCase() === preview.email.toLowerCase();
+    return {
+      message: invited
+        ? `The password is wrong for ${email}, or no account uses this address yet (then choose “No, create my account” above).`
+        : `The email or the password is wrong: no account matches ${email} with this password.`,
+      field: page.signinPassword,
+    };
+  }
+  if (error.status === 403 && error.code === 'INVITATION_INVALID') {
+    return {
+      message: `This invitation was sent to ${preview.email}, but you signed in as ${email}. Sign in as ${preview.email} or create an account for it, or ask an admin of ${org} to invite ${email} instead.`,
+    };
+  }
+  if (error.code === 'ALREADY_MEMBER') {
+    return {
+      message: `You are already a member of ${org}. Open the Happening console and sign in as ${email}.`,
+    };
+  }
+  return { message: error.message };
+}
+
+/**
+ * @param {HTMLElement} errorBox a role=alert element: setting its text is what gets announced
+ * @param {string} message
+ * @param {HTMLInputElement} [field]
+ */
+function showError(errorBox, message, field) {
+  errorBox.textContent = message;
+  if (field) {
+    field.setAttribute('aria-invalid', 'true');
+    field.setAttribute('aria-errormessage', errorBox.id);
+    field.focus();
+  }
+}
+
+/** @param {HTMLFormElement} form */
+function clearErrors(form) {
+  for (const box of form.querySelectorAll('.error')) box.textContent = '';
+  for (const field of form.querySelectorAll('[aria-invalid]')) {
+    field.removeAttribute('aria-invalid');
+    field.removeAttribute('aria-errormessage');
+  }
+}
+
+/**
+ * Runs one submission with its button disabled, so a double click cannot send it twice.
+ * @param {HTMLFormElement} form
+ * @param {() => Promise<void>} work
+ */
+async function whileBusy(form, work) {
+  const button = form.querySelector('button[type="submit"]');
+  if (!(button instanceof HTMLButtonElement) || button.disabled) return;
+  states.personActed();
+  const label = button.textContent;
+  button.disabled = true;
+  button.textContent = 'Joining…';
+  form.setAttribute('aria-busy', 'true');
+  try {
+    await work();
+  } finally {
+    button.disabled = false;
+    button.textContent = label;
+    form.removeAttribute('aria-busy');
+    // Disabling the button dropped focus; when the form stays (an error without a field to fix),
+    // give it back so keyboard users go on from where they were.
+    const focusLost = document.activeElement === null || document.activeElement === document.body;
+    if (focusLost && !form.closest('[hidden]')) button.focus();
+  }
+}
+
+/**
+ * @param {Organization} organization
+ * @param {string} email
+ */
+function showJoined(organization, email) {
+  page.signupForm.reset();
+  page.signinForm.reset();
+  setText('joined-server', window.location.origin);
+  setText('joined-email', email);
+  setText('joined-organization', `${organization.name} is now among your organizations there.`);
+  states.show('joined', `You joined ${organization.name} as ${organization.role}`);
+}
+
+/** @param {'signup' | 'signin'} path */
+function choosePath(path) {
+  page.signupForm.hidden = path !== 'signup';
+  page.signinForm.hidden = path !== 'signin';
+  for (const radio of document.querySelectorAll('input[name="path"]')) {
+    if (radio instanceof HTMLInputElement) radio.checked = radio.value === path;
+  }
+}
+
+/**
+ * @param {string} token
+ * @param {Preview} preview
+ */
+function showOffer(token, preview) {
+  const org = preview.organizationName;
+  setText('offer-summary', `You are invited to join ${org} on Happening as ${preview.role}.`);
+  setText('offer-organization', org);
+  setText('offer-role', preview.role);
+  setText('offer-role-meaning', roleMeaning[preview.role]);
+  setText('offer-email', preview.email);
+  const expiry = byId('offer-expiry', HTMLTimeElement);
+  expiry.dateTime = preview.expiresAt;
+  expiry.textContent = formatDate(preview.expiresAt);
+  setText(
+    'signup-note',
+    `Your account uses the invited address and belongs to ${org} only; no organization of your own is created.`,
+  );
+  page.signupEmail.value = preview.email;
+  page.signinEmail.value = preview.email;
+
+  for (const radio of document.querySelectorAll('input[name="path"]')) {
+    radio.addEventListener('change', (event) => {
+      const target = event.target;
+      if (target instanceof HTMLInputElement && (target.value === 'signup' || target.value === 'signin')) {
+        choosePath(target.value);
+      }
+    });
+  }
+
+  page.signinOther.addEventListener('click', () => {
+    page.signinEmail.readOnly = false;
+    page.signinEmailHint.textContent = `The invitation is for ${preview.email}: another address can join only if an admin of ${org} invites it.`;
+    page.signinEmail.select();
+    page.signinEmail.focus();
+  });
+
+  /** The invitation stopped being usable while the page was open: say why instead of a form. */
+  async function reloadPreview() {
+    try {
+      explainUnusable(await api(`/invitations/${encodeURIComponent(token)}`));
+    } catch {
+      showUnknownLink();
+    }
+  }
+
+  page.signupForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    clearErrors(page.signupForm);
+    const name = page.signupName.value.trim();
+    const password = page.signupPassword.value;
+    if (!name) return showError(page.signupError, 'Enter your name.', page.signupName);
+    if (password.length < 10) {
+      return showError(page.signupError, 'Choose a password of at least 10 characters.', page.signupPassword);
+    }
+    return whileBusy(page.signupForm, async () => {
+      try {
+        /** @type {Session & { organization: Organization }} */
+        const created = await api(`/invitations/${encodeURIComponent(token)}/signup`, {
+          method: 'POST',
+          body: { name, password },
+        });
+        showJoined(created.organization, created.user.email);
+      } catch (error) {
+        if (error instanceof ApiError && error.code === 'EMAIL_TAKEN') {
+          choosePath('signin');
+          return showError(
+            page.signinError,
+            `An account for ${preview.email} already exists. Sign in with its password to join.`,
+            page.signinPassword,
+          );
+        }
+        if (error instanceof ApiError && error.status === 404) return reloadPreview();
+        const { message } = describeFailure(error, preview, preview.email);
+        showError(page.signupError, message);
+      }
+    });
+  });
+
+  page.signinForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    clearErrors(page.signinForm);
+    const email = page.signinEmail.value.trim();
+    const password = page.signinPassword.value;
+    if (!page.signinEmail.checkValidity()) {
+      return showError(page.signinError, 'Enter the email address of your account.', page.signinEmail);
+    }
+    if (!password) return showError(page.signinError, 'Enter your password.', page.signinPassword);
+    return whileBusy(page.signinForm, async () => {
+      try {
+        /** @type {Session} */
+        const session = await api('/auth/login', { method: 'POST', body: { email, password } });
+        const accepted = await api(`/invitations/${encodeURIComponent(token)}/accept`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${session.token}` },
+        });
+        showJoined(accepted.organization, session.user.email);
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) return reloadPreview();
+        const { message, field } = describeFailure(error, preview, email);
+        showError(page.signinError, message, field);
+      }
+    });
+  });
+
+  choosePath('signup');
+  states.show('offer', `Join ${org} on Happening`);
+}
+
+/** The token is the last part of the path; a malformed escape makes it an unknown link. */
+function tokenFromPath() {
+  const last = window.location.pathname.split('/').pop() ?? '';
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return '';
+  }
+}
+
+async function start() {
+  const token = tokenFromPath();
+  /** @type {Preview} */
+  let preview;
+  try {
+    preview = await api(`/invitations/${encodeURIComponent(token)}`);
+  } catch (error) {
+    // 400: not even shaped like a token; 404: no such invitation.
+    if (error instanceof ApiError && (error.status === 404 || error.status === 400)) return showUnknownLink();
+    return states.notLoaded('The invitation could not be loaded', error);
+  }
+  if (preview.status !== 'pending' || preview.expired) return explainUnusable(preview);
+  return showOffer(token, preview);
+}
+
+start();

@@ -1,0 +1,258 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  BookingBody,
+  BookingDetailsResponse,
+  type BookingEvent,
+  BookingHistoryResponse,
+  BookingParams,
+  BookingResponse,
+  BookingStatus,
+  type BookingStatusChange,
+  BookingsResponse,
+  CancelBookingBody,
+  CreatedBookingResponse,
+  EventParams,
+  WaitlistResponse,
+  withErrors,
+} from '@happening/shared';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { AppError, notFound } from '../../lib/errors.js';
+import type { Principal } from '../../plugins/auth.js';
+import { eventForMember, eventOnSale } from '../events/access.js';
+import { withIdempotency } from './idempotency.js';
+import { hashManageToken } from './manage-links.js';
+import { type BookingRecord, publicBooking } from './repository.js';
+
+const actorOf = (principal: Principal | null): string =>
+  !principal ? 'attendee' : principal.kind === 'user' ? `user:${principal.userId}` : `${principal.kind}-key`;
+
+const ManageQuery = Type.Object({ manageToken: Type.Optional(Type.String({ maxLength: 128 })) });
+/** The same token in a header keeps it out of the URL, hence out of access logs (the booking page uses it). */
+const ManageHeaders = Type.Object({ 'x-manage-token': Type.Optional(Type.String({ maxLength: 128 })) });
+const ClaimBody = Type.Object(
+  { manageToken: Type.String({ maxLength: 128 }) },
+  { additionalProperties: false },
+);
+const ListQuery = Type.Object({
+  status: Type.Optional(BookingStatus),
+  q: Type.Optional(Type.String({ maxLength: 120 })),
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  offset: Type.Integer({ minimum: 0, default: 0 }),
+});
+
+/** History actors name users and keys; the attendee's page only needs to know which side acted. */
+function changedBy(actor: string): BookingStatusChange['by'] {
+  if (actor === 'attendee' || actor === 'publishable-key') return 'attendee';
+  if (actor.startsWith('user:') || actor === 'secret-key') return 'organizer';
+  return 'system';
+}
+
+const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const tags = ['bookings'];
+
+  /**
+   * A booking, if the caller may see (viewer) or manage (organizer) it: a member of its
+   * organization, its organization's secret key, or whoever holds its manage token (the attendee).
+   */
+  async function bookingFor(
+    request: FastifyRequest,
+    id: string,
+    manageToken: string | undefined,
+    minimum: 'viewer' | 'organizer' = 'organizer',
+  ): Promise<BookingRecord> {
+    const booking = await app.bookingsRepo.find(id);
+    if (!booking) throw notFound('Booking');
+    if (manageToken !== undefined) {
+      if (hashManageToken(manageToken) !== booking.manageTokenHash) throw notFound('Booking');
+      return booking;
+    }
+    const principal = request.principal;
+    if (principal?.kind === 'publishable' || !principal) throw notFound('Booking');
+    await app.requireRole(request, booking.orgId, minimum, 'Booking');
+    return booking;
+  }
+
+  app.post(
+    '/events/:id/bookings',
+    {
+      schema: {
+        tags,
+        params: EventParams,
+        body: BookingBody,
+        headers: Type.Object({
+          'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+        }),
+        response: withErrors({ 201: CreatedBookingResponse, 202: CreatedBookingResponse }),
+      },
+      preHandler: app.authenticate('secret', 'user', 'publishable'),
+    },
+    async (request, reply): Promise<void> => {
+      const principal = request.principal!;
+      const scope =
+        principal.kind === 'user' ? `user:${principal.userId}` : `${principal.kind}:${principal.orgId}`;
+      await withIdempotency(
+        app.pg,
+        scope,
+        request.headers['idempotency-key'],
+        { method: 'POST', url: request.url, body: request.body },
+        reply,
+        async () => {
+          const event = await eventOnSale(app, request, request.params.id);
+          if (principal.kind === 'publishable' && !event.directBooking) {
+            throw new AppError(
+              403,
+              'DIRECT_BOOKING_DISABLED',
+              "This event is booked through the partner's backend; hand the hold token to it",
+            );
+          }
+          const { holdToken, quantity, section, attendee } = request.body;
+          const actor = actorOf(principal);
+          let result: { status: 201 | 202; booking: unknown; manageToken: string };
+          if (holdToken) {
+            result = await app.bookingService.bookFromHold(event, holdToken, attendee, actor);
+          } else if (quantity) {
+            result = await app.bookingService.bookByQuantity(event, quantity, section, attendee, actor);
+          } else {
+            throw new AppError(
+              400,
+              'VALIDATION_FAILED',
+              'Send a holdToken, or a quantity for best available',
+            );
+          }
+          return {
+            status: result.status,
+            body: { booking: result.booking, manageToken: result.manageToken },
+          };
+        },
+      );
+    },
+  );
+
+  app.get(
+    '/bookings/:id',
+    {
+      schema: {
+        tags,
+        params: BookingParams,
+        querystring: ManageQuery,
+        headers: ManageHeaders,
+        response: withErrors({ 200: BookingDetailsResponse }),
+      },
+      preHandler: app.identify,
+    },
+    async (request) => {
+      const token = request.headers['x-manage-token'] ?? request.query.manageToken;
+      const booking = await bookingFor(request, request.params.id, token, 'viewer');
+      const [event, history] = await Promise.all([
+        app.eventsRepo.find(booking.eventId),
+        app.bookingsRepo.historyOf(booking.id),
+      ]);
+      if (!event) throw notFound('Booking');
+      const summary: BookingEvent = {
+        id: event.id,
+        name: event.name,
+        startsAt: event.startsAt,
+        venue: event.venue,
+        status: event.status,
+        sections: event.seatMap.sections.map(({ id, label }) => ({ id, label })),
+      };
+      const last = history.at(-1);
+      const statusChange: BookingStatusChange = last
+        ? { status: last.status, by: changedBy(last.actor), reason: last.reason, at: last.at }
+        : { status: booking.status, by: 'system', reason: null, at: booking.updatedAt };
+      return { booking: publicBooking(booking), event: summary, statusChange };
+    },
+  );
+
+  app.post(
+    '/bookings/:id/cancel',
+    {
+      schema: {
+        tags,
+        params: BookingParams,
+        body: CancelBookingBody,
+        response: withErrors({ 200: BookingResponse }),
+      },
+      preHandler: app.identify,
+    },
+    async (request) => {
+      const booking = await bookingFor(request, request.params.id, request.body.manageToken);
+      const actor = request.body.manageToken ? 'attendee' : actorOf(request.principal);
+      return { booking: await app.bookingService.cancel(booking.id, actor, request.body.reason ?? null) };
+    },
+  );
+
+  app.post(
+    '/bookings/:id/claim',
+    {
+      schema: {
+        tags,
+        params: BookingParams,
+        body: ClaimBody,
+        response: withErrors({ 200: BookingResponse }),
+      },
+      preHandler: app.identify,
+    },
+    async (request) => {
+      const booking = await bookingFor(request, request.params.id, request.body.manageToken);
+      return { booking: await app.bookingService.claimOffer(booking) };
+    },
+  );
+
+  app.get(
+    '/bookings/:id/history',
+    {
+      schema: { tags, params: BookingParams, response: withErrors({ 200: BookingHistoryResponse }) },
+      preHandler: app.authenticate('user', 'secret'),
+    },
+    async (request) => {
+      const booking = await app.bookingsRepo.find(request.params.id);
+      if (!booking) throw notFound('Booking');
+      await app.requireRole(request, booking.orgId, 'viewer', 'Booking');
+      return { history: await app.bookingsRepo.historyOf(booking.id) };
+    },
+  );
+
+  app.get(
+    '/events/:id/bookings',
+    {
+      schema: {
+        tags,
+        params: EventParams,
+        querystring: ListQuery,
+        response: withErrors({ 200: BookingsResponse }),
+      },
+      preHandler: app.authenticate('user', 'secret'),
+    },
+    async (request) => {
+      const event = await eventForMember(app, request, request.params.id, 'viewer');
+      const { bookings, total } = await app.bookingsRepo.list(event.id, request.query);
+      return { bookings: bookings.map(publicBooking), total };
+    },
+  );
+
+  app.get(
+    '/events/:id/waitlist',
+    {
+      schema: { tags, params: EventParams, response: withErrors({ 200: WaitlistResponse }) },
+      preHandler: app.authenticate('user', 'secret'),
+    },
+    async (request) => {
+      const event = await eventForMember(app, request, request.params.id, 'viewer');
+      const line = await app.bookingsRepo.waitlist(event.id);
+      return {
+        waitlist: line.map((booking, index) => ({
+          bookingId: booking.id,
+          position: index + 1,
+          quantity: booking.quantity,
+          section: booking.sectionId,
+          attendee: booking.attendee,
+          createdAt: booking.createdAt,
+        })),
+      };
+    },
+  );
+};
+
+export default bookingRoutes;

@@ -1,0 +1,80 @@
+import type { Availability, Event, EventStats, SeatStatus, SectionCounts } from '@happening/shared';
+import type { Inventory } from '../../inventory/inventory.js';
+import { asList } from '../../inventory/redis-inventory.js';
+
+const statusOf: Record<string, SeatStatus> = { h: 'held', b: 'booked', x: 'blocked' };
+
+function pairs(flat: unknown): [string, string][] {
+  const list = asList<string>(flat);
+  const out: [string, string][] = [];
+  for (let i = 0; i < list.length; i += 2) out.push([list[i]!, list[i + 1]!]);
+  return out;
+}
+
+/** Section counters as clients see them, in seat-map order. */
+export function sectionCounts(event: Event, countsFlat: unknown): SectionCounts[] {
+  const counts = new Map(pairs(countsFlat).map(([key, value]) => [key, Number(value)]));
+  return event.seatMap.sections.map((section) => {
+    const get = (kind: string) => counts.get(`${section.id}:${kind}`) ?? 0;
+    const capacity = get('cap');
+    const held = get('held');
+    const booked = get('booked');
+    const blocked = get('blocked');
+    return {
+      id: section.id,
+      capacity,
+      held,
+      booked,
+      blocked,
+      available: Math.max(0, capacity - held - booked - blocked),
+    };
+  });
+}
+
+/** A consistent snapshot: every status and counter at one version, read in one script. */
+export type Holders = Record<string, { holdToken?: string; bookingId?: string }>;
+
+export async function availabilitySnapshot(
+  inventory: Inventory,
+  event: Event,
+): Promise<Availability & { holds: number; holders: Holders }> {
+  const snapshot = await inventory.run(event.id, 'snapshot');
+  const seats: Record<string, SeatStatus> = {};
+  // Who holds or booked each taken seat: only the console's snapshot passes this on.
+  const holders: Holders = {};
+  for (const [seat, state] of pairs(snapshot.state)) {
+    seats[seat] = statusOf[state[0]!] ?? 'held';
+    if (state.startsWith('h:')) holders[seat] = { holdToken: state.slice(2) };
+    else if (state.startsWith('b:')) holders[seat] = { bookingId: state.slice(2) };
+  }
+  return {
+    eventId: event.id,
+    version: snapshot.v,
+    sections: sectionCounts(event, snapshot.counts),
+    seats,
+    waitlistLength: Number(snapshot.waitlist ?? 0),
+    holds: Number(snapshot.holds ?? 0),
+    holders,
+  };
+}
+
+export function statsFrom(
+  availability: Availability & { holds: number },
+  bookings: { confirmed: number; cancelled: number },
+): EventStats {
+  const sum = (key: 'capacity' | 'available' | 'held' | 'booked' | 'blocked') =>
+    availability.sections.reduce((total, section) => total + section[key], 0);
+  return {
+    eventId: availability.eventId,
+    capacity: sum('capacity'),
+    available: sum('available'),
+    held: sum('held'),
+    booked: sum('booked'),
+    blocked: sum('blocked'),
+    activeHolds: availability.holds,
+    confirmedBookings: bookings.confirmed,
+    cancelledBookings: bookings.cancelled,
+    waitlistLength: availability.waitlistLength,
+    version: availability.version,
+  };
+}

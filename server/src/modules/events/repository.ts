@@ -1,0 +1,151 @@
+import {
+  type CreateEventBody,
+  type Event,
+  reservedSeats,
+  type SeatMap,
+  totalCapacity,
+} from '@happening/shared';
+import type pg from 'pg';
+
+type Db = pg.Pool | pg.PoolClient;
+
+const columns = `id, org_id AS "orgId", name, starts_at AS "startsAt", venue, status, seat_map AS "seatMap",
+  capacity, hold_ttl_seconds AS "holdTtlSeconds", max_seats_per_booking AS "maxSeatsPerBooking",
+  direct_booking AS "directBooking", waitlist_enabled AS "waitlistEnabled", waitlist_mode AS "waitlistMode",
+  offer_window_seconds AS "offerWindowSeconds", created_at AS "createdAt"`;
+
+interface EventRow extends Omit<Event, 'startsAt' | 'createdAt'> {
+  startsAt: Date;
+  createdAt: Date;
+}
+
+const toEvent = (row: EventRow): Event => ({
+  ...row,
+  startsAt: row.startsAt.toISOString(),
+  createdAt: row.createdAt.toISOString(),
+});
+
+const settingColumns: Record<string, string> = {
+  name: 'name',
+  startsAt: 'starts_at',
+  venue: 'venue',
+  seatMap: 'seat_map',
+  holdTtlSeconds: 'hold_ttl_seconds',
+  maxSeatsPerBooking: 'max_seats_per_booking',
+  directBooking: 'direct_booking',
+  waitlistEnabled: 'waitlist_enabled',
+  waitlistMode: 'waitlist_mode',
+  offerWindowSeconds: 'offer_window_seconds',
+};
+
+export function eventsRepository(pool: pg.Pool) {
+  return {
+    async insert(orgId: string, body: CreateEventBody, db: Db = pool): Promise<Event> {
+      const { rows } = await db.query<EventRow>(
+        `INSERT INTO events (org_id, name, starts_at, venue, seat_map, capacity, hold_ttl_seconds, max_seats_per_booking,
+           direct_booking, waitlist_enabled, waitlist_mode, offer_window_seconds)
+         VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, 600), COALESCE($8, 10), COALESCE($9, false), COALESCE($10, true),
+           COALESCE($11, 'auto'), COALESCE($12, 900))
+         RETURNING ${columns}`,
+        [
+          orgId,
+          body.name,
+          body.startsAt,
+          body.venue,
+          JSON.stringify(body.seatMap),
+          totalCapacity(body.seatMap),
+          body.holdTtlSeconds ?? null,
+          body.maxSeatsPerBooking ?? null,
+          body.directBooking ?? null,
+          body.waitlistEnabled ?? null,
+          body.waitlistMode ?? null,
+          body.offerWindowSeconds ?? null,
+        ],
+      );
+      return toEvent(rows[0]!);
+    },
+
+    async find(id: string, db: Db = pool): Promise<Event | null> {
+      const { rows } = await db.query<EventRow>(`SELECT ${columns} FROM events WHERE id = $1`, [id]);
+      return rows[0] ? toEvent(rows[0]) : null;
+    },
+
+    async findForUpdate(id: string, db: pg.PoolClient): Promise<Event | null> {
+      const { rows } = await db.query<EventRow>(`SELECT ${columns} FROM events WHERE id = $1 FOR UPDATE`, [
+        id,
+      ]);
+      return rows[0] ? toEvent(rows[0]) : null;
+    },
+
+    async listByOrg(orgId: string, db: Db = pool): Promise<Event[]> {
+      const { rows } = await db.query<EventRow>(
+        `SELECT ${columns} FROM events WHERE org_id = $1 ORDER BY starts_at DESC, created_at DESC`,
+        [orgId],
+      );
+      return rows.map(toEvent);
+    },
+
+    /** Updates a draft; returns null when the event is no longer a draft. */
+    async updateDraft(id: string, patch: Partial<CreateEventBody>, db: Db = pool): Promise<Event | null> {
+      const sets: string[] = [];
+      const values: unknown[] = [id];
+      for (const [key, value] of Object.entries(patch)) {
+        const column = settingColumns[key];
+        if (!column || value === undefined) continue;
+        values.push(key === 'seatMap' ? JSON.stringify(value) : value);
+        sets.push(`${column} = $${values.length}`);
+        if (key === 'seatMap') {
+          values.push(totalCapacity(value as SeatMap));
+          sets.push(`capacity = $${values.length}`);
+        }
+      }
+      sets.push('updated_at = now()');
+      const { rows } = await db.query<EventRow>(
+        `UPDATE events SET ${sets.join(', ')} WHERE id = $1 AND status = 'draft' RETURNING ${columns}`,
+        values,
+      );
+      return rows[0] ? toEvent(rows[0]) : null;
+    },
+
+    /** Freezes the map: one row per reserved seat and per general section, then on sale. */
+    async publish(event: Event, db: pg.PoolClient): Promise<void> {
+      const ids: string[] = [];
+      const sections: string[] = [];
+      for (const seat of reservedSeats(event.seatMap)) {
+        ids.push(seat.id);
+        sections.push(seat.section);
+      }
+      await db.query(
+        `INSERT INTO seats (event_id, seat_id, section_id) SELECT $1, * FROM unnest($2::text[], $3::text[])`,
+        [event.id, ids, sections],
+      );
+      for (const section of event.seatMap.sections) {
+        if (section.kind !== 'general') continue;
+        await db.query('INSERT INTO general_sections (event_id, section_id, capacity) VALUES ($1, $2, $3)', [
+          event.id,
+          section.id,
+          section.capacity,
+        ]);
+      }
+      await db.query(`UPDATE events SET status = 'on_sale', updated_at = now() WHERE id = $1`, [event.id]);
+    },
+
+    async setBlocked(eventId: string, seats: string[], reason: string | null, db: Db = pool): Promise<void> {
+      await db.query('UPDATE seats SET blocked_reason = $3 WHERE event_id = $1 AND seat_id = ANY($2)', [
+        eventId,
+        seats,
+        reason,
+      ]);
+    },
+
+    async blockedSeats(eventId: string, db: Db = pool): Promise<Record<string, string>> {
+      const { rows } = await db.query<{ seat_id: string; blocked_reason: string }>(
+        'SELECT seat_id, blocked_reason FROM seats WHERE event_id = $1 AND blocked_reason IS NOT NULL',
+        [eventId],
+      );
+      return Object.fromEntries(rows.map((row) => [row.seat_id, row.blocked_reason]));
+    },
+  };
+}
+
+export type EventsRepository = ReturnType<typeof eventsRepository>;

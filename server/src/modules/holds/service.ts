@@ -1,0 +1,62 @@
+import type { Event, Hold, HoldBody } from '@happening/shared';
+import type { Inventory } from '../../inventory/inventory.js';
+import { type HoldView, toHoldView } from '../../inventory/redis-inventory.js';
+import { AppError } from '../../lib/errors.js';
+import { newToken } from '../../lib/keys.js';
+import { scriptError } from '../bookings/service.js';
+
+/** Extensions a holder may ask for, and the longest a hold may live, in multiples of its TTL. */
+export const MAX_EXTENSIONS = 2;
+export const MAX_LIFETIME_TTLS = 3;
+
+export function toHold(eventId: string, view: HoldView): Hold {
+  return {
+    holdToken: view.token,
+    eventId,
+    expiresAt: new Date(view.exp).toISOString(),
+    seats: view.seats,
+    general: view.general,
+    extensionsLeft: Math.max(0, MAX_EXTENSIONS - view.ext),
+  };
+}
+
+/** Holds seats (all or nothing), used by REST and by the widget socket alike. */
+export async function holdSeats(
+  inventory: Inventory,
+  event: Event,
+  body: HoldBody,
+  extra: { marker?: string } = {},
+): Promise<Hold> {
+  const seats = body.seats ?? [];
+  const general = body.general ?? [];
+  if (seats.length === 0 && general.length === 0 && !body.bestAvailable) {
+    throw new AppError(400, 'VALIDATION_FAILED', 'Name seats, general-admission quantities or bestAvailable');
+  }
+  if (body.bestAvailable && seats.length > 0) {
+    throw new AppError(400, 'VALIDATION_FAILED', 'Ask for named seats or best available, not both at once');
+  }
+  const result = await inventory.run(event.id, 'hold', {
+    // The event id leads the token, so calls that carry only the token find its event.
+    token: body.holdToken ?? `${event.id}.${newToken('hold')}`,
+    existing: body.holdToken !== undefined,
+    seats,
+    general,
+    ...(body.bestAvailable ? { best: body.bestAvailable } : {}),
+    max: event.maxSeatsPerBooking,
+    ttl: event.holdTtlSeconds * 1_000,
+    ...(extra.marker ? { marker: extra.marker } : {}),
+  });
+  if (!result.ok) throw scriptError(result);
+  return toHold(event.id, toHoldView(result.hold));
+}
+
+export async function extendHold(inventory: Inventory, event: Event, token: string): Promise<Hold> {
+  const result = await inventory.run(event.id, 'extend', {
+    token,
+    ttl: event.holdTtlSeconds * 1_000,
+    maxExtensions: MAX_EXTENSIONS,
+    maxLifetime: event.holdTtlSeconds * 1_000 * MAX_LIFETIME_TTLS,
+  });
+  if (!result.ok) throw scriptError(result);
+  return toHold(event.id, toHoldView(result.hold));
+}

@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  AcceptInvitationResponse,
+  Invitation,
+  InvitationBody,
+  InvitationParams,
+  InvitationPreview,
+  InvitationSignupBody,
+  InvitationsResponse,
+  InvitationTokenParams,
+  OrgParams,
+  SignupResponse,
+  withErrors,
+} from '@happening/shared';
+import type pg from 'pg';
+import { inTransaction, isUniqueViolation } from '../../lib/db.js';
+import { AppError, notFound } from '../../lib/errors.js';
+import { hashSecretKey, newToken } from '../../lib/keys.js';
+import { enqueueNotifications } from '../../lib/outbox.js';
+import { hashPassword } from '../../lib/passwords.js';
+import { assertRoomForAnotherOrganization } from '../accounts/organizations.js';
+import { accountsRepository } from '../accounts/repository.js';
+import { invitationsRepository, type PendingInvitation } from './repository.js';
+
+const invalid = (message: string, status = 404) => new AppError(status, 'INVITATION_INVALID', message);
+
+const invitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const asUser = app.authenticate('user');
+  const tags = ['invitations'];
+  const invitations = invitationsRepository(app.pg);
+  const accounts = accountsRepository(app.pg);
+
+  /** The invitation behind a link, locked for this transaction, or a 404 when it can no longer be used. */
+  async function openInvitation(token: string, client: pg.PoolClient): Promise<PendingInvitation> {
+    const invitation = await invitations.lockByTokenHash(hashSecretKey(token), client);
+    if (invitation?.status !== 'pending' || invitation.expired) {
+      throw invalid('This invitation link is unknown, expired, revoked or already used');
+    }
+    return invitation;
+  }
+
+  app.post(
+    '/orgs/:orgId/invitations',
+    {
+      schema: {
+        tags,
+        summary: 'Invite someone by email; they receive an `invitation_received` email with an accept link',
+        params: OrgParams,
+        body: InvitationBody,
+        response: withErrors({ 201: Invitation }),
+      },
+      preHandler: asUser,
+    },
+    async (request, reply) => {
+      const { orgId } = request.params;
+      const { email, role } = request.body;
+      await app.requireRole(request, orgId, 'admin', 'Organization');
+      if (request.principal?.kind !== 'user') throw notFound('Organization');
+      const inviterId = request.principal.userId;
+      if (await invitations.isMember(orgId, email)) {
+        throw new AppError(409, 'ALREADY_MEMBER', `${email} is already a member of this organization`);
+      }
+      const token = newToken('inv', 32);
+      const created = await inTransaction(app.pg, async (client) => {
+        const invitation = await invitations.create(
+          {
+            orgId,
+            email,
+            role,
+            tokenHash: hashSecretKey(token),
+            invitedBy: inviterId,
+            ttlHours: app.config.INVITATION_TTL_HOURS,
+          },
+          client,
+        );
+        const { rows } = await client.query<{ orgName: string; inviter: string }>(
+          `SELECT o.name AS "orgName", u.name AS inviter FROM organizations o, users u WHERE o.id = $1 AND u.id = $2`,
+          [orgId, inviterId],
+        );
+        // The invitation and its email commit together: no invitation without its email.
+        await enqueueNotifications(client, [
+          {
+            type: 'invitation_received',
+            id: randomUUID(),
+            occurredAt: new Date().toISOString(),
+            orgId,
+            invitationId: invitation.id,
+            invitee: { email },
+            role,
+            organizationName: rows[0]!.orgName,
+            invitedBy: rows[0]!.inviter,
+            acceptUrl: `${app.config.PUBLIC_URL.replace(/\/$/, '')}/invitations/${token}`,
+          },
+        ]);
+        return invitation;
+      });
+      return reply.status(201).send(created);
+    },
+  );
+
+  app.get(
+    '/orgs/:orgId/invitations',
+    {
+      schema: { tags, params: OrgParams, response: withErrors({ 200: InvitationsResponse }) },
+      preHandler: asUser,
+    },
+    async (request) => {
+      await app.requireRole(request, request.params.orgId, 'admin', 'Organization');
+      return { invitations: await invitations.list(request.params.orgId) };
+    },
+  );
+
+  app.delete(
+    '/orgs/:orgId/invitations/:invitationId',
+    {
+      schema: { tags, summary: 'Revoke a pending invitation', params: InvitationParams },
+      preHandler: asUser,
+    },
+    async (request, reply) => {
+      const { orgId, invitationId } = request.params;
+      await app.requireRole(request, orgId, 'admin', 'Organization');
+      if (!(await invitations.revoke(orgId, invitationId))) throw notFound('Pending invitation');
+      return reply.status(204).send();
+    },
+  );
+
+  app.get(
+    '/invitations/:token',
+    {
+      schema: {
+        tags,
+        summary: 'What an invitation link offers (the token is the credential)',
+        params: InvitationTokenParams,
+        response: withErrors({ 200: InvitationPreview }),
+      },
+    },
+    async (request) => {
+      const { rows } = await app.pg.query(
+        `SELECT o.name AS "organizationName", i.email, i.role, i.status, i.expires_at <= now() AS expired,
+                to_char(i.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "expiresAt"
+         FROM invitations i JOIN organizations o ON o.id = i.org_id WHERE i.token_hash = $1`,
+        [hashSecretKey(request.params.token)],
+      );
+      if (!rows[0]) throw invalid('This invitation link is unknown');
+      return rows[0];
+    },
+  );
+
+  app.post(
+    '/invitations/:token/accept',
+    {
+      schema: {
+        tags,
+        summary: 'Join the organization with the invited role (signed in with the invited email address)',
+        params: InvitationTokenParams,
+        response: withErrors({ 200: AcceptInvitationResponse }),
+      },
+      preHandler: asUser,
+    },
+    async (request) => {
+      if (request.principal?.kind !== 'user') throw invalid('Sign in to accept an invitation', 401);
+      const userId = request.principal.userId;
+      const user = await accounts.findUserById(userId);
+      if (!user) throw invalid('Sign in to accept an invitation', 401);
+      return inTransaction(app.pg, async (client) => {
+        const invitation = await openInvitation(request.params.token, client);
+        // The link proves access to the mailbox; the account must be that mailbox's too, so a
+        // forwarded or leaked link cannot put someone else in the organization.
+        if (invitation.email.toLowerCase() !== user.email.toLowerCase()) {
+          throw invalid(`This invitation was sent to another address; sign in as ${invitation.email}`, 403);
+        }
+        await assertRoomForAnotherOrganization(
+          accounts,
+          client,
+          userId,
+          app.config.MAX_ORGANIZATIONS_PER_USER,
+        );
+        try {
+          return { organization: await invitations.join(invitation, userId, client) };
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+          throw new AppError(409, 'ALREADY_MEMBER', 'You are already a member of this organization');
+        }
+      });
+    },
+  );
+
+  app.post(
+    '/invitations/:token/signup',
+    {
+      schema: {
+        tags,
+        summary:
+          'Create an account for the invited address and join with the invited role, without an organization of its own',
+        params: InvitationTokenParams,
+        body: InvitationSignupBody,
+        response: withErrors({ 201: SignupResponse }),
+      },
+      config: { rateLimit: { max: app.config.AUTH_RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 } },
+    },
+    async (request, reply) => {
+      const { name, password } = request.body;
+      // Hashing is slow on purpose: done before the transaction so the invitation is not locked meanwhile.
+      const passwordHash = await hashPassword(password, app.config.PASSWORD_HASH_COST);
+      try {
+        const result = await inTransaction(app.pg, async (client) => {
+          const invitation = await openInvitation(request.params.token, client);
+          const user = await accounts.insertUser({ email: invitation.email, name, passwordHash }, client);
+          return { user, organization: await invitations.join(invitation, user.id, client) };
+        });
+        return reply.status(201).send({ token: app.jwt.sign({ sub: result.user.id }), ...result });
+      } catch (error) {
+        // The only unique key a brand-new user can hit is the address: that person should sign in.
+        if (isUniqueViolation(error))
+          throw new AppError(
+            409,
+            'EMAIL_TAKEN',
+            'An account with this email already exists; sign in instead',
+          );
+        throw error;
+      }
+    },
+  );
+};
+
+export default invitationRoutes;

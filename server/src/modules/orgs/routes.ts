@@ -1,0 +1,185 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  AllowedOriginsBody,
+  ChangeRoleBody,
+  CONSOLE_NAMESPACE,
+  CreateOrganizationBody,
+  CreateOrganizationResponse,
+  KeysResponse,
+  MembersResponse,
+  OrgParams,
+  RotateKeysResponse,
+  rooms,
+  withErrors,
+} from '@happening/shared';
+import { Type } from 'typebox';
+import { inTransaction } from '../../lib/db.js';
+import { AppError, notFound } from '../../lib/errors.js';
+import { newSecretKey } from '../../lib/keys.js';
+import { assertRoomForAnotherOrganization, createOrganizationWithAdmin } from '../accounts/organizations.js';
+import { accountsRepository } from '../accounts/repository.js';
+
+const MemberParams = Type.Object({
+  orgId: Type.String({ format: 'uuid' }),
+  userId: Type.String({ format: 'uuid' }),
+});
+
+const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const asUser = app.authenticate('user');
+  const accounts = accountsRepository(app.pg);
+
+  const selectKeys = `SELECT publishable_key AS "publishableKey", secret_key_hint AS "secretKeyHint",
+                             allowed_origins AS "allowedOrigins" FROM organizations WHERE id = $1`;
+
+  app.post(
+    '/orgs',
+    {
+      schema: {
+        tags: ['organizations'],
+        summary: 'Create another organization, with the caller as its admin',
+        body: CreateOrganizationBody,
+        response: withErrors({ 201: CreateOrganizationResponse }),
+      },
+      preHandler: asUser,
+    },
+    async (request, reply) => {
+      const userId = request.principal?.kind === 'user' ? request.principal.userId : '';
+      const limit = app.config.MAX_ORGANIZATIONS_PER_USER;
+      const organization = await inTransaction(app.pg, async (client) => {
+        await assertRoomForAnotherOrganization(accounts, client, userId, limit);
+        return createOrganizationWithAdmin(accounts, client, {
+          name: request.body.name,
+          adminUserId: userId,
+        });
+      });
+      return reply.status(201).send({ organization });
+    },
+  );
+
+  app.get(
+    '/orgs/:orgId/members',
+    {
+      schema: { tags: ['organizations'], params: OrgParams, response: withErrors({ 200: MembersResponse }) },
+      preHandler: asUser,
+    },
+    async (request) => {
+      await app.requireRole(request, request.params.orgId, 'viewer', 'Organization');
+      const { rows } = await app.pg.query(
+        `SELECT u.id AS "userId", u.email, u.name, m.role, m.created_at AS "joinedAt"
+         FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY m.created_at`,
+        [request.params.orgId],
+      );
+      return { members: rows.map((row) => ({ ...row, joinedAt: row.joinedAt.toISOString() })) };
+    },
+  );
+
+  app.put(
+    '/orgs/:orgId/members/:userId',
+    { schema: { tags: ['organizations'], params: MemberParams, body: ChangeRoleBody }, preHandler: asUser },
+    async (request, reply) => {
+      const { orgId, userId } = request.params;
+      await app.requireRole(request, orgId, 'admin', 'Organization');
+      // The guard keeps at least one admin, so an organization can never lock itself out.
+      const { rowCount } = await app.pg.query(
+        `UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2
+           AND ($3 = 'admin' OR EXISTS (SELECT 1 FROM memberships WHERE org_id = $1 AND role = 'admin' AND user_id <> $2))`,
+        [orgId, userId, request.body.role],
+      );
+      if (rowCount === 0) {
+        const exists = await app.pg.query('SELECT 1 FROM memberships WHERE org_id = $1 AND user_id = $2', [
+          orgId,
+          userId,
+        ]);
+        if (exists.rowCount === 0) throw notFound('Member');
+        throw new AppError(409, 'FORBIDDEN', 'An organization needs at least one admin');
+      }
+      return reply.status(204).send();
+    },
+  );
+
+  app.delete(
+    '/orgs/:orgId/members/:userId',
+    { schema: { tags: ['organizations'], params: MemberParams }, preHandler: asUser },
+    async (request, reply) => {
+      const { orgId, userId } = request.params;
+      await app.requireRole(request, orgId, 'admin', 'Organization');
+      const { rowCount } = await app.pg.query(
+        `DELETE FROM memberships WHERE org_id = $1 AND user_id = $2
+           AND (role <> 'admin' OR EXISTS (SELECT 1 FROM memberships WHERE org_id = $1 AND role = 'admin' AND user_id <> $2))`,
+        [orgId, userId],
+      );
+      if (rowCount === 0) throw new AppError(409, 'FORBIDDEN', 'Not a member, or the last admin');
+      // Rooms are checked only when joined: a removed member's open consoles must stop hearing the
+      // organization's notifications and its events' seat details now, not when they reconnect.
+      // Here at once (`local`), and on the other servers through the adapter's Redis request.
+      const { rows } = await app.pg.query<{ id: string }>('SELECT id FROM events WHERE org_id = $1', [orgId]);
+      const left = [rooms.org(orgId), ...rows.map((row) => rooms.consoleEvent(row.id))];
+      const consoles = app.io.of(CONSOLE_NAMESPACE);
+      consoles.local.in(rooms.user(userId)).socketsLeave(left);
+      consoles.in(rooms.user(userId)).socketsLeave(left);
+      return reply.status(204).send();
+    },
+  );
+
+  app.get(
+    '/orgs/:orgId/keys',
+    {
+      schema: { tags: ['organizations'], params: OrgParams, response: withErrors({ 200: KeysResponse }) },
+      preHandler: asUser,
+    },
+    async (request) => {
+      await app.requireRole(request, request.params.orgId, 'admin', 'Organization');
+      const { rows } = await app.pg.query(selectKeys, [request.params.orgId]);
+      return rows[0];
+    },
+  );
+
+  app.post(
+    '/orgs/:orgId/keys/rotate',
+    {
+      schema: {
+        tags: ['organizations'],
+        params: OrgParams,
+        response: withErrors({ 200: RotateKeysResponse }),
+      },
+      preHandler: asUser,
+    },
+    async (request) => {
+      await app.requireRole(request, request.params.orgId, 'admin', 'Organization');
+      const keys = newSecretKey();
+      const { rows } = await app.pg.query(
+        `UPDATE organizations SET secret_key_hash = $2, secret_key_hint = $3 WHERE id = $1
+         RETURNING publishable_key AS "publishableKey", secret_key_hint AS "secretKeyHint", allowed_origins AS "allowedOrigins"`,
+        [request.params.orgId, keys.hash, keys.hint],
+      );
+      app.forgetKeyLookups();
+      return { ...rows[0], secretKey: keys.secretKey };
+    },
+  );
+
+  app.put(
+    '/orgs/:orgId/allowed-origins',
+    {
+      schema: {
+        tags: ['organizations'],
+        params: OrgParams,
+        body: AllowedOriginsBody,
+        response: withErrors({ 200: KeysResponse }),
+      },
+      preHandler: asUser,
+    },
+    async (request) => {
+      await app.requireRole(request, request.params.orgId, 'admin', 'Organization');
+      const origins = [...new Set(request.body.allowedOrigins.map((origin) => new URL(origin).origin))];
+      await app.pg.query('UPDATE organizations SET allowed_origins = $2 WHERE id = $1', [
+        request.params.orgId,
+        origins,
+      ]);
+      app.forgetKeyLookups();
+      const { rows } = await app.pg.query(selectKeys, [request.params.orgId]);
+      return rows[0];
+    },
+  );
+};
+
+export default orgRoutes;

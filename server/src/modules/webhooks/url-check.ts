@@ -1,0 +1,36 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { isPrivateAddress } from '@happening/worker/network-guard';
+import { AppError } from '../../lib/errors.js';
+
+const refuse = (message: string) => new AppError(422, 'WEBHOOK_URL_NOT_ALLOWED', message);
+
+/**
+ * Checked when an endpoint is registered, so a mistake is reported at once. The worker checks
+ * again at every delivery (DNS can change), against the address it actually connects to.
+ */
+export async function checkWebhookUrl(raw: string, allowPrivate: boolean): Promise<string> {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw refuse('The webhook URL is not a valid URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw refuse('Webhook URLs use http or https');
+  if (url.username || url.password)
+    throw refuse('Put credentials in a header-free URL; user:password@ is not allowed');
+  if (allowPrivate) return url.toString();
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  let addresses: string[];
+  if (isIP(host) !== 0) addresses = [host];
+  else {
+    try {
+      addresses = (await lookup(host, { all: true })).map((entry) => entry.address);
+    } catch {
+      throw refuse(`${host} does not resolve`);
+    }
+  }
+  const blocked = addresses.find((address) => isPrivateAddress(address));
+  if (blocked) throw refuse(`${host} is (or resolves to) ${blocked}, a private or loopback address`);
+  return url.toString();
+}

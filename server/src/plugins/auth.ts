@@ -1,0 +1,178 @@
+import jwt from '@fastify/jwt';
+import type { Role } from '@happening/shared';
+import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import fp from 'fastify-plugin';
+import { AppError, forbidden, notFound, unauthenticated } from '../lib/errors.js';
+import { hashSecretKey } from '../lib/keys.js';
+import { accountsRepository } from '../modules/accounts/repository.js';
+
+export type Principal =
+  | { kind: 'user'; userId: string }
+  | { kind: 'publishable'; orgId: string }
+  | { kind: 'secret'; orgId: string };
+export type PrincipalKind = Principal['kind'];
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyInstance {
+    /** preHandler: the request must carry one of these kinds of credential. */
+    authenticate: (...kinds: PrincipalKind[]) => preHandlerAsyncHookHandler;
+    /** preHandler: reads a credential when one is sent (public routes that show more to members). */
+    identify: preHandlerAsyncHookHandler;
+    /**
+     * The caller's role in `orgId`, at least `minimum`. No access at all answers 404 (another
+     * organization's things do not exist for you); too small a role answers 403.
+     */
+    requireRole: (request: FastifyRequest, orgId: string, minimum: Role, what?: string) => Promise<Role>;
+    /** Organization of a publishable key, or null. Cached briefly: it sits on the hold path. */
+    orgByPublishableKey: (key: string) => Promise<{ id: string; allowedOrigins: string[] } | null>;
+    /** Drops cached key lookups (after origins change or a rotation). Other servers follow within 5 s. */
+    forgetKeyLookups: () => void;
+    verifySessionToken: (token: string) => string | null;
+  }
+}
+
+const rank: Record<Role, number> = { viewer: 1, organizer: 2, admin: 3 };
+/** How long a key lookup is trusted; a rotated key stops working on every server within it. */
+const KEY_CACHE_MS = 5_000;
+
+export default fp(
+  async (app) => {
+    await app.register(jwt, {
+      secret: app.config.TOKEN_SECRET,
+      sign: { expiresIn: app.config.TOKEN_TTL_SECONDS, iss: 'happening' },
+      verify: { allowedIss: 'happening' },
+    });
+    const accounts = accountsRepository(app.pg);
+    // Key lookups are cached for 5 s, and a lookup in flight is shared: a burst of requests with
+    // a key not yet cached (a sale opening, a partner's batch) costs one query, not one each.
+    type Org = { id: string; allowedOrigins: string[] };
+    const publishableCache = new Map<string, { at: number; org: Promise<Org | null> }>();
+
+    app.decorate('orgByPublishableKey', (key: string) => {
+      const cached = publishableCache.get(key);
+      if (cached && Date.now() - cached.at < KEY_CACHE_MS) return cached.org;
+      const org = app.pg
+        .query<Org>(
+          'SELECT id, allowed_origins AS "allowedOrigins" FROM organizations WHERE publishable_key = $1',
+          [key],
+        )
+        .then(({ rows }) => rows[0] ?? null);
+      if (publishableCache.size > 10_000) publishableCache.clear();
+      const entry = { at: Date.now(), org };
+      publishableCache.set(key, entry);
+      // A failed lookup is not an answer to remember.
+      org.catch(() => {
+        if (publishableCache.get(key) === entry) publishableCache.delete(key);
+      });
+      return org;
+    });
+
+    // Partner backends book with their secret key on every call: known keys are cached briefly,
+    // by hash, and forgotten on rotation (other servers follow within the cache time).
+    const secretCache = new Map<string, { at: number; orgId: Promise<string | null> }>();
+    function orgBySecretKey(secretKey: string): Promise<string | null> {
+      const hash = hashSecretKey(secretKey);
+      const cached = secretCache.get(hash);
+      if (cached && Date.now() - cached.at < KEY_CACHE_MS) return cached.orgId;
+      const orgId = app.pg
+        .query<{ id: string }>('SELECT id FROM organizations WHERE secret_key_hash = $1', [hash])
+        .then(({ rows }) => rows[0]?.id ?? null);
+      if (secretCache.size > 10_000) secretCache.clear();
+      const entry = { at: Date.now(), orgId };
+      secretCache.set(hash, entry);
+      // Only known keys stay cached: an unknown one (or a failed lookup) is asked again next time.
+      orgId.then(
+        (id) => {
+          if (id === null && secretCache.get(hash) === entry) secretCache.delete(hash);
+        },
+        () => {
+          if (secretCache.get(hash) === entry) secretCache.delete(hash);
+        },
+      );
+      return orgId;
+    }
+
+    app.decorate('forgetKeyLookups', () => {
+      publishableCache.clear();
+      secretCache.clear();
+    });
+
+    app.decorate('verifySessionToken', (token: string) => {
+      try {
+        const payload = app.jwt.verify<{ sub?: string }>(token);
+        return typeof payload.sub === 'string' ? payload.sub : null;
+      } catch {
+        return null;
+      }
+    });
+
+    async function resolve(request: FastifyRequest): Promise<Principal | null> {
+      const header = request.headers.authorization;
+      if (!header) return null;
+      const [scheme, credential] = header.split(' ');
+      if (scheme?.toLowerCase() !== 'bearer' || !credential)
+        throw unauthenticated('Use "Authorization: Bearer …"');
+      if (credential.startsWith('pk_')) {
+        const org = await app.orgByPublishableKey(credential);
+        if (!org) throw unauthenticated('Unknown publishable key');
+        const origin = request.headers.origin;
+        // Browsers always send Origin on cross-origin calls; servers calling with a pk have none to check.
+        if (origin && !org.allowedOrigins.includes(origin)) {
+          throw new AppError(
+            403,
+            'ORIGIN_NOT_ALLOWED',
+            `${origin} is not allowed to use this publishable key; add it to the organization's allowed origins`,
+            { origin },
+          );
+        }
+        return { kind: 'publishable', orgId: org.id };
+      }
+      if (credential.startsWith('sk_')) {
+        const orgId = await orgBySecretKey(credential);
+        if (!orgId) throw unauthenticated('Unknown secret key');
+        return { kind: 'secret', orgId };
+      }
+      const userId = app.verifySessionToken(credential);
+      if (!userId) throw unauthenticated('The session token is invalid or expired; sign in again');
+      return { kind: 'user', userId };
+    }
+
+    app.decorate('identify', async (request: FastifyRequest) => {
+      request.principal = await resolve(request);
+    });
+
+    app.decorateRequest('principal', null);
+
+    app.decorate('authenticate', (...kinds: PrincipalKind[]) => {
+      const handler: preHandlerAsyncHookHandler = async (request) => {
+        const principal = await resolve(request);
+        if (!principal) throw unauthenticated();
+        if (!kinds.includes(principal.kind)) {
+          throw forbidden(
+            `This call does not accept a ${principal.kind === 'user' ? 'session token' : `${principal.kind} key`}`,
+          );
+        }
+        request.principal = principal;
+      };
+      return handler;
+    });
+
+    app.decorate(
+      'requireRole',
+      async (request: FastifyRequest, orgId: string, minimum: Role, what = 'Resource') => {
+        const principal = request.principal;
+        let role: Role | null = null;
+        if (principal?.kind === 'user') role = await accounts.roleOf(principal.userId, orgId);
+        // A secret key acts for its organization's backend: it may sell and cancel, not administer.
+        else if (principal?.kind === 'secret' && principal.orgId === orgId) role = 'organizer';
+        if (!role) throw notFound(what);
+        if (rank[role] < rank[minimum]) throw forbidden(`This needs the ${minimum} role; you are ${role}`);
+        return role;
+      },
+    );
+  },
+  { name: 'auth', dependencies: ['config', 'postgres'] },
+);

@@ -1,0 +1,60 @@
+import type { Event } from '@happening/shared';
+import fp from 'fastify-plugin';
+import { Inventory } from '../inventory/inventory.js';
+import { Sweeper } from '../inventory/sweeper.js';
+import { ManageLinks } from '../modules/bookings/manage-links.js';
+import { type BookingsRepository, bookingsRepository } from '../modules/bookings/repository.js';
+import { BookingService } from '../modules/bookings/service.js';
+import { type EventsRepository, eventsRepository } from '../modules/events/repository.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    inventory: Inventory;
+    bookingService: BookingService;
+    eventsRepo: EventsRepository;
+    bookingsRepo: BookingsRepository;
+    sweeper: Sweeper;
+    /** An event by id; on-sale events are cached for a few seconds because they sit on the hold path. */
+    findEvent: (id: string) => Promise<Event | null>;
+  }
+}
+
+const CACHE_MS = 3_000;
+
+export default fp(
+  async (app) => {
+    const inventory = new Inventory(app.redis, app.pg, app.log);
+    const events = eventsRepository(app.pg);
+    const bookings = bookingsRepository(app.pg);
+    const links = new ManageLinks(app.config.TOKEN_SECRET, app.config.PUBLIC_URL);
+    const service = new BookingService(app.pg, inventory, events, bookings, links, app.log);
+    const sweeper = new Sweeper(inventory, app.pg, service, app.config.HOLD_SWEEP_INTERVAL_MS, app.log);
+    inventory.onExpired((eventId, expired) => {
+      for (const hold of expired) if (hold.offer) sweeper.offerExpired(eventId, hold.offer);
+    });
+
+    // Only on-sale events are cached: a draft must be seen as published the moment it is.
+    const cache = new Map<string, { at: number; event: Event }>();
+    app.decorate('findEvent', async (id: string) => {
+      const hit = cache.get(id);
+      if (hit && Date.now() - hit.at < CACHE_MS) return hit.event;
+      const event = await events.find(id);
+      if (event?.status === 'on_sale') {
+        if (cache.size > 5_000) cache.clear();
+        cache.set(id, { at: Date.now(), event });
+      } else {
+        cache.delete(id);
+      }
+      return event;
+    });
+
+    app.decorate('inventory', inventory);
+    app.decorate('bookingService', service);
+    app.decorate('eventsRepo', events);
+    app.decorate('bookingsRepo', bookings);
+    app.decorate('sweeper', sweeper);
+    app.addHook('onReady', async () => sweeper.start());
+    app.addHook('preClose', async () => sweeper.stop());
+  },
+  { name: 'inventory', dependencies: ['config', 'postgres', 'redis'] },
+);

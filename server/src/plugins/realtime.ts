@@ -1,0 +1,59 @@
+import { CONSOLE_NAMESPACE, rooms, WIDGET_NAMESPACE } from '@happening/shared';
+import fp from 'fastify-plugin';
+import { asList } from '../inventory/redis-inventory.js';
+import { registerConsoleNamespace } from '../realtime/console-namespace.js';
+import { SeatFanout } from '../realtime/fanout.js';
+import { registerWidgetNamespace } from '../realtime/widget-namespace.js';
+
+/** Coalesced seat updates go out at most this often per event (≈ 20 messages a second). */
+const FLUSH_MS = 50;
+
+export default fp(
+  async (app) => {
+    const fanout = new SeatFanout(
+      app.redis,
+      app.io,
+      app.findEvent,
+      app.bookingsRepo.totals,
+      FLUSH_MS,
+      app.log,
+    );
+    const widget = registerWidgetNamespace(app);
+    registerConsoleNamespace(app);
+
+    // Booking news goes through the Socket.IO adapter, so watchers on every server get it.
+    app.bookingService.listener = {
+      bookingChanged: (event, booking) => {
+        app.io
+          .of(CONSOLE_NAMESPACE)
+          .to(rooms.consoleEvent(event.id))
+          .emit('booking', { eventId: event.id, booking });
+        if (booking.status !== 'waitlisted') {
+          app.io
+            .of(WIDGET_NAMESPACE)
+            .to(rooms.booking(booking.id))
+            .emit('waitlist', { bookingId: booking.id, position: 0, status: booking.status });
+        }
+      },
+      waitlistChanged: (eventId) => {
+        app.inventory
+          .run(eventId, 'wl_positions', { limit: 1_000 })
+          .then((result) => {
+            const widgetNsp = app.io.of(WIDGET_NAMESPACE);
+            asList<string>(result.ids).forEach((bookingId, index) => {
+              widgetNsp
+                .to(rooms.booking(bookingId))
+                .emit('waitlist', { bookingId, position: index + 1, status: 'waitlisted' });
+            });
+          })
+          .catch((error) => app.log.warn({ err: error, eventId }, 'could not send waitlist positions'));
+      },
+    };
+
+    app.addHook('preClose', async () => {
+      widget.close();
+      await fanout.close();
+    });
+  },
+  { name: 'realtime', dependencies: ['socketio', 'inventory', 'auth'] },
+);

@@ -1,0 +1,65 @@
+import { createAdapter } from '@socket.io/redis-adapter';
+import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
+import { Server } from 'socket.io';
+import { closeRedis } from './redis.js';
+
+/**
+ * The Redis adapter (un)subscribes without handling the promise, so when Redis is down at start
+ * and the app closes, ioredis rejects those queued subscriptions as unhandled. Re-subscribing
+ * on reconnect is ioredis's job; the failure itself is reported by the main client's health.
+ */
+function handleSubscribeFailures(client: Redis): Redis {
+  for (const name of ['subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe'] as const) {
+    const original = client[name].bind(client) as (...args: unknown[]) => Promise<unknown>;
+    Object.assign(client, {
+      [name]: (...args: unknown[]) => {
+        const pending = original(...args);
+        pending.catch(() => {});
+        return pending;
+      },
+    });
+  }
+  return client;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    io: Server;
+  }
+}
+
+/**
+ * Socket.IO on the same HTTP server. The Redis adapter carries broadcasts to the clients of every
+ * server process, which is what lets servers scale out behind any load balancer.
+ */
+export default fp(
+  async (app) => {
+    const pub = app.redis.duplicate({ connectionName: 'happening-io-pub', enableAutoPipelining: false });
+    const sub = handleSubscribeFailures(
+      app.redis.duplicate({ connectionName: 'happening-io-sub', enableAutoPipelining: false }),
+    );
+    for (const client of [pub, sub]) client.on('error', () => {}); // reported by the main client
+    const io = new Server(app.server, {
+      adapter: createAdapter(pub, sub),
+      // Origins are checked per namespace against each organization's allowed origins.
+      cors: { origin: true, credentials: false },
+      serveClient: false,
+      pingInterval: 10_000,
+      pingTimeout: 8_000,
+      connectionStateRecovery: undefined,
+    });
+    app.decorate('io', io);
+    app.addHook('preClose', async () => {
+      // Tell clients to reconnect elsewhere instead of waiting for a ping timeout.
+      for (const namespace of io._nsps.values()) namespace.local.disconnectSockets(true);
+    });
+    app.addHook('onClose', async () => {
+      // With Redis away the adapter's UNSUBSCRIBE would wait for a reconnect that never comes.
+      if (sub.status !== 'ready') await Promise.all([pub, sub].map(closeRedis));
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await Promise.all([pub, sub].map(closeRedis));
+    });
+  },
+  { name: 'socketio', dependencies: ['redis'] },
+);

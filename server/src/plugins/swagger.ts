@@ -1,0 +1,30 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import fp from 'fastify-plugin';
+
+export default fp(
+  async (app) => {
+    await app.register(swagger, {
+      openapi: {
+        info: {
+          title: 'Happening API',
+          version: '1.0.0',
+          description: 'Real-time seat booking for live events. Errors are `{ error: { code, message } }`.',
+        },
+        servers: [{ url: app.config.PUBLIC_URL }],
+        components: {
+          securitySchemes: {
+            bearer: {
+              type: 'http',
+              scheme: 'bearer',
+              description: 'Organizer session token, publishable key (pk_…) or secret key (sk_…)',
+            },
+          },
+        },
+        security: [{ bearer: [] }],
+      },
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs' });
+  },
+  { name: 'swagger', dependencies: ['config'] },
+);

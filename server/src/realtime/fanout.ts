@@ -1,0 +1,229 @@
+import {
+  CONSOLE_NAMESPACE,
+  type ConsoleSeatChange,
+  type CountsMessage,
+  type Event,
+  rooms,
+  type SeatChange,
+  type SeatStatus,
+  WIDGET_NAMESPACE,
+} from '@happening/shared';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Server } from 'socket.io';
+import { INVENTORY_CHANNEL, inventoryKeys } from '../inventory/keys.js';
+import { sectionCounts, statsFrom } from '../modules/events/availability.js';
+import { closeRedis } from '../plugins/redis.js';
+
+/** What the inventory script publishes after each state change (see inventory.lua `finish`). */
+interface ChangeMessage {
+  e: string;
+  v: number;
+  c: [string, SeatStatus, string, number?][] | Record<string, never>;
+  g: boolean;
+  x: [string, string[] | Record<string, never>][] | Record<string, never>;
+  w: boolean;
+}
+
+interface Pending {
+  fromVersion: number;
+  version: number;
+  changes: Map<string, ConsoleSeatChange>;
+  timer: NodeJS.Timeout;
+}
+
+export const hashRoom = (token: string) => `hold:${token}`;
+
+/**
+ * Section counts go out at most this often per event (the latest, read when sent): they follow
+ * every seat change, and at 10,000 watchers each broadcast is 10,000 socket writes.
+ */
+const COUNTS_INTERVAL_MS = 250;
+/** Watchers per room at which the coalescing window starts to grow (see `windowFor`). */
+const LARGE_ROOM = 1_000;
+const MAX_WINDOW_FACTOR = 4;
+
+/**
+ * Seat changes reach watchers through Redis pub/sub, not the Socket.IO adapter: every server sees
+ * every change of an event in version order (scripts are atomic and publish as they commit), so
+ * each server can coalesce a contiguous range of versions and serialise it once per room for its
+ * own sockets. A client that sees `fromVersion` differ from its version refetches the snapshot.
+ */
+export class SeatFanout {
+  private readonly pending = new Map<string, Pending>();
+  /** Events whose counts went out in the last COUNTS_INTERVAL_MS (see `scheduleCounts`). */
+  private readonly counts = new Map<
+    string,
+    { version: number; dirty: boolean; timer: NodeJS.Timeout | null }
+  >();
+  private readonly subscriber: Redis;
+  private readonly statsSentAt = new Map<string, number>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly io: Server,
+    private readonly findEvent: (id: string) => Promise<Event | null>,
+    private readonly bookingTotals: (eventId: string) => Promise<{ confirmed: number; cancelled: number }>,
+    private readonly flushMs: number,
+    private readonly log: FastifyBaseLogger,
+  ) {
+    this.subscriber = redis.duplicate({
+      connectionName: `happening-fanout-${process.pid}`,
+      enableAutoPipelining: false,
+    });
+    this.subscriber.on('error', () => {}); // the main client reports Redis trouble
+    this.subscriber.subscribe(INVENTORY_CHANNEL).catch(() => {});
+    this.subscriber.on('message', (_channel: string, raw: string) => this.receive(raw));
+  }
+
+  private watchers(eventId: string): number {
+    return (
+      (this.io.of(WIDGET_NAMESPACE).adapter.rooms.get(rooms.widgetEvent(eventId))?.size ?? 0) +
+      (this.io.of(CONSOLE_NAMESPACE).adapter.rooms.get(rooms.consoleEvent(eventId))?.size ?? 0)
+    );
+  }
+
+  /**
+   * The coalescing window: `flushMs` up to 1,000 watchers, then growing with the square root of
+   * the room (2× at 4,000, about 3× at 10,000, at most 4×). Each flush costs one write per socket,
+   * so in a big room the window, not the rate of changes, bounds the writes per second; waiting a
+   * little longer costs less latency than a backlog of writes does.
+   */
+  private windowFor(watchers: number): number {
+    return this.flushMs * Math.min(MAX_WINDOW_FACTOR, Math.max(1, Math.sqrt(watchers / LARGE_ROOM)));
+  }
+
+  private receive(raw: string): void {
+    let message: ChangeMessage;
+    try {
+      message = JSON.parse(raw) as ChangeMessage;
+    } catch {
+      return;
+    }
+    const widget = this.io.of(WIDGET_NAMESPACE);
+    if (Array.isArray(message.x)) {
+      for (const [token, seats] of message.x) {
+        widget.local
+          .to(hashRoom(token))
+          .emit('hold-expired', { holdToken: token, seatIds: Array.isArray(seats) ? seats : [] });
+      }
+    }
+    const watchers = this.watchers(message.e);
+    if (watchers === 0) return;
+    let pending = this.pending.get(message.e);
+    // A hole in the sequence (a lost pub/sub message): send what we have so clients see the gap.
+    if (pending && message.v - 1 !== pending.version) {
+      this.flush(message.e);
+      pending = undefined;
+    }
+    if (!pending) {
+      pending = {
+        fromVersion: message.v - 1,
+        version: message.v,
+        changes: new Map(),
+        timer: setTimeout(() => this.flush(message.e), this.windowFor(watchers)),
+      };
+      this.pending.set(message.e, pending);
+    }
+    pending.version = message.v;
+    if (Array.isArray(message.c)) {
+      for (const [seatId, status, state, holdExp] of message.c) {
+        const change: ConsoleSeatChange = { seatId, status };
+        if (state.startsWith('h:')) {
+          change.holdToken = state.slice(2);
+          if (typeof holdExp === 'number') change.holdExpiresAt = new Date(holdExp).toISOString();
+        } else if (state.startsWith('b:')) change.bookingId = state.slice(2);
+        // Later changes of the same seat in this window replace earlier ones.
+        pending.changes.delete(seatId);
+        pending.changes.set(seatId, change);
+      }
+    }
+  }
+
+  private flush(eventId: string): void {
+    const pending = this.pending.get(eventId);
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    this.pending.delete(eventId);
+    const consoleChanges = [...pending.changes.values()];
+    const widgetChanges: SeatChange[] = consoleChanges.map(({ seatId, status }) => ({ seatId, status }));
+    const base = { eventId, version: pending.version, fromVersion: pending.fromVersion };
+    // Serialised once per room; widgets never see hold tokens or booking ids.
+    this.io
+      .of(WIDGET_NAMESPACE)
+      .local.to(rooms.widgetEvent(eventId))
+      .emit('seats', { ...base, changes: widgetChanges });
+    this.io
+      .of(CONSOLE_NAMESPACE)
+      .local.to(rooms.consoleEvent(eventId))
+      .emit('seats', { ...base, changes: consoleChanges });
+    this.scheduleCounts(eventId, pending.version);
+  }
+
+  /**
+   * Counts now, then a cool-down of COUNTS_INTERVAL_MS: changes during it are sent once at its end
+   * (with the latest counts, never dropped); a quiet cool-down forgets the event.
+   */
+  private scheduleCounts(eventId: string, version: number): void {
+    const cooling = this.counts.get(eventId);
+    if (cooling) {
+      cooling.version = Math.max(cooling.version, version);
+      cooling.dirty = true;
+      return;
+    }
+    const state = { version, dirty: false, timer: null as NodeJS.Timeout | null };
+    const send = () => {
+      state.dirty = false;
+      void this.sendCounts(eventId, state.version);
+      state.timer = setTimeout(() => {
+        if (state.dirty) send();
+        else this.counts.delete(eventId);
+      }, COUNTS_INTERVAL_MS);
+    };
+    this.counts.set(eventId, state);
+    send();
+  }
+
+  private async sendCounts(eventId: string, version: number): Promise<void> {
+    try {
+      const event = await this.findEvent(eventId);
+      if (!event) return;
+      const keys = inventoryKeys(eventId);
+      const results = await this.redis.pipeline().hgetall(keys[5]!).zcard(keys[7]!).zcard(keys[4]!).exec();
+      const counts = (results?.[0]?.[1] ?? {}) as Record<string, string>;
+      const message: CountsMessage = {
+        eventId,
+        version,
+        sections: sectionCounts(event, Object.entries(counts).flat()),
+        waitlistLength: Number(results?.[1]?.[1] ?? 0),
+      };
+      this.io.of(WIDGET_NAMESPACE).local.to(rooms.widgetEvent(eventId)).emit('counts', message);
+      this.io.of(CONSOLE_NAMESPACE).local.to(rooms.consoleEvent(eventId)).emit('counts', message);
+      await this.sendStats(eventId, message, Number(results?.[2]?.[1] ?? 0));
+    } catch (error) {
+      this.log.debug({ err: error, eventId }, 'could not send counts');
+    }
+  }
+
+  /**
+   * Console watchers also get the event's counters with booking totals, at most once a second
+   * per event (the totals come from PostgreSQL).
+   */
+  private async sendStats(eventId: string, counts: CountsMessage, activeHolds: number): Promise<void> {
+    const room = rooms.consoleEvent(eventId);
+    if ((this.io.of(CONSOLE_NAMESPACE).adapter.rooms.get(room)?.size ?? 0) === 0) return;
+    const now = Date.now();
+    if (now - (this.statsSentAt.get(eventId) ?? 0) < 1_000) return;
+    this.statsSentAt.set(eventId, now);
+    const totals = await this.bookingTotals(eventId);
+    const stats = statsFrom({ ...counts, seats: {}, holds: activeHolds }, totals);
+    this.io.of(CONSOLE_NAMESPACE).local.to(room).emit('stats', stats);
+  }
+
+  async close(): Promise<void> {
+    for (const eventId of [...this.pending.keys()]) this.flush(eventId);
+    for (const state of this.counts.values()) if (state.timer) clearTimeout(state.timer);
+    this.counts.clear();
+    await closeRedis(this.subscriber);
+  }
+}

@@ -1,0 +1,31 @@
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { migrate } from './db/migrate.js';
+
+/** Starts the server: config, migrations, listen, and a graceful close on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  await migrate(config.DATABASE_URL);
+  const app = await buildApp(config);
+
+  // In-flight requests finish; sockets are told to reconnect; every client connection is closed.
+  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'closing after a fatal error');
+    else app.log.info({ signal }, 'closing gracefully');
+    await app.close();
+  });
+
+  await app.listen({ port: config.PORT, host: config.HOST });
+}
+
+await main();

@@ -1,0 +1,148 @@
+/**
+ * REST bodies and answers of the notification features: webhook endpoints, delivery status,
+ * in-app notifications, invitations and dead-letter replay (prefix /api/v1).
+ */
+import { type Static, Type } from 'typebox';
+import { Invitation, Organization, SignupBody } from './api.js';
+
+const Id = Type.String({ format: 'uuid' });
+const Timestamp = Type.String({ format: 'date-time' });
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
+
+// ---------------------------------------------------------------- webhook endpoints
+
+export const WebhookEndpointBody = Type.Object(
+  {
+    url: Type.String({ minLength: 8, maxLength: 2_000 }),
+    description: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+export const WebhookEndpoint = Type.Object({
+  id: Id,
+  url: Type.String(),
+  description: Type.String(),
+  /** Last characters of the signing secret, to recognise it. */
+  secretHint: Type.String(),
+  createdAt: Timestamp,
+  rotatedAt: Nullable(Timestamp),
+});
+/** Only on creation and rotation does the answer carry the secret itself. */
+export const WebhookEndpointCreated = Type.Object({
+  ...WebhookEndpoint.properties,
+  secret: Type.String(),
+});
+export const WebhookEndpointsResponse = Type.Object({ endpoints: Type.Array(WebhookEndpoint) });
+export const WebhookSecretRotated = Type.Object({
+  id: Id,
+  secret: Type.String(),
+  /** Until then deliveries are signed with both secrets (Standard Webhooks allows several). */
+  previousSecretExpiresAt: Timestamp,
+});
+export const WebhookTestResult = Type.Object({
+  delivered: Type.Boolean(),
+  status: Nullable(Type.Integer()),
+  error: Nullable(Type.String()),
+});
+export const WebhookParams = Type.Object({ orgId: Id, endpointId: Id });
+export type WebhookEndpoint = Static<typeof WebhookEndpoint>;
+
+// ---------------------------------------------------------------- delivery status
+
+export const DeliveryStatus = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('sent'),
+  Type.Literal('failed'),
+]);
+export const DeliveryChannel = Type.Union([
+  Type.Literal('email'),
+  Type.Literal('webhook'),
+  Type.Literal('in_app'),
+]);
+export const Delivery = Type.Object({
+  id: Id,
+  messageId: Id,
+  type: Type.String(),
+  channel: DeliveryChannel,
+  /** Email address, webhook endpoint id, or organization id (in-app). */
+  target: Type.String(),
+  status: DeliveryStatus,
+  attempts: Type.Integer(),
+  lastError: Nullable(Type.String()),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  sentAt: Nullable(Timestamp),
+});
+export type Delivery = Static<typeof Delivery>;
+export const DeliveriesQuery = Type.Object(
+  {
+    status: Type.Optional(DeliveryStatus),
+    /** Only this channel, e.g. `webhook` for the console's per-endpoint delivery health. */
+    channel: Type.Optional(DeliveryChannel),
+    messageId: Type.Optional(Id),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+  },
+  { additionalProperties: false },
+);
+export const DeliveriesResponse = Type.Object({ deliveries: Type.Array(Delivery) });
+/** One notification from outbox to person: publishing state, then each delivery. */
+export const NotificationStatus = Type.Object({
+  messageId: Id,
+  type: Type.String(),
+  createdAt: Timestamp,
+  publishedAt: Nullable(Timestamp),
+  publishAttempts: Type.Integer(),
+  lastPublishError: Nullable(Type.String()),
+  /** Every delivery is final (sent, or failed and dead-lettered). */
+  handled: Type.Boolean(),
+  deliveries: Type.Array(Delivery),
+});
+export const NotificationParams = Type.Object({ orgId: Id, messageId: Id });
+
+// ---------------------------------------------------------------- in-app notifications
+
+export const InAppNotificationSchema = Type.Object({
+  id: Id,
+  orgId: Id,
+  type: Type.String(),
+  title: Type.String(),
+  body: Type.String(),
+  eventId: Type.Optional(Id),
+  bookingId: Type.Optional(Id),
+  createdAt: Timestamp,
+  readAt: Nullable(Timestamp),
+});
+export const InAppNotificationsResponse = Type.Object({ notifications: Type.Array(InAppNotificationSchema) });
+
+// ---------------------------------------------------------------- invitations
+
+export const InvitationsResponse = Type.Object({ invitations: Type.Array(Invitation) });
+export const InvitationTokenParams = Type.Object({ token: Type.String({ minLength: 16, maxLength: 200 }) });
+export const InvitationParams = Type.Object({ orgId: Id, invitationId: Id });
+export const AcceptInvitationResponse = Type.Object({ organization: Organization });
+/** What the invitation page shows before the invitee accepts. */
+export const InvitationPreview = Type.Object({
+  organizationName: Type.String(),
+  email: Type.String(),
+  role: Invitation.properties.role,
+  status: Invitation.properties.status,
+  expired: Type.Boolean(),
+  expiresAt: Timestamp,
+});
+/**
+ * A new account made from an invitation link: its address is the invited one (the link proves the
+ * mailbox), and it joins only the inviting organization instead of getting one of its own.
+ */
+export const InvitationSignupBody = Type.Object(
+  { name: SignupBody.properties.name, password: SignupBody.properties.password },
+  { additionalProperties: false },
+);
+
+// ---------------------------------------------------------------- operations
+
+export const ReplayDeadLettersBody = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1_000 })) },
+  { additionalProperties: false },
+);
+export const ReplayDeadLettersResponse = Type.Object({ replayed: Type.Integer() });

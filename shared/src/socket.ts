@@ -1,0 +1,106 @@
+/**
+ * Socket.IO event maps shared by the server and every client, so a payload change breaks the
+ * build on both sides instead of in production.
+ */
+import type {
+  Availability,
+  Booking,
+  EventStats,
+  Hold,
+  QueueStats,
+  SeatStatus,
+  SectionCounts,
+} from './api.js';
+import type { ErrorBody } from './errors.js';
+import type { InAppNotification } from './notifications.js';
+
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
+export type AckCallback<T> = (answer: Ack<T>) => void;
+
+export interface SeatChange {
+  seatId: string;
+  status: SeatStatus;
+}
+
+/** Console watchers also learn who holds or booked a seat. */
+export interface ConsoleSeatChange extends SeatChange {
+  holdToken?: string;
+  holdExpiresAt?: string;
+  bookingId?: string;
+  attendeeName?: string;
+  reason?: string;
+}
+
+export interface SeatsMessage<C extends SeatChange = SeatChange> {
+  eventId: string;
+  /** Availability version after these changes; a client that sees a gap refetches the snapshot. */
+  version: number;
+  /** Version before these changes (the client's last version should equal it). */
+  fromVersion: number;
+  changes: C[];
+}
+
+export interface CountsMessage {
+  eventId: string;
+  version: number;
+  sections: SectionCounts[];
+  waitlistLength: number;
+}
+
+export const WIDGET_NAMESPACE = '/widget';
+export const CONSOLE_NAMESPACE = '/console';
+
+export interface WidgetClientToServer {
+  join: (payload: { eventId: string; holdToken?: string }, ack: AckCallback<Availability>) => void;
+  leave: (payload: { eventId: string }, ack?: AckCallback<null>) => void;
+  hold: (payload: { eventId: string; seatIds: string[]; holdToken?: string }, ack: AckCallback<Hold>) => void;
+  release: (
+    payload: { holdToken: string; seatIds: string[] },
+    ack: AckCallback<{ released: string[] }>,
+  ) => void;
+  /** Follow a waitlisted booking's live position. */
+  'waitlist:watch': (
+    payload: { bookingId: string; manageToken: string },
+    ack: AckCallback<{ position: number }>,
+  ) => void;
+}
+
+export interface WidgetServerToClient {
+  seats: (message: SeatsMessage) => void;
+  counts: (message: CountsMessage) => void;
+  'hold-expired': (message: { holdToken: string; seatIds: string[] }) => void;
+  waitlist: (message: { bookingId: string; position: number; status: Booking['status'] }) => void;
+}
+
+/** The console's snapshot also says who holds or booked each taken seat. */
+export interface ConsoleAvailability extends Availability {
+  holders?: Record<string, { holdToken?: string; bookingId?: string }>;
+}
+
+export interface ConsoleClientToServer {
+  watch: (payload: { eventId: string }, ack: AckCallback<ConsoleAvailability>) => void;
+  unwatch: (payload: { eventId: string }, ack?: AckCallback<null>) => void;
+  /** Join the organization's room for in-app notifications and queue stats. */
+  'org:watch': (payload: { orgId: string }, ack: AckCallback<null>) => void;
+  /** Leave it again: the console switched to another organization and must not hear this one. */
+  'org:unwatch': (payload: { orgId: string }, ack?: AckCallback<null>) => void;
+}
+
+export interface ConsoleServerToClient {
+  seats: (message: SeatsMessage<ConsoleSeatChange>) => void;
+  counts: (message: CountsMessage) => void;
+  stats: (message: EventStats) => void;
+  booking: (message: { eventId: string; booking: Booking }) => void;
+  notification: (message: InAppNotification) => void;
+  queues: (message: QueueStats) => void;
+}
+
+/** Room names, shared by the server and the worker's Redis emitter. */
+export const rooms = {
+  widgetEvent: (eventId: string) => `event:${eventId}`,
+  consoleEvent: (eventId: string) => `console-event:${eventId}`,
+  org: (orgId: string) => `org:${orgId}`,
+  booking: (bookingId: string) => `booking:${bookingId}`,
+  /** Every /console socket of one person, so the server can act on all of them (e.g. on removal). */
+  user: (userId: string) => `user:${userId}`,
+};

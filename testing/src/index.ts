@@ -1,0 +1,2 @@
+export { axeViolations } from './axe.js';
+export { CHROMIUM_ARGS, CHROMIUM_PATH, launchChromium } from './chromium.js';

@@ -1,0 +1,594 @@
+import type { Availability, CountsMessage, Event, GeneralSection, SeatsMessage } from '@happening/shared';
+import { html, LitElement, nothing, type PropertyValues } from 'lit';
+import { ApiError, type CreatedBooking, HappeningApi } from './api-client.js';
+import { AvailabilityStore } from './availability-store.js';
+import type { HappeningEventDetails } from './events.js';
+import { fill } from './format.js';
+import { HoldController } from './hold-controller.js';
+import { keyToMove, seatAfterMove } from './keyboard.js';
+import { categoryByKey, layoutSeatMap, type MapLayout, type PlacedSeat } from './layout.js';
+import { type ConnectionState, LiveConnection } from './live-connection.js';
+import { LiveSeats } from './live-seats.js';
+import { bestSeatsForm, confirmation, mapFrame, waitlistPanel } from './panels.js';
+import { SeatMapView, type SeatPaint } from './seat-map-view.js';
+import styles from './seat-picker.styles.js';
+import { defaultStrings, type Strings } from './strings.js';
+import { generalSections, legend, type Pricing, priceOf, summary } from './templates.js';
+import { WaitlistController } from './waitlist-controller.js';
+
+/**
+ * @summary A live seat map partners embed with one script tag: attendees pick and hold seats,
+ * book them (or hand the hold to the partner's checkout) and join the waitlist when sold out.
+ *
+ * @event {CustomEvent<HoldDetail>} happening-hold - The attendee's hold changed (`reason`: select,
+ *   release, extend) or they finished picking (`reason: 'checkout'`): book `detail.hold.holdToken`
+ *   from your backend with the secret key.
+ * @event {CustomEvent<HoldExpiredDetail>} happening-hold-expired - The hold ran out; its seats were released.
+ * @event {CustomEvent<BookedDetail>} happening-booked - A direct booking was confirmed.
+ * @event {CustomEvent<WaitlistedDetail>} happening-waitlisted - The attendee joined the waitlist.
+ * @event {CustomEvent<ErrorDetail>} happening-error - Something the attendee tried failed, or the
+ *   widget could not load (e.g. `ORIGIN_NOT_ALLOWED`).
+ *
+ * @csspart base - The wrapper of everything inside.
+ * @csspart header - Event name and connection state.
+ * @csspart connection - The live connection indicator.
+ * @csspart map - The frame around the seat map and its zoom buttons.
+ * @csspart seat-map - The <svg> seat map.
+ * @csspart zoom-controls - The zoom buttons.
+ * @csspart legend - Categories with prices and seat states.
+ * @csspart toolbar - "Find best seats" and its party size.
+ * @csspart general - General-admission (standing) sections.
+ * @csspart summary - The attendee's selection, hold timer and checkout.
+ * @csspart timer - The hold countdown.
+ * @csspart form - Attendee forms (booking, waitlist).
+ * @csspart input - Every text and number input.
+ * @csspart button - Every button.
+ * @csspart checkout-button - The button that books or continues to checkout.
+ * @csspart waitlist - The sold-out panel with the waitlist.
+ * @csspart confirmation - The booking confirmation.
+ * @csspart message - Announcements and errors (an ARIA live region).
+ * @csspart error - The error shown instead of the map when the widget cannot load.
+ *
+ * @cssproperty --happening-font-family - Font of the whole element.
+ * @cssproperty --happening-font-size - Base font size.
+ * @cssproperty --happening-background - Background colour.
+ * @cssproperty --happening-foreground - Text colour.
+ * @cssproperty --happening-muted - Secondary text colour.
+ * @cssproperty --happening-border - Border colour.
+ * @cssproperty --happening-radius - Corner radius.
+ * @cssproperty --happening-accent - Primary buttons and the attendee's own seats.
+ * @cssproperty --happening-accent-foreground - Text on accent backgrounds.
+ * @cssproperty --happening-error - Error text and borders.
+ * @cssproperty --happening-focus-ring - Keyboard focus ring.
+ * @cssproperty --happening-seat-available - Available seats of the first category.
+ * @cssproperty --happening-seat-selected - Seats the attendee holds.
+ * @cssproperty --happening-seat-held - Outline of seats others hold.
+ * @cssproperty --happening-seat-booked - Sold and blocked seats.
+ * @cssproperty --happening-category-0 - Colour of the first price category (default: the available-seat colour).
+ * @cssproperty --happening-category-1 - Colour of price category 2.
+ * @cssproperty --happening-category-2 - Colour of price category 3.
+ * @cssproperty --happening-category-3 - Colour of price category 4.
+ * @cssproperty --happening-category-4 - Colour of price category 5.
+ * @cssproperty --happening-category-5 - Colour of price category 6.
+ * @cssproperty --happening-map-max-height - Tallest the map may grow (default 70vh).
+ */
+export default class HappeningSeatPicker extends LitElement {
+  static override styles = styles;
+
+  static override properties = {
+    eventId: { attribute: 'event-id' },
+    publishableKey: { attribute: 'publishable-key' },
+    server: {},
+    section: {},
+    maxSeats: { attribute: 'max-seats', type: Number },
+    partySize: { attribute: 'party-size', type: Number },
+    locale: {},
+    strings: { attribute: false },
+    phase: { state: true },
+    fatal: { state: true },
+    event: { state: true },
+    connection: { state: true },
+    message: { state: true },
+    busy: { state: true },
+    checkoutOpen: { state: true },
+    booked: { state: true },
+    revision: { state: true },
+  };
+
+  /** Id of the event to sell. */
+  declare eventId: string;
+  /** The organization's publishable key (`pk_…`); the page's origin must be in its allowed origins. */
+  declare publishableKey: string;
+  /** Base URL of the Happening server, e.g. `https://tickets.example.com`. */
+  declare server: string;
+  /** Only show this section (its id). */
+  declare section: string | undefined;
+  /** Most seats one attendee may pick (the event's own limit still applies). */
+  declare maxSeats: number | undefined;
+  /** Default party size for "Find best seats" and the waitlist. */
+  declare partySize: number;
+  /** BCP 47 locale for prices (defaults to the page's language). */
+  declare locale: string | undefined;
+  /** Overrides for any of the texts the element shows, e.g. translations. */
+  declare strings: Partial<Strings>;
+
+  declare private phase: 'idle' | 'loading' | 'ready' | 'failed';
+  declare private fatal: string;
+  declare private event: Event | null;
+  declare private connection: ConnectionState;
+  declare private message: { kind: 'info' | 'error'; text: string } | null;
+  declare private busy: boolean;
+  declare private checkoutOpen: boolean;
+  declare private booked: CreatedBooking | null;
+  /** Bumped when counters change, to re-render what depends on them. */
+  declare private revision: number;
+
+  private api: HappeningApi | null = null;
+  private live: LiveConnection | null = null;
+  private readonly store = new AvailabilityStore();
+  private layout: MapLayout | null = null;
+  private view: SeatMapView | null = null;
+  private pricing: Pricing = { categories: new Map(), locale: undefined };
+  private readonly liveSeats = new LiveSeats(this.store, {
+    refetch: () => this.api!.availability(this.eventId),
+    paint: (ids) => this.view?.paint(ids, this.describe),
+    countsChanged: () => this.revision++,
+  });
+  private readonly holds = new HoldController(this, {
+    eventId: () => this.eventId,
+    api: () => this.api,
+    live: () => this.live,
+    repaint: (ids) => this.liveSeats.schedulePaint(ids),
+    taken: (seatId, error) => {
+      const seat = this.layout?.byId.get(seatId);
+      this.store.setStatus(seatId, 'held');
+      this.say('error', fill(this.t.seatTaken, { row: seat?.row ?? '', seat: seat?.n ?? seatId }));
+      this.emit('happening-error', { code: error.code, message: error.message });
+    },
+    failed: (error) => this.report(error),
+    endingSoon: () => this.say('info', this.t.holdEndingSoon),
+    expired: () => this.say('error', this.t.holdExpired),
+    emit: (type, detail) => this.emit(type, detail),
+  });
+  private bookingKey = '';
+  private readonly waitlist = new WaitlistController(this, {
+    eventId: () => this.eventId,
+    api: () => this.api,
+    live: () => this.live,
+    promoted: (status) =>
+      this.say('info', status === 'confirmed' ? this.t.waitlistPromoted : this.t.waitlistOffered),
+    emit: (type, detail) => this.emit(type, detail),
+  });
+
+  constructor() {
+    super();
+    this.eventId = '';
+    this.publishableKey = '';
+    this.server = '';
+    this.partySize = 2;
+    this.strings = {};
+    this.phase = 'idle';
+    this.fatal = '';
+    this.event = null;
+    this.connection = 'connecting';
+    this.message = null;
+    this.busy = false;
+    this.checkoutOpen = false;
+    this.booked = null;
+    this.revision = 0;
+  }
+
+  /** The texts in use: defaults merged with `strings`, once per change (seat labels read it 10,000 times). */
+  private t: Strings = defaultStrings;
+  /** Each status's text for the current strings (read once per seat label). */
+  private statusTexts = statusTextsOf(defaultStrings);
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Moved back into a page: load again (the socket was closed when it left).
+    if (this.phase === 'idle') this.requestUpdate();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.teardown();
+    this.phase = 'idle';
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    const source = ['eventId', 'publishableKey', 'server', 'section'] as const;
+    const sourceChanged = this.phase === 'idle' || source.some((name) => changed.has(name));
+    if (sourceChanged && this.isConnected && this.eventId && this.publishableKey && this.server) {
+      void this.load();
+    }
+    if (changed.has('locale')) this.pricing = { ...this.pricing, locale: this.locale };
+    if (changed.has('strings')) {
+      this.t = { ...defaultStrings, ...this.strings };
+      this.statusTexts = statusTextsOf(this.t);
+    }
+    if (!this.holds.hold) this.checkoutOpen = false;
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    const svg = this.renderRoot.querySelector<SVGSVGElement>('svg.seats');
+    if (svg && this.layout && !this.view) {
+      const categories = this.pricing.categories;
+      const started = performance.now();
+      this.view = new SeatMapView(svg, this.layout, (category) => categories.get(category)?.index ?? 0);
+      const painted = this.view.draw(this.describe);
+      // For the benchmark and partners' own monitoring: every seat written, then painted.
+      performance.measure('happening:map-draw', { start: started, end: performance.now() });
+      void painted.then(() =>
+        performance.measure('happening:map-complete', { start: started, end: performance.now() }),
+      );
+    } else if (this.view && (changed.has('strings') || changed.has('locale'))) {
+      this.view.paint(this.layout!.byId.keys(), this.describe);
+    }
+  }
+
+  // ------------------------------------------------------------------ loading and live updates
+
+  private teardown(): void {
+    this.live?.stop();
+    this.live = null;
+    this.api = null;
+    this.view?.dispose();
+    this.view = null;
+    this.layout = null;
+    this.liveSeats.stop();
+    // What belonged to the previous event (if the attributes changed) does not carry over;
+    // sessionStorage keeps each event's own hold and waitlist entry.
+    this.holds.forget();
+    this.waitlist.entry = null;
+    this.booked = null;
+    this.checkoutOpen = false;
+  }
+
+  private async load(): Promise<void> {
+    this.teardown();
+    const api = new HappeningApi(this.server.replace(/\/+$/, ''), this.publishableKey);
+    this.api = api;
+    this.phase = 'loading';
+    try {
+      // The event is read with the publishable key, so the server checks this page's origin
+      // first: a page on a foreign origin is refused before any seat data is requested.
+      const { event } = await api.event(this.eventId);
+      if (api !== this.api) return;
+      // The seat map is laid out while the availability request is on its way (10,000 seats take
+      // a few milliseconds); the map is drawn only once every seat's status is known.
+      const pending = api.availability(this.eventId);
+      const layout = layoutSeatMap(event.seatMap, this.section);
+      const availability = await pending;
+      if (api !== this.api) return;
+      this.pricing = { categories: categoryByKey(event.seatMap), locale: this.locale };
+      this.layout = layout;
+      this.store.reset(availability);
+      this.event = event;
+      await this.holds.restore();
+      this.phase = 'ready';
+      this.live = new LiveConnection(
+        this.server.replace(/\/+$/, ''),
+        this.publishableKey,
+        this.eventId,
+        this.listener,
+        () => this.holds.hold?.holdToken,
+      );
+      this.live.start();
+      void this.waitlist.follow();
+    } catch (error) {
+      if (api !== this.api) return;
+      this.phase = 'failed';
+      const { code, message } = asError(error);
+      this.fatal =
+        code === 'ORIGIN_NOT_ALLOWED'
+          ? fill(this.t.originNotAllowed, { origin: location.origin })
+          : fill(this.t.loadFailed, { message });
+      this.emit('happening-error', { code, message });
+    }
+  }
+
+  private readonly listener = {
+    state: (state: ConnectionState, reason?: string) => {
+      this.connection = state;
+      if (state === 'refused' && reason === 'ORIGIN_NOT_ALLOWED') {
+        this.say('error', fill(this.t.originNotAllowed, { origin: location.origin }));
+      }
+    },
+    snapshot: (availability: Availability) => this.liveSeats.snapshot(availability),
+    seats: (message: SeatsMessage) => this.liveSeats.seats(message),
+    counts: (message: CountsMessage) => this.liveSeats.counts(message),
+    holdExpired: (message: { holdToken: string; seatIds: string[] }) => {
+      if (this.holds.hold?.holdToken === message.holdToken) this.holds.expire();
+    },
+    waitlist: (message: { bookingId: string; position: number; status: string }) =>
+      this.waitlist.update(message),
+  };
+
+  private statusText(status: SeatPaint['status']): string {
+    return this.statusTexts[status];
+  }
+
+  private readonly describe = (seat: PlacedSeat): SeatPaint => {
+    let status: SeatPaint['status'];
+    if (this.holds.pending.has(seat.id)) status = 'pending';
+    else if (this.holds.holds(seat.id)) status = 'selected';
+    else status = this.store.statusOf(seat.id);
+    const category = this.pricing.categories.get(seat.category);
+    return {
+      status,
+      label: fill(this.t.seatLabel, {
+        row: seat.row,
+        seat: seat.n,
+        category: category?.label ?? seat.category,
+        price: priceOf(this.pricing, seat.category),
+        status: this.statusText(status),
+      }),
+    };
+  };
+
+  // ------------------------------------------------------------------ picking
+
+  private get seatLimit(): number {
+    const eventLimit = this.event?.maxSeatsPerBooking ?? 10;
+    return this.maxSeats ? Math.min(this.maxSeats, eventLimit) : eventLimit;
+  }
+
+  private toggleSeat(id: string): void {
+    const seat = this.layout?.byId.get(id);
+    if (!seat || this.holds.pending.has(id) || this.booked) return;
+    if (this.holds.holds(id)) return void this.holds.release(id);
+    const status = this.store.statusOf(id);
+    const t = this.t;
+    if (status !== 'available') {
+      this.say(
+        'info',
+        fill(t.seatNotAvailable, { row: seat.row, seat: seat.n, status: this.statusText(status) }),
+      );
+      return;
+    }
+    if (this.holds.count >= this.seatLimit) {
+      this.say('error', fill(t.maxSeats, { max: this.seatLimit }));
+      return;
+    }
+    this.message = null;
+    void this.holds.pick(id);
+  }
+
+  private bestAvailable(quantity: number): Promise<void> {
+    return this.holds.run(() =>
+      this.withBusy(async () => {
+        const before = new Set(this.holds.hold?.seats);
+        try {
+          const section = this.section ? { section: this.section } : {};
+          this.holds.set(await this.holds.request({ bestAvailable: { quantity, ...section } }), 'select');
+          this.message = null;
+          const first = this.holds.hold?.seats.find((id) => !before.has(id));
+          if (first) this.view?.focus(first);
+        } catch (error) {
+          const { code } = asError(error);
+          if (code !== 'SEAT_UNAVAILABLE' && code !== 'SOLD_OUT') throw error;
+          const where = this.section ? ` in ${this.section}` : '';
+          this.say('error', fill(this.t.bestAvailableFailed, { quantity, section: where }));
+        }
+      }),
+    );
+  }
+
+  private addGeneral = (section: string, quantity: number) =>
+    this.holds.run(() =>
+      this.withBusy(async () => {
+        if (this.holds.count + quantity > this.seatLimit) {
+          this.say('error', fill(this.t.maxSeats, { max: this.seatLimit }));
+          return;
+        }
+        this.holds.set(await this.holds.request({ general: [{ section, quantity }] }), 'select');
+      }),
+    );
+
+  // ------------------------------------------------------------------ checkout and waitlist
+
+  private checkout = () => {
+    const hold = this.holds.hold;
+    if (!hold) return;
+    if (!this.event?.directBooking) {
+      this.emit('happening-hold', { hold, reason: 'checkout' });
+      return this.say('info', this.t.handedOff);
+    }
+    this.checkoutOpen = true;
+    this.bookingKey = crypto.randomUUID();
+    void this.updateComplete.then(() =>
+      this.renderRoot.querySelector<HTMLInputElement>('input[name=name]')?.focus(),
+    );
+  };
+
+  private book = (form: HTMLFormElement) =>
+    this.withBusy(async () => {
+      const hold = this.holds.hold;
+      if (!hold) return;
+      const created = await this.api!.book(
+        this.eventId,
+        { holdToken: hold.holdToken, attendee: attendeeOf(form) },
+        this.bookingKey,
+      );
+      this.booked = created;
+      this.holds.set(null);
+      this.say('info', fill(this.t.booked, { reference: created.booking.id.slice(0, 8).toUpperCase() }));
+      this.emit('happening-booked', created);
+    });
+
+  private joinWaitlist = (form: HTMLFormElement) =>
+    this.withBusy(async () => {
+      const quantity = Number(new FormData(form).get('quantity')) || 1;
+      const created = await this.waitlist.join(quantity, attendeeOf(form), this.section);
+      if (created.booking.status === 'waitlisted') return;
+      // Places freed up between the snapshot and the request: it is a booking after all.
+      this.booked = created;
+      this.emit('happening-booked', created);
+    });
+
+  private leaveWaitlist = () =>
+    this.withBusy(async () => {
+      await this.waitlist.leave();
+      this.say('info', this.t.leftWaitlist);
+    });
+
+  // ------------------------------------------------------------------ plumbing
+
+  private async withBusy(work: () => Promise<void>): Promise<void> {
+    this.busy = true;
+    try {
+      await work();
+    } catch (error) {
+      this.report(error);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private report(error: unknown): void {
+    const detail = asError(error);
+    if (detail.code === 'HOLD_NOT_FOUND' || detail.code === 'HOLD_EXPIRED') this.holds.expire();
+    else this.say('error', fill(this.t.genericError, { message: detail.message }));
+    this.emit('happening-error', { code: detail.code, message: detail.message });
+  }
+
+  private say(kind: 'info' | 'error', text: string): void {
+    this.message = { kind, text };
+  }
+
+  private emit<K extends keyof HappeningEventDetails>(type: K, detail: HappeningEventDetails[K]): void {
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  }
+
+  private onMapClick = (event: MouseEvent) => {
+    if (this.view?.suppressClick) {
+      this.view.suppressClick = false;
+      return;
+    }
+    const id = this.view?.seatAt(event.target);
+    if (!id) return;
+    this.view!.focus(id);
+    this.toggleSeat(id);
+  };
+
+  private onMapKeydown = (event: KeyboardEvent) => {
+    const id = this.view?.seatAt(event.target);
+    if (!id || !this.layout) return;
+    const move = keyToMove[event.key];
+    if (move) {
+      event.preventDefault();
+      const next = seatAfterMove(this.layout, id, move);
+      if (next) this.view!.focus(next.id);
+    } else if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      this.toggleSeat(id);
+    } else if (event.key === '+' || event.key === '-') {
+      this.view!.zoomBy(event.key === '+' ? 1.5 : 1 / 1.5);
+      this.view!.focus(id);
+    }
+  };
+
+  // ------------------------------------------------------------------ rendering
+
+  protected override render() {
+    const t = this.t;
+    if (this.phase === 'failed')
+      return html`<div class="fatal" part="base error" role="alert">${this.fatal}</div>`;
+    const event = this.event;
+    if (this.phase !== 'ready' || !event) return html`<div part="base" role="status">${t.loading}</div>`;
+    const sections = event.seatMap.sections.filter((section) => !this.section || section.id === this.section);
+    const general = sections.filter((section): section is GeneralSection => section.kind === 'general');
+    const reserved = (this.layout?.byId.size ?? 0) > 0;
+    const onSale = event.status === 'on_sale';
+    const hold = this.holds.hold;
+    const soldOut = onSale && !hold && !this.booked && this.store.available(this.section) === 0;
+    const connectionText = {
+      connecting: t.connectionConnecting,
+      live: t.connectionLive,
+      reconnecting: t.connectionReconnecting,
+      refused: t.connectionRefused,
+    }[this.connection];
+    return html`<div part="base" class="base">
+      <header part="header">
+        <h2>${event.name}</h2>
+        <span class="connection" part="connection" data-state=${this.connection}>${connectionText}</span>
+      </header>
+      ${
+        reserved
+          ? mapFrame(t, {
+              click: this.onMapClick,
+              keydown: this.onMapKeydown,
+              zoom: (factor) => this.view?.zoomBy(factor),
+              fit: () => this.view?.fit(),
+            })
+          : nothing
+      }
+      ${legend(t, this.pricing, reserved)}
+      ${!onSale ? html`<p>${t.notOnSale}</p>` : nothing}
+      ${onSale && reserved && !soldOut && !this.booked ? bestSeatsForm(t, { limit: this.seatLimit, partySize: this.partySize, busy: this.busy }, (quantity) => void this.bestAvailable(quantity)) : nothing}
+      ${onSale && !this.booked ? generalSections(t, this.pricing, general, (id) => this.store.available(id), this.busy, this.addGeneral) : nothing}
+      ${
+        hold
+          ? summary(
+              t,
+              this.pricing,
+              {
+                hold,
+                event,
+                layout: this.layout,
+                remainingMs: this.holds.remainingMs,
+                busy: this.busy,
+                checkoutOpen: this.checkoutOpen,
+              },
+              {
+                release: (id) => void this.holds.release(id),
+                releaseAll: () => void this.holds.releaseAll(),
+                extend: () => void this.withBusy(() => this.holds.extend()),
+                checkout: this.checkout,
+                book: this.book,
+                closeCheckout: () => (this.checkoutOpen = false),
+              },
+            )
+          : nothing
+      }
+      ${
+        soldOut || this.waitlist.entry
+          ? waitlistPanel(
+              t,
+              {
+                event,
+                entry: this.waitlist.entry,
+                limit: this.seatLimit,
+                partySize: this.partySize,
+                busy: this.busy,
+              },
+              { join: this.joinWaitlist, leave: this.leaveWaitlist },
+            )
+          : nothing
+      }
+      ${this.booked ? confirmation(t, this.booked, this.layout) : nothing}
+      <div class="message" part="message" role="status" data-kind=${this.message?.kind ?? 'info'}>${this.message?.text ?? ''}</div>
+    </div>`;
+  }
+}
+
+function statusTextsOf(t: Strings): Record<SeatPaint['status'], string> {
+  return {
+    available: t.statusAvailable,
+    pending: t.statusSelected,
+    selected: t.statusSelected,
+    held: t.statusHeld,
+    booked: t.statusBooked,
+    blocked: t.statusBlocked,
+  };
+}
+
+function asError(error: unknown): { code: string; message: string; status: number } {
+  if (error instanceof ApiError) return { code: error.code, message: error.message, status: error.status };
+  return { code: 'INTERNAL_ERROR', message: (error as Error)?.message ?? String(error), status: 0 };
+}
+
+function attendeeOf(form: HTMLFormElement): { name: string; email: string } {
+  const data = new FormData(form);
+  return { name: String(data.get('name') ?? '').trim(), email: String(data.get('email') ?? '').trim() };
+}

@@ -1,0 +1,53 @@
+import type { NotificationMessage } from '@happening/shared';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { WorkerConfig } from '../config.js';
+import { permanentFailure, recoverableFailure } from '../failures.js';
+import { renderEmail } from '../templates/index.js';
+
+/** SMTP error → what to do: 4xx and network trouble are temporary; 5xx means this mail is refused. */
+export function classifySmtpError(error: unknown) {
+  const { responseCode, code, message } = error as { responseCode?: number; code?: string; message?: string };
+  const text = `SMTP ${responseCode ?? code ?? 'error'}: ${message ?? String(error)}`;
+  if (typeof responseCode === 'number' && responseCode >= 500) return permanentFailure(text);
+  if (code === 'EENVELOPE' && responseCode === undefined) return permanentFailure(text); // no valid recipient
+  return recoverableFailure(text);
+}
+
+/** Email through one pooled SMTP connection set (nodemailer). */
+export class EmailChannel {
+  private readonly transport: Transporter;
+
+  constructor(private readonly config: WorkerConfig) {
+    this.transport = nodemailer.createTransport({
+      url: config.SMTP_URL,
+      pool: true as const,
+      maxConnections: config.SMTP_POOL_CONNECTIONS,
+      maxMessages: config.SMTP_POOL_MAX_MESSAGES,
+      connectionTimeout: config.SMTP_TIMEOUT_MS,
+      greetingTimeout: config.SMTP_TIMEOUT_MS,
+      socketTimeout: config.SMTP_TIMEOUT_MS,
+    });
+  }
+
+  async send(message: NotificationMessage): Promise<void> {
+    const email = renderEmail(message);
+    try {
+      await this.transport.sendMail({
+        from: this.config.SMTP_FROM,
+        to: email.to,
+        subject: email.subject,
+        text: email.text,
+        html: email.html,
+        // Stable per notification: if a crash makes us send twice, mail clients show one message.
+        messageId: `<${message.id}@notifications.happening>`,
+        headers: { 'X-Happening-Notification-Id': message.id, 'X-Happening-Type': message.type },
+      });
+    } catch (error) {
+      throw classifySmtpError(error);
+    }
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}

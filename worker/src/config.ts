@@ -1,0 +1,54 @@
+import { commonSettings } from '@happening/shared';
+import { envSchema } from 'env-schema';
+import { type Static, Type } from 'typebox';
+
+/**
+ * Every setting the worker reads, with its local default (the same names and defaults as the
+ * server's where they overlap). Validated once at start; nothing else reads `process.env`.
+ */
+export const WorkerConfigSchema = Type.Object({
+  ...commonSettings,
+  /** Sender of every email. */
+  SMTP_FROM: Type.String({ minLength: 3, default: 'Happening <no-reply@happening.test>' }),
+  /** Messages one worker holds at once (AMQP prefetch). */
+  WORKER_PREFETCH: Type.Integer({ minimum: 1, maximum: 1_000, default: 20 }),
+  /** Processing attempts per message before it is dead-lettered (recoverable failures only). */
+  NOTIFICATIONS_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 20, default: 6 }),
+  /** First backoff delay; each further retry waits twice as long (5 s, 10 s, 20 s, …). */
+  NOTIFICATIONS_RETRY_BASE_MS: Type.Integer({ minimum: 10, default: 5_000 }),
+  /** Where `/healthz`, `/readyz` and `/metrics` listen (0: any free port, as tests use). */
+  WORKER_HTTP_HOST: Type.String({ default: '127.0.0.1' }),
+  WORKER_HTTP_PORT: Type.Integer({ minimum: 0, maximum: 65_535, default: 9464 }),
+  /** SMTP connection, greeting and socket timeout. */
+  SMTP_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  /**
+   * SMTP connections the worker keeps open at once. Each carries one mail at a time, so fewer
+   * than the prefetch makes messages queue for a connection; relays limit concurrent connections
+   * per sender, so this is the knob to lower for them.
+   */
+  SMTP_POOL_CONNECTIONS: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+  /** Mails per SMTP connection before it is closed and a new one opened (relays cap this). */
+  SMTP_POOL_MAX_MESSAGES: Type.Integer({ minimum: 1, default: 100 }),
+});
+
+export type WorkerConfig = Static<typeof WorkerConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadWorkerConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
+  try {
+    return envSchema<WorkerConfig>({
+      schema: WorkerConfigSchema,
+      data: { ...env },
+      env: false,
+      dotenv: false,
+    });
+  } catch (error) {
+    const message = (error as Error).message
+      .replaceAll('env/', '')
+      .replaceAll("env must have required property '", '');
+    throw new ConfigError(`Invalid configuration: ${message}`);
+  }
+}

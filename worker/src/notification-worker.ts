@@ -1,0 +1,304 @@
+/**
+ * The worker process's moving parts: a prefetch-limited consumer on the notifications queue, a
+ * confirm channel for retries and dead letters, the delivery channels, and a graceful stop.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  CONSOLE_NAMESPACE,
+  type ConsoleServerToClient,
+  deadLetterQueueName,
+  declareTopology,
+  NotificationHeaders,
+  notificationTopology,
+  retryDelays,
+  retryQueueName,
+  rooms,
+  workerInFlightKey,
+} from '@happening/shared';
+import { Emitter } from '@socket.io/redis-emitter';
+import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
+import type { Channel, ConsumeMessage } from 'amqplib';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { EmailChannel } from './channels/email.js';
+import { WebhookChannel } from './channels/webhook.js';
+import type { WorkerConfig } from './config.js';
+import type { IncomingMessage } from './message.js';
+import { WorkerMetrics } from './metrics.js';
+import type { Readiness } from './ops-server.js';
+import { NotificationProcessor, type Outcome, type Publisher } from './processor.js';
+
+const REPORT_INTERVAL_MS = 1_000;
+const PUBLISH_TIMEOUT_MS = 30_000;
+
+export class NotificationWorker {
+  readonly id = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  private readonly topology;
+  private readonly delays: number[];
+  private connection?: AmqpConnectionManager;
+  private consumerChannel?: ChannelWrapper;
+  private publishChannel?: ChannelWrapper;
+  private consumer?: { channel: Channel; tag: string };
+  private pool?: pg.Pool;
+  private redis?: Redis;
+  private email?: EmailChannel;
+  private processor?: NotificationProcessor;
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopping = false;
+  private reporter?: NodeJS.Timeout;
+  /** Prometheus figures, served by the ops server (`worker.ts`). */
+  readonly metrics = new WorkerMetrics(() => this.inFlight.size);
+  /** Counts by outcome, for logs and tests. */
+  readonly outcomes: Record<Outcome | 'failed', number> = {
+    delivered: 0,
+    duplicate: 0,
+    retry: 0,
+    'dead-lettered': 0,
+    failed: 0,
+  };
+
+  constructor(
+    private readonly config: WorkerConfig,
+    private readonly log: Logger,
+  ) {
+    this.delays = retryDelays(config.NOTIFICATIONS_RETRY_BASE_MS, config.NOTIFICATIONS_MAX_ATTEMPTS);
+    this.topology = notificationTopology(config.NOTIFICATIONS_QUEUE, this.delays);
+  }
+
+  async start(): Promise<void> {
+    const config = this.config;
+    this.pool = new pg.Pool({
+      connectionString: config.DATABASE_URL,
+      // Each message in flight holds one client for its transaction; past 30, messages wait for
+      // a client rather than exhaust PostgreSQL's connection limit.
+      max: Math.min(config.WORKER_PREFETCH + 2, 30),
+      application_name: `happening-worker-${process.pid}`,
+    });
+    this.pool.on('error', (error) => this.log.warn({ err: error }, 'idle PostgreSQL client error'));
+    this.redis = new Redis(config.REDIS_URL, {
+      connectionName: `happening-worker-${process.pid}`,
+      maxRetriesPerRequest: 2,
+    });
+    this.redis.on('error', (error) => this.log.debug({ err: error }, 'Redis connection error'));
+    const emitter = new Emitter<ConsoleServerToClient>(this.pushClient(this.redis)).of(CONSOLE_NAMESPACE);
+    this.email = new EmailChannel(config);
+    await this.waitForSchema();
+    if (this.stopping) return;
+
+    this.connection = amqp.connect([config.RABBITMQ_URL], {
+      heartbeatIntervalInSeconds: 15,
+      reconnectTimeInSeconds: 1,
+      connectionOptions: {
+        clientProperties: { connection_name: `happening-worker ${config.NOTIFICATIONS_QUEUE} ${this.id}` },
+      },
+    });
+    this.connection.on('connect', () => this.log.info('RabbitMQ connected'));
+    this.connection.on('disconnect', ({ err }) => this.log.warn({ err }, 'RabbitMQ disconnected'));
+
+    this.publishChannel = this.connection.createChannel({
+      name: 'worker-publish',
+      confirm: true,
+      publishTimeout: PUBLISH_TIMEOUT_MS,
+      setup: (channel: Channel) => declareTopology(channel, this.topology),
+    });
+    this.publishChannel.on('error', (error) => this.log.error({ err: error }, 'publish channel error'));
+
+    this.processor = new NotificationProcessor({
+      pool: this.pool,
+      email: this.email,
+      webhooks: new WebhookChannel(config),
+      publisher: this.publisher(this.publishChannel),
+      pushInApp: (notification) =>
+        emitter.to(rooms.org(notification.orgId)).emit('notification', notification),
+      retryDelaysMs: this.delays,
+      log: this.log,
+    });
+
+    this.consumerChannel = this.connection.createChannel({
+      name: 'worker-consume',
+      confirm: false,
+      setup: async (channel: Channel) => {
+        await declareTopology(channel, this.topology);
+        if (this.stopping) return;
+        await channel.prefetch(config.WORKER_PREFETCH);
+        const { consumerTag } = await channel.consume(config.NOTIFICATIONS_QUEUE, (message) => {
+          if (message) this.track(this.onMessage(channel, message));
+        });
+        this.consumer = { channel, tag: consumerTag };
+      },
+    });
+    this.consumerChannel.on('error', (error) => this.log.error({ err: error }, 'consumer channel error'));
+    await this.consumerChannel.waitForConnect();
+    this.reporter = setInterval(() => void this.reportInFlight(), REPORT_INTERVAL_MS);
+    this.reporter.unref();
+    this.log.info(
+      { queue: config.NOTIFICATIONS_QUEUE, prefetch: config.WORKER_PREFETCH, retryDelaysMs: this.delays },
+      'worker consuming',
+    );
+  }
+
+  /**
+   * The server applies migrations; a worker started first would fail every message (and burn
+   * its retries), so it waits for the tables it writes before it consumes anything.
+   */
+  private async waitForSchema(): Promise<void> {
+    for (let waited = 0; !this.stopping; waited++) {
+      try {
+        const { rows } = await this.pool!.query<{ ready: boolean }>(
+          "SELECT to_regclass('notification_inbox') IS NOT NULL AND to_regclass('notification_deliveries') IS NOT NULL AS ready",
+        );
+        if (rows[0]?.ready) return;
+        if (waited % 10 === 0)
+          this.log.warn('database not migrated yet (run `npm run migrate` or start the server); waiting');
+      } catch (error) {
+        if (waited % 10 === 0) this.log.warn({ err: error }, 'PostgreSQL not reachable yet; waiting');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+
+  /** Stop consuming, let in-flight deliveries finish (up to `graceMs`), then close everything. */
+  async stop(graceMs = 20_000): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearInterval(this.reporter);
+    if (this.consumer) await this.consumer.channel.cancel(this.consumer.tag).catch(() => {});
+    const drained = Promise.allSettled([...this.inFlight]);
+    const timer = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
+    await Promise.race([drained, timer]);
+    if (this.inFlight.size > 0)
+      this.log.warn({ inFlight: this.inFlight.size }, 'closing with deliveries unfinished');
+    await this.redis?.hdel(workerInFlightKey(this.config.NOTIFICATIONS_QUEUE), this.id).catch(() => {});
+    await this.consumerChannel?.close().catch(() => {});
+    await this.publishChannel?.close().catch(() => {});
+    await this.connection?.close().catch(() => {});
+    this.email?.close();
+    await this.pool?.end().catch(() => {});
+    this.redis?.disconnect();
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  /** Consuming needs the broker and PostgreSQL; in-app pushes through Redis are best effort. */
+  async readiness(): Promise<Readiness> {
+    const rabbitmq =
+      !this.stopping && this.consumer !== undefined && (this.connection?.isConnected() ?? false);
+    let postgres = false;
+    if (this.pool) {
+      postgres = await Promise.race([
+        this.pool.query('SELECT 1').then(
+          () => true,
+          () => false,
+        ),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2_000).unref()),
+      ]);
+    }
+    return { rabbitmq, postgres };
+  }
+
+  private async onMessage(channel: Channel, message: ConsumeMessage): Promise<void> {
+    const started = performance.now();
+    const type = message.properties.type ?? message.fields.routingKey;
+    try {
+      const outcome = await this.processor!.handle(message);
+      this.outcomes[outcome]++;
+      this.metrics.record(type, outcome, (performance.now() - started) / 1000);
+    } catch (error) {
+      this.outcomes.failed++;
+      this.metrics.record(type, 'failed', (performance.now() - started) / 1000);
+      this.log.error({ err: error, messageId: message.properties.messageId }, 'message processing failed');
+      if (!(await this.recoverFromError(message, error as Error))) {
+        // Could not even schedule a retry: give it back to the broker after a pause (the queue's
+        // delivery limit dead-letters it if this keeps happening).
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        this.settle(() => channel.nack(message, false, true));
+        return;
+      }
+    }
+    this.settle(() => channel.ack(message));
+  }
+
+  /** An internal error (database away, a bug) is retried like a recoverable failure. */
+  private async recoverFromError(message: IncomingMessage, error: Error): Promise<boolean> {
+    const publisher = this.publisher(this.publishChannel!);
+    const attempt = Number(message.properties.headers?.[NotificationHeaders.attempt] ?? 1) || 1;
+    try {
+      if (attempt <= this.delays.length)
+        await publisher.retry(message, this.delays[attempt - 1]!, attempt + 1);
+      else await publisher.deadLetter(message, `processing failed ${attempt} times: ${error.message}`);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Acking on a channel that died is impossible; the broker redelivers and the inbox dedupes. */
+  private settle(action: () => void): void {
+    try {
+      action();
+    } catch (error) {
+      this.log.debug({ err: error }, 'could not settle a message on a closed channel');
+    }
+  }
+
+  private publisher(channel: ChannelWrapper): Publisher {
+    const queue = this.config.NOTIFICATIONS_QUEUE;
+    // A copy keeps the body and the message id; its headers say where it is in its life. The
+    // broker's own delivery count belongs to the queue it came from, so it is not carried over.
+    const send = async (target: string, incoming: IncomingMessage, headers: Record<string, unknown>) => {
+      const { 'x-delivery-count': _count, ...kept } = headers;
+      await channel.sendToQueue(target, incoming.content, {
+        persistent: true,
+        contentType: 'application/json',
+        messageId: incoming.properties.messageId,
+        // The type travels with every copy (retries, dead letters), for metrics and operators.
+        ...(incoming.properties.type ? { type: incoming.properties.type } : {}),
+        headers: kept,
+      });
+    };
+    return {
+      retry: (incoming, delayMs, attempt) => {
+        // A replay ends with its first attempt; what follows is an ordinary retry.
+        const { [NotificationHeaders.replayedAt]: _replayed, ...headers } = incoming.properties.headers ?? {};
+        return send(retryQueueName(queue, delayMs), incoming, {
+          ...headers,
+          [NotificationHeaders.attempt]: attempt,
+        });
+      },
+      deadLetter: (incoming, reason) => {
+        this.log.warn({ messageId: incoming.properties.messageId, reason }, 'dead-lettering a message');
+        return send(deadLetterQueueName(queue), incoming, {
+          ...incoming.properties.headers,
+          [NotificationHeaders.reason]: reason,
+          [NotificationHeaders.deadLetteredAt]: new Date().toISOString(),
+        });
+      },
+    };
+  }
+
+  /**
+   * The emitter publishes without handling the promise; with Redis away that rejection would
+   * crash the process. A push is best effort (the notification is stored), so log and go on.
+   */
+  private pushClient(redis: Redis): Redis {
+    const publish = redis.publish.bind(redis) as (...args: unknown[]) => Promise<number>;
+    return Object.assign(Object.create(redis) as Redis, {
+      publish: (...args: unknown[]) => {
+        const pending = publish(...args);
+        pending.catch((error: unknown) => this.log.warn({ err: error }, 'in-app push failed'));
+        return pending;
+      },
+    });
+  }
+
+  private async reportInFlight(): Promise<void> {
+    const report = JSON.stringify({ count: this.inFlight.size, at: Date.now() });
+    await this.redis
+      ?.hset(workerInFlightKey(this.config.NOTIFICATIONS_QUEUE), this.id, report)
+      .catch(() => {});
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * One message, start to finish: validate, skip if already handled, send what is not sent yet,
+ * record the outcome, then schedule a retry or dead-letter. The caller acks only after this
+ * resolves, so a message is acked only once its deliveries are recorded.
+ */
+import type { InAppNotification, NotificationMessage } from '@happening/shared';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { EmailChannel } from './channels/email.js';
+import type { WebhookChannel, WebhookTarget } from './channels/webhook.js';
+import {
+  beginAndPlan,
+  type DeliveryResult,
+  type DeliveryRow,
+  markHandled,
+  type PlannedDelivery,
+  recordAndCommit,
+} from './delivery-store.js';
+import { asDeliveryFailure } from './failures.js';
+import { attemptOf, type IncomingMessage, isReplay, parseNotification } from './message.js';
+import { type InAppContent, recipientOf, renderInApp } from './templates/index.js';
+
+export interface Publisher {
+  /** Puts the message in the delay queue for `delayMs`, as attempt `attempt`. Resolves on confirm. */
+  retry(incoming: IncomingMessage, delayMs: number, attempt: number): Promise<void>;
+  /** Moves the message to the dead-letter queue with its reason. Resolves on confirm. */
+  deadLetter(incoming: IncomingMessage, reason: string): Promise<void>;
+}
+
+export interface ProcessorDeps {
+  pool: pg.Pool;
+  email: Pick<EmailChannel, 'send'>;
+  webhooks: Pick<WebhookChannel, 'send'>;
+  publisher: Publisher;
+  /** Pushes an in-app notification to the organization's console sockets. */
+  pushInApp: (notification: InAppNotification) => void;
+  /** Backoff before attempt 2, 3, …; its length + 1 is the number of attempts. */
+  retryDelaysMs: number[];
+  log: Logger;
+}
+
+export type Outcome = 'delivered' | 'duplicate' | 'retry' | 'dead-lettered';
+
+const ENDPOINT_GONE = 'webhook endpoint was deleted before delivery';
+
+/** Email and in-app; one webhook delivery per endpoint is added by `planMessage`. */
+function plan(message: NotificationMessage): PlannedDelivery[] {
+  return [
+    { channel: 'email', target: recipientOf(message).toLowerCase() },
+    { channel: 'in_app', target: message.orgId },
+  ];
+}
+
+export class NotificationProcessor {
+  constructor(private readonly deps: ProcessorDeps) {}
+
+  get maxAttempts(): number {
+    return this.deps.retryDelaysMs.length + 1;
+  }
+
+  async handle(incoming: IncomingMessage): Promise<Outcome> {
+    const parsed = parseNotification(incoming);
+    if (!parsed.ok) {
+      // Retrying cannot make a malformed message readable: dead-letter it at once.
+      await this.deps.publisher.deadLetter(incoming, parsed.reason);
+      return 'dead-lettered';
+    }
+    return this.deliver(incoming, parsed.message);
+  }
+
+  private async deliver(incoming: IncomingMessage, message: NotificationMessage): Promise<Outcome> {
+    const attempt = attemptOf(incoming);
+    const client = await this.deps.pool.connect();
+    try {
+      const { handled, endpoints, rows } = await beginAndPlan(
+        client,
+        message,
+        plan(message),
+        isReplay(incoming),
+      );
+      if (handled) {
+        await client.query('COMMIT');
+        return 'duplicate';
+      }
+      const results = await Promise.all(
+        rows
+          .filter((row) => row.status === 'pending')
+          .map((row) => this.send(message, row, endpoints, attempt)),
+      );
+      const retrying = results.filter((result) => result.status === 'pending');
+      const finalRows = rows.map(
+        (row) => results.find((result) => result.id === row.id) ?? { ...row, error: null },
+      );
+      const failed = finalRows.filter((row) => row.status === 'failed' && row.error !== ENDPOINT_GONE);
+      const done = retrying.length === 0 && failed.length === 0;
+
+      // Delivered everywhere: the inbox row commits with the last delivery records.
+      const pushed = await recordAndCommit(client, message, {
+        results: results.map(({ id, status, error }) => ({ id, status, error })),
+        handled: done,
+        inApp: results.find((result) => result.inApp)?.inApp ?? null,
+      });
+      this.push(pushed);
+      if (done) return 'delivered';
+
+      if (retrying.length > 0) {
+        await this.deps.publisher.retry(incoming, this.deps.retryDelaysMs[attempt - 1]!, attempt + 1);
+        return 'retry';
+      }
+      const reason = failed.map((row) => `${row.channel} ${row.target}: ${row.error ?? 'failed'}`).join('; ');
+      await this.deps.publisher.deadLetter(incoming, reason);
+      // Handled only once the dead letter is safely queued; a crash before this repeats the
+      // dead-lettering (harmless), never loses it.
+      await markHandled(client, message);
+      return 'dead-lettered';
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * Sends one pending delivery. Email and webhooks go out now; the in-app notification is
+   * rendered here and stored with the outcome, in the same transaction.
+   */
+  private async send(
+    message: NotificationMessage,
+    row: DeliveryRow,
+    endpoints: WebhookTarget[],
+    attempt: number,
+  ): Promise<DeliveryResult & { channel: string; target: string; inApp?: InAppContent }> {
+    const base = { id: row.id, channel: row.channel, target: row.target };
+    try {
+      if (row.channel === 'email') await this.deps.email.send(message);
+      else if (row.channel === 'in_app')
+        return { ...base, status: 'sent', error: null, inApp: renderInApp(message) };
+      else {
+        const endpoint = endpoints.find((candidate) => candidate.id === row.target);
+        if (!endpoint) return { ...base, status: 'failed', error: ENDPOINT_GONE };
+        await this.deps.webhooks.send(endpoint, message);
+      }
+      return { ...base, status: 'sent', error: null };
+    } catch (error) {
+      const failure = asDeliveryFailure(error);
+      const exhausted = attempt >= this.maxAttempts;
+      this.deps.log.warn(
+        { messageId: message.id, channel: row.channel, attempt, recoverable: failure.recoverable },
+        failure.message,
+      );
+      if (failure.recoverable && !exhausted) return { ...base, status: 'pending', error: failure.message };
+      const reason = failure.recoverable
+        ? `${failure.message} (gave up after ${attempt} attempts)`
+        : failure.message;
+      return { ...base, status: 'failed', error: reason };
+    }
+  }
+
+  private push(notification: InAppNotification | null): void {
+    if (!notification) return;
+    try {
+      this.deps.pushInApp(notification);
+    } catch (error) {
+      // The notification is stored; the console loads it on its next refresh.
+      this.deps.log.warn({ err: error }, 'could not push an in-app notification');
+    }
+  }
+}

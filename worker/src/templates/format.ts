@@ -1,0 +1,35 @@
+import type { NotificationMessage } from '@happening/shared';
+
+type BookingMessage = Exclude<NotificationMessage, { type: 'invitation_received' }>;
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
+}
+
+const dateFormat = new Intl.DateTimeFormat('en-GB', {
+  dateStyle: 'full',
+  timeStyle: 'short',
+  timeZone: 'UTC',
+});
+
+/** Event times are stored in UTC; emails say so rather than guess the reader's zone. */
+export function formatWhen(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : `${dateFormat.format(date)} UTC`;
+}
+
+/** "orch-A-1, orch-A-2 and 2 × Standing" — what the attendee holds, in one line. */
+export function describePlaces(message: BookingMessage): string {
+  const parts = [...message.seats, ...message.general.map((place) => `${place.quantity} × ${place.section}`)];
+  if (parts.length === 0) return `${message.quantity} ${message.quantity === 1 ? 'place' : 'places'}`;
+  if (parts.length === 1) return parts[0]!;
+  return `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+}
+
+export type { BookingMessage };
