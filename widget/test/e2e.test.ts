@@ -49,7 +49,7 @@ describe('seat picker on a partner page, against the real server', () => {
       .poll(() => picker(b).locator('.message').textContent())
       .toContain('Row A, seat 2 is held by someone else');
 
-    await picker(a).getByRole('button', { name: 'Book 1 seats' }).click();
+    await picker(a).getByRole('button', { name: 'Book 1 seat' }).click();
     await picker(a).getByLabel('Name').fill('Ada Lovelace');
     await picker(a).getByLabel('Email').fill('ada@example.test');
     await picker(a).getByRole('button', { name: 'Confirm booking' }).click();
@@ -102,7 +102,11 @@ describe('seat picker on a partner page, against the real server', () => {
     expect(await focused()).toBe('orch-B-2');
     await page.keyboard.press('Enter');
     await expect.poll(() => seat(page, 'orch-B-2').getAttribute('aria-checked')).toBe('true');
+    // The seat is checked at once (optimistic); the summary with its Book button only appears once
+    // the server has granted the hold, so tabbing before that would walk past where it will be.
+    await expect.poll(() => picker(page).getByRole('timer').count()).toBe(1);
     for (let i = 0; i < 15 && !(await focused())?.startsWith('Book'); i++) await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Book 1 seat');
     await page.keyboard.press('Enter');
     await expect
       .poll(() =>

@@ -44,6 +44,7 @@ export const defaultStrings = {
   continue: 'Continue to checkout',
   handedOff: 'Your seats are reserved while you finish on this page.',
   book: 'Book {count} seats',
+  bookOne: 'Book 1 seat',
   name: 'Name',
   email: 'Email',
   confirmBooking: 'Confirm booking',

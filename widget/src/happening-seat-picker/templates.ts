@@ -112,7 +112,7 @@ export function summary(t: Strings, pricing: Pricing, view: SummaryView, on: Sum
           ? view.checkoutOpen
             ? nothing
             : html`<button type="button" class="primary" part="button checkout-button" ?disabled=${view.busy || count === 0}
-                @click=${on.checkout}>${fill(t.book, { count })}</button>`
+                @click=${on.checkout}>${count === 1 ? t.bookOne : fill(t.book, { count })}</button>`
           : html`<button type="button" class="primary" part="button checkout-button" ?disabled=${view.busy || count === 0}
               @click=${on.checkout}>${t.continue}</button>`
       }
