@@ -273,7 +273,7 @@ describe('organizer console, end to end', () => {
     await page.getByLabel('Find seat', { exact: true }).fill('orchestra-B-3');
     await page.getByRole('button', { name: 'Show' }).click();
     await page.keyboard.press('Space');
-    await page.getByText('1 seats selected.').waitFor();
+    await page.getByText('1 seat selected.').waitFor();
     await page.getByRole('button', { name: 'Block', exact: true }).click();
     // The console's own action (a REST round trip first): not held to the one-second bound.
     await expect.poll(seatStatus, eventually).toBe('blocked');
@@ -477,7 +477,7 @@ describe('organizer console, end to end', () => {
     await screenshot('06-queues');
     await page.getByRole('button', { name: 'Replay dead letters' }).click();
     await page.locator('dialog[open]').getByRole('button', { name: 'Replay' }).click();
-    await page.getByText('Replayed 1 messages.').waitFor();
+    await page.getByText('Replayed 1 message.').waitFor();
     await expect.poll(() => page.getByTestId('dead-letters').textContent(), eventually).toBe('0');
     expect(await peekDeadLetters(queue)).toEqual([]);
   });

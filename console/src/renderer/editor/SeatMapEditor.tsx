@@ -3,6 +3,7 @@
  * numbering direction) and general-admission sections, with a live preview of the result.
  */
 import { useId, useMemo } from 'react';
+import { countOf } from '../ui/common.js';
 import {
   type CategoryDraft,
   draftCapacity,
@@ -157,7 +158,7 @@ export function SeatMapEditor({ value, onChange, disabled }: Props) {
 
       <section className="preview" aria-labelledby="preview-title">
         <h2 id="preview-title">
-          Preview {capacity !== null && <span className="muted">({capacity.toLocaleString()} places)</span>}
+          Preview {capacity !== null && <span className="muted">({countOf(capacity, 'place')})</span>}
         </h2>
         {problems.length > 0 ? (
           <div role="alert" className="problems">
@@ -246,7 +247,7 @@ function SectionEditor({
         </div>
       ) : section.customRows ? (
         <p className="muted">
-          {section.customRows.length} rows with a custom layout (imported).{' '}
+          {countOf(section.customRows.length, 'row')} with a custom layout (imported).{' '}
           <button type="button" onClick={() => onChange(withoutCustomRows(section))}>
             Replace with rows × seats
           </button>

@@ -4,6 +4,7 @@ import { useEffect, useMemo, useRef } from 'react';
 import { layoutSeatMap } from '../live/layout.js';
 import { SeatMapPainter } from '../live/painter.js';
 import { SeatStore } from '../live/seat-store.js';
+import { countOf } from '../ui/common.js';
 
 export function SeatMapPreview({ map }: { map: SeatMap }) {
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -39,7 +40,7 @@ export function SeatMapPreview({ map }: { map: SeatMap }) {
       ref={canvas}
       className="preview-canvas"
       role="img"
-      aria-label={`Seat map preview: ${map.sections.length} sections, ${rows} rows, ${layout.ids.length} reserved seats`}
+      aria-label={`Seat map preview: ${countOf(map.sections.length, 'section')}, ${countOf(rows, 'row')}, ${countOf(layout.ids.length, 'reserved seat')}`}
       data-seats={layout.ids.length}
     />
   );

@@ -4,6 +4,7 @@
  * focus seat by seat; the details region announces the focused seat.
  */
 import { useEffect, useRef, useState } from 'react';
+import { countOf } from '../ui/common.js';
 import type { SeatLayout } from './layout.js';
 import { neighbour, seatAt } from './layout.js';
 import { SeatMapPainter, STATUS_COLOURS } from './painter.js';
@@ -123,7 +124,7 @@ export function LiveSeatMap({ layout, store, selected, onToggleSelect, focusRequ
         style={{ height }}
         role="application"
         aria-roledescription="seat map"
-        aria-label={`Seat map, ${layout.ids.length} seats. Arrow keys move between seats, Space selects for blocking, plus and minus zoom, 0 fits.`}
+        aria-label={`Seat map, ${countOf(layout.ids.length, 'seat')}. Arrow keys move between seats, Space selects for blocking, plus and minus zoom, 0 fits.`}
         aria-describedby="seat-details"
         data-testid="live-map"
         onPointerDown={(event) => {

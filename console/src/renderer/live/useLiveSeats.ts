@@ -15,6 +15,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { ApiClient } from '../api/client.js';
 import { keys } from '../api/queries.js';
 import { platform } from '../app/platform.js';
+import { countOf } from '../ui/common.js';
 import type { ConsoleSocket } from './connection.js';
 import type { SeatLayout } from './layout.js';
 import { SeatStore } from './seat-store.js';
@@ -89,7 +90,7 @@ export function useLiveSeats(
       if (booking.status === 'confirmed')
         platform.notify({
           title: 'New booking',
-          body: `${booking.attendee.name}: ${booking.seats.join(', ') || `${booking.quantity} places`}`,
+          body: `${booking.attendee.name}: ${booking.seats.join(', ') || countOf(booking.quantity, 'place')}`,
         });
       void queryClient.invalidateQueries({ queryKey: keys.waitlist(eventId) });
       void queryClient.invalidateQueries({ queryKey: ['bookings', eventId] });

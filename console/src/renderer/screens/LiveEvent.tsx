@@ -13,6 +13,7 @@ import { layoutSeatMap } from '../live/layout.js';
 import { useLiveSeats } from '../live/useLiveSeats.js';
 import {
   ConfirmButton,
+  countOf,
   Empty,
   ErrorNote,
   formatDateTime,
@@ -208,7 +209,7 @@ function LiveEvent({ event }: { event: Event }) {
               <span>
                 {selected.size === 0
                   ? 'Click seats (or press Space) to select them.'
-                  : `${selected.size} seats selected.`}
+                  : `${countOf(selected.size, 'seat')} selected.`}
               </span>
               <button type="button" disabled={selected.size === 0} onClick={() => void seatAction('block')}>
                 Block

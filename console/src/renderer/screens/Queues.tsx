@@ -6,7 +6,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useRef } from 'react';
 import { keys, type QueueStats } from '../api/queries.js';
 import { useSignedIn } from '../app/session.js';
-import { ConfirmButton, ErrorNote, LineChart, Loading, type SeriesPoint } from '../ui/common.js';
+import { ConfirmButton, countOf, ErrorNote, LineChart, Loading, type SeriesPoint } from '../ui/common.js';
 
 export function QueuesScreen() {
   const { api, org } = useSignedIn();
@@ -101,7 +101,7 @@ export function QueuesScreen() {
           onConfirm={() => replay.mutateAsync()}
         />
         {data.deadLetters === 0 && <span className="muted">No dead letters: nothing failed for good.</span>}
-        {replay.isSuccess && <span role="status">Replayed {replay.data.replayed} messages.</span>}
+        {replay.isSuccess && <span role="status">Replayed {countOf(replay.data.replayed, 'message')}.</span>}
       </div>
       {replay.isError && <ErrorNote error={replay.error} />}
       <div className="charts">
