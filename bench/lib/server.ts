@@ -7,6 +7,9 @@ import { BENCH_DATABASE_URL, RABBITMQ_URL, REDIS_URL } from './config.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 export const PROFILE_DIR = fileURLToPath(new URL('../results/profiles/', import.meta.url));
+const EXIT_WITH_PARENT = fileURLToPath(new URL('./exit-with-parent.ts', import.meta.url));
+/** Output to the terminal, plus the IPC channel `exit-with-parent.ts` watches. */
+const STDIO = ['ignore', 'inherit', 'inherit', 'ipc'] as const;
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -60,10 +63,17 @@ export async function startServer(
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [...withCpuProfile(options.profile), '--import', 'tsx', 'server/src/server.ts'],
+    [
+      ...withCpuProfile(options.profile),
+      '--import',
+      'tsx',
+      '--import',
+      EXIT_WITH_PARENT,
+      'server/src/server.ts',
+    ],
     {
       cwd: root,
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: [...STDIO],
       env: {
         ...process.env,
         PORT: String(port),
@@ -101,9 +111,10 @@ export async function startServer(
 
 /** The notification worker (`node --import tsx src/worker.ts` in worker/). */
 export async function startWorker(env: Record<string, string>, profile?: string): Promise<Running> {
-  const child = spawn(process.execPath, [...withCpuProfile(profile), '--import', 'tsx', 'src/worker.ts'], {
+  const args = [...withCpuProfile(profile), '--import', 'tsx', '--import', EXIT_WITH_PARENT, 'src/worker.ts'];
+  const child = spawn(process.execPath, args, {
     cwd: `${root}worker`,
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: [...STDIO],
     env: {
       ...process.env,
       DATABASE_URL: BENCH_DATABASE_URL,
