@@ -171,6 +171,35 @@ describe('events', () => {
     expect(availability.sections[0]).toMatchObject({ blocked: 1, available: 3 });
   });
 
+  it('refuses the availability to a publishable key sent from a page outside the allowed origins', async () => {
+    const live = await publishedEvent(app, admin, rowsMap(1, 2));
+    await app.inject({
+      method: 'PUT',
+      url: `/api/v1/orgs/${admin.orgId}/allowed-origins`,
+      headers: bearer(admin.token),
+      payload: { allowedOrigins: ['https://tickets.example.com'] },
+    });
+    const availability = (origin: string) =>
+      app.inject({
+        url: `/api/v1/events/${live.eventId}/availability`,
+        headers: { ...bearer(live.publishableKey), origin },
+      });
+    // The widget asks for the event and its availability at once: both refuse a foreign page.
+    for (const url of [`/api/v1/events/${live.eventId}`, `/api/v1/events/${live.eventId}/availability`]) {
+      const refused = await app.inject({
+        url,
+        headers: { ...bearer(live.publishableKey), origin: 'https://evil.example' },
+      });
+      expect(refused.statusCode, url).toBe(403);
+      expect(refused.json().error.code).toBe('ORIGIN_NOT_ALLOWED');
+    }
+    const allowed = await availability('https://tickets.example.com');
+    expect(allowed.statusCode).toBe(200);
+    expect(allowed.json().sections[0]).toMatchObject({ id: 'main', available: 2 });
+    // Without a key it stays public, as documented.
+    expect((await app.inject({ url: `/api/v1/events/${live.eventId}/availability` })).statusCode).toBe(200);
+  });
+
   it('lets a publishable key book directly only when the event allows it', async () => {
     const closed = await publishedEvent(app, admin, rowsMap(1, 2));
     const refused = await app.inject({

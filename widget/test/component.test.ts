@@ -363,16 +363,23 @@ describe('<happening-seat-picker> rendering and logic (fake server)', () => {
   });
 
   it('shows the origin error and no seat data when the page origin is not allowed', async () => {
-    fake.rest.set(`GET /events/${EVENT_ID}`, () => ({
+    // As the real server does: the publishable key is refused on both calls the widget makes at
+    // once, so a foreign page receives neither the event nor its seats.
+    const refused = () => ({
       status: 403,
       body: { error: { code: 'ORIGIN_NOT_ALLOWED', message: 'not allowed', origin: PARTNER } },
-    }));
+    });
+    fake.rest.set(`GET /events/${EVENT_ID}`, refused);
+    fake.rest.set(`GET /events/${EVENT_ID}/availability`, refused);
     await page.goto(`${PARTNER}/`);
     await expect
       .poll(() => page.getByRole('alert').textContent())
       .toContain(`This page (${PARTNER}) is not allowed`);
     expect(await page.locator('happening-seat-picker circle').count()).toBe(0);
-    expect(fake.calls).toEqual([`GET /events/${EVENT_ID}`]);
+    await expect
+      .poll(() => [...fake.calls].sort())
+      .toEqual([`GET /events/${EVENT_ID}`, `GET /events/${EVENT_ID}/availability`]);
+    // One refusal, reported once.
     expect((await events()).map((event) => event.type)).toEqual(['happening-error']);
   });
 

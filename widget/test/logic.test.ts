@@ -1,7 +1,7 @@
 import { reservedSeats, type SeatMap } from '@happening/shared';
 import { describe, expect, it } from 'vitest';
 import { AvailabilityStore } from '../src/happening-seat-picker/availability-store.js';
-import { fill, formatCountdown, formatPrice } from '../src/happening-seat-picker/format.js';
+import { fill, filler, formatCountdown, formatPrice } from '../src/happening-seat-picker/format.js';
 import { seatAfterMove } from '../src/happening-seat-picker/keyboard.js';
 import { layoutSeatMap, seatsOf } from '../src/happening-seat-picker/layout.js';
 
@@ -163,5 +163,9 @@ describe('formatting', () => {
 
   it('fills placeholders and leaves unknown ones visible', () => {
     expect(fill('Row {row}, seat {seat} {oops}', { row: 'B', seat: 12 })).toBe('Row B, seat 12 {oops}');
+    // Seat labels fill category, price and status once per kind of seat, then row and seat each.
+    const label = filler('{status}: row {row}, seat {seat}, {price} {oops}', { price: '€5', status: 'sold' });
+    expect(label({ row: 'B', seat: 12 })).toBe('sold: row B, seat 12, €5 {oops}');
+    expect(label({ row: 'C', seat: 1 })).toBe('sold: row C, seat 1, €5 {oops}');
   });
 });

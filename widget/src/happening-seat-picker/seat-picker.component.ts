@@ -3,7 +3,7 @@ import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { ApiError, type CreatedBooking, HappeningApi } from './api-client.js';
 import { AvailabilityStore } from './availability-store.js';
 import type { HappeningEventDetails } from './events.js';
-import { fill } from './format.js';
+import { fill, filler } from './format.js';
 import { HoldController } from './hold-controller.js';
 import { keyToMove, seatAfterMove } from './keyboard.js';
 import { categoryByKey, layoutSeatMap, type MapLayout, type PlacedSeat } from './layout.js';
@@ -250,13 +250,17 @@ export default class HappeningSeatPicker extends LitElement {
     this.api = api;
     this.phase = 'loading';
     try {
-      // The event is read with the publishable key, so the server checks this page's origin
-      // first: a page on a foreign origin is refused before any seat data is requested.
-      const { event } = await api.event(this.eventId);
-      if (api !== this.api) return;
-      // The seat map is laid out while the availability request is on its way (10,000 seats take
-      // a few milliseconds); the map is drawn only once every seat's status is known.
+      // Both requests leave at once (one round trip on the first render, not two). Each carries
+      // the publishable key, and the server checks this page's origin on both, so a page on a
+      // foreign origin is refused the seats as well as the event; the event's error is the one
+      // reported, and the availability's same refusal is not reported twice.
+      const eventRequest = api.event(this.eventId);
       const pending = api.availability(this.eventId);
+      pending.catch(() => undefined);
+      const { event } = await eventRequest;
+      if (api !== this.api) return;
+      // The seat map is laid out while the availability answer may still be on its way; the map
+      // is drawn only once every seat's status is known.
       const layout = layoutSeatMap(event.seatMap, this.section);
       const availability = await pending;
       if (api !== this.api) return;
@@ -308,22 +312,40 @@ export default class HappeningSeatPicker extends LitElement {
     return this.statusTexts[status];
   }
 
+  /**
+   * Seat labels with their category, price and status already filled in, per category and
+   * status, for the texts and prices in use: a 10,000-seat map labels every seat on its first
+   * render, and only row and seat number differ from one label to the next.
+   */
+  private labels = {
+    t: this.t,
+    pricing: this.pricing,
+    byKind: new Map<string, (seat: PlacedSeat) => string>(),
+  };
+
+  private labelOf(seat: PlacedSeat, status: SeatPaint['status']): string {
+    if (this.labels.t !== this.t || this.labels.pricing !== this.pricing)
+      this.labels = { t: this.t, pricing: this.pricing, byKind: new Map() };
+    const kind = `${seat.category}\n${status}`;
+    let label = this.labels.byKind.get(kind);
+    if (!label) {
+      const rest = filler(this.t.seatLabel, {
+        category: this.pricing.categories.get(seat.category)?.label ?? seat.category,
+        price: priceOf(this.pricing, seat.category),
+        status: this.statusText(status),
+      });
+      label = (seat) => rest({ row: seat.row, seat: seat.n });
+      this.labels.byKind.set(kind, label);
+    }
+    return label(seat);
+  }
+
   private readonly describe = (seat: PlacedSeat): SeatPaint => {
     let status: SeatPaint['status'];
     if (this.holds.pending.has(seat.id)) status = 'pending';
     else if (this.holds.holds(seat.id)) status = 'selected';
     else status = this.store.statusOf(seat.id);
-    const category = this.pricing.categories.get(seat.category);
-    return {
-      status,
-      label: fill(this.t.seatLabel, {
-        row: seat.row,
-        seat: seat.n,
-        category: category?.label ?? seat.category,
-        price: priceOf(this.pricing, seat.category),
-        status: this.statusText(status),
-      }),
-    };
+    return { status, label: this.labelOf(seat, status) };
   };
 
   // ------------------------------------------------------------------ picking

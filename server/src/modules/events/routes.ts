@@ -157,7 +157,13 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/events/:id/availability',
-    { schema: { tags, params: EventParams, response: withErrors({ 200: Availability }) } },
+    {
+      schema: { tags, params: EventParams, response: withErrors({ 200: Availability }) },
+      // The same check as `GET /events/:id`: a publishable key sent from a page outside its
+      // organization's allowed origins is refused, so the widget can ask for the event and its
+      // seats at once and a foreign page still gets no seat data.
+      preHandler: app.identify,
+    },
     async (request) => {
       const event = await app.findEvent(request.params.id);
       if (!event || event.status === 'draft') throw notFound('Event');
