@@ -1,6 +1,9 @@
 import { createHash, createHmac } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import type { NotificationMessage } from '@happening/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashManageToken, ManageLinks } from '../src/modules/bookings/manage-links.js';
+import { bearer, buildTestApp, signup, type TestApp } from './helpers.js';
+import { attendee, publishedEvent, rowsMap } from './inventory-helpers.js';
 
 const secret = 'a-token-secret-of-at-least-32-characters';
 const links = new ManageLinks(secret, 'https://tickets.example.test/');
@@ -31,5 +34,53 @@ describe('manage links', () => {
     // After TOKEN_SECRET changed, old tokens are not rebuilt either.
     const rotated = new ManageLinks(`${secret}-rotated`, 'https://tickets.example.test');
     expect(rotated.urlOf({ id: bookingId, manageTokenHash: hashManageToken(token) })).toBeUndefined();
+  });
+});
+
+describe('after TOKEN_SECRET changes', () => {
+  let before: TestApp;
+  let after: TestApp;
+  beforeAll(async () => {
+    before = await buildTestApp({ TOKEN_SECRET: `${secret}-before` });
+    after = await buildTestApp({ TOKEN_SECRET: `${secret}-after` });
+  });
+  afterAll(async () => {
+    await Promise.all([before?.close(), after?.close()]);
+  });
+
+  it('still opens and cancels with the link mailed before; later emails about it carry no link', async () => {
+    const owner = await signup(before);
+    const live = await publishedEvent(before, owner, rowsMap(1, 2));
+    const made = await before.inject({
+      method: 'POST',
+      url: `/api/v1/events/${live.eventId}/bookings`,
+      headers: bearer(live.secretKey),
+      payload: { quantity: 1, attendee: attendee('rotated') },
+    });
+    expect(made.statusCode, made.body).toBe(201);
+    const { booking, manageToken } = made.json();
+
+    // The database keeps the token's hash, so the link in the confirmation keeps working.
+    const seen = await after.inject({
+      url: `/api/v1/bookings/${booking.id}`,
+      headers: { 'x-manage-token': manageToken },
+    });
+    expect(seen.statusCode, seen.body).toBe(200);
+    expect(seen.json().booking.status).toBe('confirmed');
+    const cancelled = await after.inject({
+      method: 'POST',
+      url: `/api/v1/bookings/${booking.id}/cancel`,
+      payload: { manageToken },
+    });
+    expect(cancelled.statusCode, cancelled.body).toBe(200);
+
+    // The new secret cannot rebuild that token, so the cancellation email goes without a link
+    // rather than with one that would not open the booking.
+    const { rows } = await after.pg.query<{ payload: NotificationMessage }>(
+      `SELECT payload FROM outbox WHERE type = 'booking_cancelled' AND payload->>'bookingId' = $1`,
+      [booking.id],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.payload).not.toHaveProperty('manageUrl');
   });
 });

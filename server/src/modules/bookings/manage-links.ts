@@ -10,7 +10,8 @@ import { createHash, createHmac, hkdfSync } from 'node:crypto';
  * were: bookings made before, with random tokens, keep working, they just get no link rebuilt.
  *
  * The key is derived from TOKEN_SECRET with HKDF under its own label, so it is never the key that
- * signs session tokens. A new TOKEN_SECRET makes every derived link stop working (README).
+ * signs session tokens. A new TOKEN_SECRET leaves the links already mailed working (they are checked
+ * against the stored hash) but cannot rebuild them, so later emails about those bookings carry none.
  */
 
 export const hashManageToken = (token: string) => createHash('sha256').update(token).digest('hex');
