@@ -298,12 +298,16 @@ describe('the console socket across organizations', () => {
     }
   });
 
-  it('stops sending a removed member the organization and its events at once, on every open console', async () => {
+  /**
+   * A member's console is connected to `consoleServer`; the removal and every push go through
+   * `app`, so with another server they reach the console only through the Redis adapter.
+   */
+  async function removedMemberStopsHearing(consoleServer: TestApp): Promise<void> {
     const admin = await signup(app, 'remover');
     const member = await addMember(app, admin.orgId, 'organizer');
     const live = await publishedEvent(app, admin, rowsMap(1, 2));
-    await app.listen({ port: 0, host: '127.0.0.1' }).catch(() => {});
-    const port = (app.server.address() as { port: number }).port;
+    await consoleServer.listen({ port: 0, host: '127.0.0.1' }).catch(() => {});
+    const port = (consoleServer.server.address() as { port: number }).port;
     const socket: Socket<ConsoleServerToClient, ConsoleClientToServer> = io(
       `http://127.0.0.1:${port}${CONSOLE_NAMESPACE}`,
       { auth: { token: member.token }, transports: ['websocket'] },
@@ -334,7 +338,8 @@ describe('the console socket across organizations', () => {
       });
       expect(removed.statusCode).toBe(204);
       pushBoth('after removal');
-      // A marker on the socket's own room proves the pushes above were processed and not delivered.
+      // A marker on the socket's own room, sent the same way after the pushes above, proves they
+      // were processed and not delivered (one publisher: Redis keeps their order).
       app.io
         .of(CONSOLE_NAMESPACE)
         .to(rooms.user(member.userId))
@@ -345,6 +350,19 @@ describe('the console socket across organizations', () => {
       expect(await socket.emitWithAck('org:watch', { orgId: admin.orgId })).toMatchObject({ ok: false });
     } finally {
       socket.close();
+    }
+  }
+
+  it('stops sending a removed member the organization and its events at once, on every open console', async () => {
+    await removedMemberStopsHearing(app);
+  });
+
+  it('does the same for a console connected to another server', async () => {
+    const other = await buildTestApp();
+    try {
+      await removedMemberStopsHearing(other);
+    } finally {
+      await other.close();
     }
   });
 });
