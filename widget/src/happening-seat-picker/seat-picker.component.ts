@@ -355,6 +355,11 @@ export default class HappeningSeatPicker extends LitElement {
     return this.maxSeats ? Math.min(this.maxSeats, eventLimit) : eventLimit;
   }
 
+  private seatLimitText(): string {
+    const max = this.seatLimit;
+    return max === 1 ? this.t.maxSeatsOne : fill(this.t.maxSeats, { max });
+  }
+
   private toggleSeat(id: string): void {
     const seat = this.layout?.byId.get(id);
     if (!seat || this.holds.pending.has(id) || this.booked) return;
@@ -369,7 +374,7 @@ export default class HappeningSeatPicker extends LitElement {
       return;
     }
     if (this.holds.count >= this.seatLimit) {
-      this.say('error', fill(t.maxSeats, { max: this.seatLimit }));
+      this.say('error', this.seatLimitText());
       return;
     }
     this.message = null;
@@ -390,7 +395,13 @@ export default class HappeningSeatPicker extends LitElement {
           const { code } = asError(error);
           if (code !== 'SEAT_UNAVAILABLE' && code !== 'SOLD_OUT') throw error;
           const where = this.section ? ` in ${this.section}` : '';
-          this.say('error', fill(this.t.bestAvailableFailed, { quantity, section: where }));
+          this.say(
+            'error',
+            fill(quantity === 1 ? this.t.bestAvailableFailedOne : this.t.bestAvailableFailed, {
+              quantity,
+              section: where,
+            }),
+          );
         }
       }),
     );
@@ -400,7 +411,7 @@ export default class HappeningSeatPicker extends LitElement {
     this.holds.run(() =>
       this.withBusy(async () => {
         if (this.holds.count + quantity > this.seatLimit) {
-          this.say('error', fill(this.t.maxSeats, { max: this.seatLimit }));
+          this.say('error', this.seatLimitText());
           return;
         }
         this.holds.set(await this.holds.request({ general: [{ section, quantity }] }), 'select');
