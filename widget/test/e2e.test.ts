@@ -127,6 +127,12 @@ describe('seat picker on a partner page, against the real server', () => {
     const eventId = await stack.createEvent(smallMap(), { directBooking: true });
     const page = await openPage(stack.pageUrl(eventId));
     await live(page);
+    // Seats take their place and size from a stylesheet the element builds; the demo page's CSP
+    // (no inline styles) must not keep it out.
+    const diameter = await seat(page, 'orch-A-2').evaluate(
+      (circle) => (circle as SVGCircleElement).getBBox().width,
+    );
+    expect(diameter).toBeCloseTo(9, 3);
     await seat(page, 'orch-A-1').click();
     await expect.poll(() => picker(page).getByRole('timer').count()).toBe(1);
     expect(await axeViolations(page)).toEqual([]);

@@ -128,9 +128,10 @@ export default css`
 
   /*
    * Every status differs by shape or stroke as well as by colour. A seat's fill, stroke and cursor
-   * are inherited from its section's group (g.cN, the price category), so an available seat
-   * matches no rule of its own: style recalculation of 10,000 seats is most of the first render,
-   * and a status change restyles that one seat. Status rules select circle.status only.
+   * are inherited from its section's group (g.cN, the price category), and its place and size
+   * come from a rule shared with the same place of every row (built by SeatMapView), so an
+   * available seat has no style of its own: style recalculation of 10,000 seats is most of the
+   * first render, and a status change restyles that one seat. Status rules select circle.status only.
    */
   .c0, .c1, .c2, .c3, .c4, .c5 {
     cursor: pointer;
@@ -177,9 +178,14 @@ export default css`
     opacity: 1;
   }
 
-  /* Only seats that changed status carry a class, and only they have a change to animate. */
+  /* Only seats that changed status carry a status class, and only they have a change to animate. */
   @media (prefers-reduced-motion: no-preference) {
-    circle[class] {
+    circle.available,
+    circle.selected,
+    circle.pending,
+    circle.held,
+    circle.booked,
+    circle.blocked {
       transition: fill 120ms ease-out;
     }
   }
