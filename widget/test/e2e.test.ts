@@ -123,6 +123,25 @@ describe('seat picker on a partner page, against the real server', () => {
     await expect.poll(() => seatLabel(page, 'orch-B-2')).toContain('sold');
   });
 
+  it('stops at the event’s seat limit and says so in the right number', async () => {
+    for (const [limit, message] of [
+      [1, 'You can pick only 1 seat.'],
+      [2, 'You can pick up to 2 seats.'],
+    ] as const) {
+      const eventId = await stack.createEvent(smallMap(), { directBooking: true, maxSeatsPerBooking: limit });
+      const page = await openPage(stack.pageUrl(eventId));
+      await live(page);
+      const ids = ['orch-A-1', 'orch-A-2', 'orch-A-3'];
+      for (const id of ids.slice(0, limit)) {
+        await seat(page, id).click();
+        await expect.poll(() => seat(page, id).getAttribute('aria-checked')).toBe('true');
+      }
+      await seat(page, ids[limit]!).click();
+      await expect.poll(() => picker(page).locator('.message').textContent()).toContain(message);
+      expect(await seat(page, ids[limit]!).getAttribute('aria-checked')).toBe('false');
+    }
+  });
+
   it('has no axe-core violations on the demo page', async () => {
     const eventId = await stack.createEvent(smallMap(), { directBooking: true });
     const page = await openPage(stack.pageUrl(eventId));
