@@ -59,7 +59,7 @@ export class SeatMapView {
    * and each of its seats a circle of class `xN` (its place in the row) whose position comes from
    * one rule per place: seats in the same place of every row share their style. Seats with
    * explicit positions keep `cx`/`cy` attributes. (Style recalculation of a 10,000-seat map in
-   * the benchmark's traces: ~41–45 ms before, ~24–29 ms after.) Each seat is a clone of a prepared
+   * the benchmark's traces: median ~43 ms before, ~29 ms after.) Each seat is a clone of a prepared
    * circle, one per place, given its id and label.
    */
   draw(describe: DescribeSeat): Promise<void> {
