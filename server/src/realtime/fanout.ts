@@ -35,13 +35,18 @@ interface Pending {
 export const hashRoom = (token: string) => `hold:${token}`;
 
 /**
- * Section counts go out at most this often per event (the latest, read when sent): they follow
- * every seat change, and at 10,000 watchers each broadcast is 10,000 socket writes.
+ * Section counts go out at most this often per event (the latest, read when sent), stretched in
+ * big rooms like the coalescing window (`windowFor`): they follow every seat change, and at
+ * 10,000 watchers each broadcast is 10,000 socket writes.
  */
 const COUNTS_INTERVAL_MS = 250;
 /** Watchers per room at which the coalescing window starts to grow (see `windowFor`). */
 const LARGE_ROOM = 1_000;
 const MAX_WINDOW_FACTOR = 4;
+
+/** 1 up to LARGE_ROOM watchers, then the square root of the room's size in thousands, at most 4. */
+const roomFactor = (watchers: number) =>
+  Math.min(MAX_WINDOW_FACTOR, Math.max(1, Math.sqrt(watchers / LARGE_ROOM)));
 
 /**
  * Seat changes reach watchers through Redis pub/sub, not the Socket.IO adapter: every server sees
@@ -90,7 +95,7 @@ export class SeatFanout {
    * little longer costs less latency than a backlog of writes does.
    */
   private windowFor(watchers: number): number {
-    return this.flushMs * Math.min(MAX_WINDOW_FACTOR, Math.max(1, Math.sqrt(watchers / LARGE_ROOM)));
+    return this.flushMs * roomFactor(watchers);
   }
 
   private receive(raw: string): void {
@@ -175,10 +180,13 @@ export class SeatFanout {
     const send = () => {
       state.dirty = false;
       void this.sendCounts(eventId, state.version);
-      state.timer = setTimeout(() => {
-        if (state.dirty) send();
-        else this.counts.delete(eventId);
-      }, COUNTS_INTERVAL_MS);
+      state.timer = setTimeout(
+        () => {
+          if (state.dirty) send();
+          else this.counts.delete(eventId);
+        },
+        COUNTS_INTERVAL_MS * roomFactor(this.watchers(eventId)),
+      );
     };
     this.counts.set(eventId, state);
     send();
