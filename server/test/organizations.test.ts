@@ -223,6 +223,21 @@ describe('organizations per person', () => {
       await limited.close();
     }
   });
+  it('answers 409 ORGANIZATION_NAME_TAKEN for a second organization of the same name, even when requests race', async () => {
+    const owner = await signup(app, 'names');
+    // The signup organization counts; case and surrounding spaces do not make a new name.
+    const again = await createOrg(owner.token, { name: '  ORG OF names ' });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error).toMatchObject({ code: 'ORGANIZATION_NAME_TAKEN', name: 'Org of names' });
+    expect(again.json().error.message).toContain('"Org of names"');
+    const answers = await Promise.all([1, 2, 3].map(() => createOrg(owner.token, { name: 'Matinee' })));
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([201, 409, 409]);
+    expect(await membershipsOf(owner.userId)).toBe(2);
+    // The name is the caller's to reuse only among their own organizations: someone else may.
+    const other = await signup(app, 'other-names');
+    expect((await createOrg(other.token, { name: 'Matinee' })).statusCode).toBe(201);
+  });
+
   it('refuses an invitation past the limit too, and leaves it pending for later', async () => {
     const limited = await buildTestApp({ MAX_ORGANIZATIONS_PER_USER: '2' });
     try {

@@ -49,3 +49,26 @@ export async function assertRoomForAnotherOrganization(
     );
   }
 }
+
+/**
+ * Refuses to create a second organization with the name of one the caller already belongs to: the
+ * organization switcher, invitations and emails show organizations by name, and two identical
+ * entries cannot be told apart. Call it after `assertRoomForAnotherOrganization`, whose user row
+ * lock makes two parallel creations with the same name take turns.
+ */
+export async function assertNoOrganizationNamed(
+  accounts: AccountsRepository,
+  client: pg.PoolClient,
+  userId: string,
+  name: string,
+): Promise<void> {
+  const existing = await accounts.memberOrganizationNamed(userId, name, client);
+  if (existing !== null) {
+    throw new AppError(
+      409,
+      'ORGANIZATION_NAME_TAKEN',
+      `You already belong to an organization named "${existing}"; choose another name`,
+      { name: existing },
+    );
+  }
+}

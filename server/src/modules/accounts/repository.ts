@@ -75,6 +75,16 @@ export function accountsRepository(pool: pg.Pool) {
       return rows[0]?.n ?? 0;
     },
 
+    /** The caller's organization called `name`, compared without case or surrounding spaces. */
+    async memberOrganizationNamed(userId: string, name: string, db: Db = pool): Promise<string | null> {
+      const { rows } = await db.query<{ name: string }>(
+        `SELECT o.name FROM memberships m JOIN organizations o ON o.id = m.org_id
+         WHERE m.user_id = $1 AND lower(btrim(o.name)) = lower(btrim($2)) LIMIT 1`,
+        [userId, name],
+      );
+      return rows[0]?.name ?? null;
+    },
+
     async organizationsOf(userId: string, db: Db = pool): Promise<Organization[]> {
       const { rows } = await db.query<Organization>(
         `SELECT o.id, o.name, m.role FROM memberships m JOIN organizations o ON o.id = m.org_id

@@ -16,7 +16,11 @@ import { Type } from 'typebox';
 import { inTransaction } from '../../lib/db.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { newSecretKey } from '../../lib/keys.js';
-import { assertRoomForAnotherOrganization, createOrganizationWithAdmin } from '../accounts/organizations.js';
+import {
+  assertNoOrganizationNamed,
+  assertRoomForAnotherOrganization,
+  createOrganizationWithAdmin,
+} from '../accounts/organizations.js';
 import { accountsRepository } from '../accounts/repository.js';
 
 const MemberParams = Type.Object({
@@ -47,6 +51,7 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const limit = app.config.MAX_ORGANIZATIONS_PER_USER;
       const organization = await inTransaction(app.pg, async (client) => {
         await assertRoomForAnotherOrganization(accounts, client, userId, limit);
+        await assertNoOrganizationNamed(accounts, client, userId, request.body.name);
         return createOrganizationWithAdmin(accounts, client, {
           name: request.body.name,
           adminUserId: userId,
