@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 
 /**
@@ -20,5 +21,10 @@ export const CHROMIUM_ARGS = [
 ];
 
 export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  // Said plainly, instead of playwright's long launch error, on a machine that lacks the browser.
+  if (!existsSync(CHROMIUM_PATH))
+    throw new Error(
+      `No Chromium at ${CHROMIUM_PATH}: install it (Debian: apt-get install -y chromium) or set CHROMIUM_PATH to a Chromium or Chrome binary`,
+    );
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
