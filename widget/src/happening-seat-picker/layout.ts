@@ -34,44 +34,16 @@ export interface MapLayout {
 }
 
 /**
- * Every reserved seat in section → row → seat order, as `reservedSeats()` in the shared package
- * yields them. Repeated here because importing that module at run time would pull its TypeBox
- * schemas (~10 KB gzip) into a bundle that never validates anything; test/logic.test.ts checks
- * that both produce the same seats.
- */
-export function* seatsOf(map: SeatMap): Generator<SeatRef> {
-  for (const section of map.sections) {
-    if (section.kind !== 'reserved') continue;
-    for (const [rowIndex, row] of section.rows.entries()) {
-      const seats =
-        typeof row.seats === 'number'
-          ? Array.from({ length: row.seats }, (_, i) => ({ n: i + 1 }))
-          : row.seats;
-      for (const [index, seat] of seats.entries()) {
-        const ref: SeatRef = {
-          id: `${section.id}-${row.label}-${seat.n}`,
-          section: section.id,
-          row: row.label,
-          n: seat.n,
-          rowIndex,
-          index,
-        };
-        const position = seat as { x?: number; y?: number };
-        if (position.x !== undefined) ref.x = position.x;
-        if (position.y !== undefined) ref.y = position.y;
-        yield ref;
-      }
-    }
-  }
-}
-
-/**
  * Lays reserved sections out as blocks stacked front to back, each row centred; seats with
  * explicit positions keep them (relative to their section's block). Computed once per seat map;
- * everything after (painting, keyboard moves) reads from the result. The same seats, in the same
- * order, as seatsOf() yields, but each seat object is created once with its final position: this
- * runs on the first render (after the event arrives) for every one of up to 10,000 seats, and
- * the generator, per-seat copies and per-section maps it used to go through cost ~10 ms there.
+ * everything after (painting, keyboard moves) reads from the result.
+ *
+ * Each section's seats are the ones `reservedSeats()` in the shared package yields, in the same
+ * order, each created once with its final position: this runs on the first render for every one
+ * of up to 10,000 seats, where a generator, per-seat copies and per-section maps cost ~10 ms.
+ * The enumeration is repeated here because importing that module at run time would pull its
+ * TypeBox schemas (~10 KB gzip) into a bundle that never validates anything; test/logic.test.ts
+ * checks that both produce the same seats.
  */
 export function layoutSeatMap(map: SeatMap, onlySection?: string): MapLayout {
   // First pass: each section's width (its longest row, or its rightmost explicit seat), so the
