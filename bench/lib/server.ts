@@ -10,6 +10,8 @@ export const PROFILE_DIR = fileURLToPath(new URL('../results/profiles/', import.
 const EXIT_WITH_PARENT = fileURLToPath(new URL('./exit-with-parent.ts', import.meta.url));
 /** Output to the terminal, plus the IPC channel `exit-with-parent.ts` watches. */
 const STDIO = ['ignore', 'inherit', 'inherit', 'ipc'] as const;
+/** Lets `exit-with-parent.ts` notice a runner that died before the child got to watch it. */
+const PARENT = { BENCH_PARENT_PID: String(process.pid) };
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -90,6 +92,7 @@ export async function startServer(
         OUTBOX_RELAY_ENABLED: 'false',
         PUBLIC_URL: `http://127.0.0.1:${port}`,
         ...options.env,
+        ...PARENT,
       },
     },
   );
@@ -109,8 +112,11 @@ export async function startServer(
   return { url, pid: child.pid!, rssMb: () => rssMbOf(child.pid!), stop: stopper(child) };
 }
 
-/** The notification worker (`node --import tsx src/worker.ts` in worker/). */
-export async function startWorker(env: Record<string, string>, profile?: string): Promise<Running> {
+/** The notification worker (`node --import tsx src/worker.ts` in worker/), not yet known to run. */
+export function spawnWorker(
+  env: Record<string, string>,
+  profile?: string,
+): Running & { child: ChildProcess } {
   const args = [...withCpuProfile(profile), '--import', 'tsx', '--import', EXIT_WITH_PARENT, 'src/worker.ts'];
   const child = spawn(process.execPath, args, {
     cwd: `${root}worker`,
@@ -123,9 +129,16 @@ export async function startWorker(env: Record<string, string>, profile?: string)
       LOG_LEVEL: 'warn',
       WORKER_HTTP_PORT: '0',
       ...env,
+      ...PARENT,
     },
   });
+  return { url: '', pid: child.pid!, rssMb: () => rssMbOf(child.pid!), stop: stopper(child), child };
+}
+
+/** The notification worker, after it survived its first 200 ms. */
+export async function startWorker(env: Record<string, string>, profile?: string): Promise<Running> {
+  const worker = spawnWorker(env, profile);
   await new Promise((resolve) => setTimeout(resolve, 200));
-  if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}`);
-  return { url: '', pid: child.pid!, rssMb: () => rssMbOf(child.pid!), stop: stopper(child) };
+  if (worker.child.exitCode !== null) throw new Error(`worker exited with ${worker.child.exitCode}`);
+  return worker;
 }
