@@ -85,8 +85,24 @@ export function serverOptions(config: Config): FastifyServerOptions {
     requestIdHeader: 'x-request-id',
     // Sockets stay open for long; requests must not.
     requestTimeout: 30_000,
-    trustProxy: true,
+    trustProxy: trustProxyOf(config.TRUST_PROXY),
   };
+}
+
+/**
+ * `TRUST_PROXY` as Fastify's `trustProxy`: nothing, a hop count (the nearest `n` hops are proxies,
+ * as proxy-addr reads a number), or proxy addresses/CIDRs.
+ */
+export function trustProxyOf(
+  setting: string,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  const value = setting.trim();
+  if (value === '') return false;
+  if (/^[0-9]+$/.test(value)) {
+    const hops = Number(value);
+    return (_address, hop) => hop < hops;
+  }
+  return value.split(',').map((entry) => entry.trim());
 }
 
 /** Builds a ready app without listening: what server.ts starts and what tests `inject` into. */

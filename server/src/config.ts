@@ -43,6 +43,15 @@ export const ConfigSchema = Type.Object({
   HOLD_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 120 }),
   HOLD_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, default: 1_000 }),
   SOCKET_HOLD_GRACE_SECONDS: Type.Integer({ minimum: 0, default: 30 }),
+  /**
+   * Which proxies' `X-Forwarded-For` to believe. Empty: none, the TCP peer is the client (a client
+   * could otherwise name any address and walk around every per-address limit). A hop count
+   * (`1`), or a comma-separated list of proxy addresses/CIDRs, means what Fastify's `trustProxy` means.
+   */
+  TRUST_PROXY: Type.String({
+    pattern: '^([0-9]+|[0-9a-fA-F:.]+(/[0-9]+)?(, *[0-9a-fA-F:.]+(/[0-9]+)?)*)?$',
+    default: '',
+  }),
   /** Origins that may call the API from a browser besides each organization's allowed origins. */
   CONSOLE_ORIGINS: Type.String({ default: 'http://localhost:5173,http://127.0.0.1:5173' }),
   /** scrypt cost (log2 N). 15 = 32 MiB per hash; lower only for tests. */

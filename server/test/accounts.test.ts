@@ -182,14 +182,12 @@ describe('rate limits', () => {
     ]);
     try {
       // A fresh client address per run, so earlier runs' counters do not matter.
-      const headers = {
-        'x-forwarded-for': `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.7`,
-      };
+      const remoteAddress = `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.7`;
       const attempt = (instance: TestApp) =>
         instance.inject({
           method: 'POST',
           url: '/api/v1/auth/login',
-          headers,
+          remoteAddress,
           payload: { email: uniqueEmail('rl'), password: 'whatever it is' },
         });
       const codes = [];

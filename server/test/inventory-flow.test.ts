@@ -199,16 +199,15 @@ describe('hold → book → cancel', () => {
     const limited = await buildTestApp({ HOLD_RATE_LIMIT_PER_MINUTE: '3' });
     try {
       const live = await publishedEvent(limited, owner, rowsMap(1, 10));
-      const headers = {
-        ...bearer(live.publishableKey),
-        'x-forwarded-for': `10.9.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`,
-      };
+      const headers = bearer(live.publishableKey);
+      const remoteAddress = `10.9.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
       const codes: number[] = [];
       for (let i = 1; i <= 4; i++) {
         const response = await limited.inject({
           method: 'POST',
           url: `/api/v1/events/${live.eventId}/holds`,
           headers,
+          remoteAddress,
           payload: { seats: [`main-A-${i}`] },
         });
         codes.push(response.statusCode);
