@@ -1,18 +1,42 @@
 # One image for the server and the worker; docker-compose picks the command.
-FROM node:20-bookworm-slim
+# Stage 1 compiles TypeScript to JavaScript and builds the widget bundle with every dev tool;
+# stage 2 keeps only what runs: production dependencies, the compiled JS, migrations, the bundle.
+
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
-ENV ELECTRON_SKIP_BINARY_DOWNLOAD=1 NODE_ENV=production
+ENV ELECTRON_SKIP_BINARY_DOWNLOAD=1
 COPY package.json package-lock.json tsconfig.base.json ./
 COPY shared/package.json shared/
+COPY runtime/package.json runtime/
 COPY server/package.json server/
 COPY worker/package.json worker/
 COPY widget/package.json widget/
 COPY console/package.json console/
 COPY testing/package.json testing/
-RUN npm ci --no-audit --no-fund --include=dev
+RUN npm ci --no-audit --no-fund
 COPY . .
-# The server serves the seat-picker bundle at /widget/happening.js.
-RUN npm run widget:build
+RUN npm run build
+
+FROM node:20-bookworm-slim AS runtime
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+COPY shared/package.json shared/
+COPY runtime/package.json runtime/
+COPY server/package.json server/
+COPY worker/package.json worker/
+RUN npm ci --omit=dev --no-audit --no-fund \
+      -w @happening/shared -w @happening/runtime -w @happening/server -w @happening/worker \
+  && npm cache clean --force
+COPY --from=build /app/shared/dist shared/dist
+COPY --from=build /app/runtime/dist runtime/dist
+COPY --from=build /app/worker/dist worker/dist
+COPY --from=build /app/server/dist server/dist
+COPY server/migrations server/migrations
+COPY --from=build /app/widget/dist widget/dist
+# The only place the processes write: a development TOKEN_SECRET when none is set.
+RUN mkdir .happening && chown node:node .happening
 USER node
 EXPOSE 3000
-CMD ["npm", "run", "server"]
+# node, not npm, is the process: SIGTERM reaches it directly and starts its graceful stop.
+CMD ["node", "--conditions=compiled", "server/dist/server.js"]

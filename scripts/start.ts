@@ -2,9 +2,10 @@
  * `npm start`: the whole product on one machine. Checks Redis, RabbitMQ and PostgreSQL (starting
  * them with docker compose when a Docker engine is there, otherwise saying how), migrates, seeds a
  * demo on an empty database, then runs the server, the worker, the partner demo page and the
- * console's web build, and prints where to go.
+ * console's web build, and prints where to go. A part that dies is restarted with backoff
+ * (scripts/supervisor.ts); Ctrl+C stops them all.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../server/src/config.js';
@@ -12,6 +13,7 @@ import { migrate } from '../server/src/db/migrate.js';
 import { seedDemo } from '../server/src/db/seed.js';
 import { startDevMailCatcher } from './dev-mail.js';
 import { dockerEngineAvailable, reachable, type Service, waitUntilReachable } from './services.js';
+import { type Part, Supervisor } from './supervisor.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const config = loadConfig();
@@ -75,51 +77,18 @@ async function ensureServices(): Promise<void> {
   process.exit(1);
 }
 
-interface Part {
-  name: string;
-  entry: string;
-  args: string[];
-  cwd: string;
-  env?: Record<string, string>;
-}
-
-const children: ChildProcess[] = [];
-
-function run(part: Part): void {
-  const child = spawn(process.execPath, part.args, {
-    cwd: part.cwd,
-    env: { ...process.env, ...part.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const prefix = `[${part.name}]`.padEnd(10);
-  for (const stream of [child.stdout, child.stderr]) {
-    let buffered = '';
-    stream?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) console.log(`${prefix} ${line}`);
-    });
-  }
-  child.on('exit', (code, signal) => {
-    console.log(`${prefix} exited (${signal ?? code})`);
-    if (!shuttingDown) shutdown(code ?? 1);
-  });
-  children.push(child);
-}
-
+const supervisor = new Supervisor();
 let shuttingDown = false;
-function shutdown(code = 0): void {
+async function shutdown(): Promise<void> {
   if (shuttingDown) return;
   shuttingDown = true;
-  for (const child of children) child.kill('SIGTERM');
-  setTimeout(() => process.exit(code), 12_000).unref();
-  Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve)))).then(() =>
-    process.exit(code),
-  );
+  await supervisor.stop();
+  process.exit(0);
 }
-process.on('SIGINT', () => shutdown(0));
-process.on('SIGTERM', () => shutdown(0));
+process.on('SIGINT', () => void shutdown());
+process.on('SIGTERM', () => void shutdown());
+// The terminal closed: the parts run in their own process groups and would not hear of it.
+process.on('SIGHUP', () => void shutdown());
 
 await ensureServices();
 await migrate(config.DATABASE_URL);
@@ -140,7 +109,7 @@ if (!(await reachable(config.SMTP_URL, 25))) {
 }
 const demo = await seedDemo(config);
 
-const parts: Part[] = [
+const parts: (Part & { entry: string })[] = [
   {
     name: 'server',
     entry: 'server/src/server.ts',
@@ -168,7 +137,7 @@ const parts: Part[] = [
   },
 ];
 const running = parts.filter((part) => existsSync(`${root}${part.entry}`));
-for (const part of running) run(part);
+for (const part of running) supervisor.start(part);
 
 const has = (name: string) => running.some((part) => part.name === name);
 console.log(`

@@ -1,4 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { nonBlockingStdout } from '@happening/runtime';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import bookingPagePlugin from './booking-page/plugin.js';
@@ -79,6 +80,7 @@ export function serverOptions(config: Config): FastifyServerOptions {
         ? false
         : {
             level: config.LOG_LEVEL,
+            stream: nonBlockingStdout(),
             redact: ['req.headers.authorization', 'req.headers["idempotency-key"]'],
           },
     bodyLimit: config.BODY_LIMIT_BYTES,

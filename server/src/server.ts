@@ -1,7 +1,11 @@
+import { armShutdownWatchdog } from '@happening/runtime';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { migrate } from './db/migrate.js';
+
+/** How long a stop may take: in-flight requests and socket goodbyes, then connections closed. */
+const GRACE_MS = 10_000;
 
 /** Starts the server: config, migrations, listen, and a graceful close on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -19,7 +23,9 @@ async function main(): Promise<void> {
   const app = await buildApp(config);
 
   // In-flight requests finish; sockets are told to reconnect; every client connection is closed.
-  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+  // close-with-grace exits after its delay; the watchdog is there for a main thread that cannot.
+  closeWithGrace({ delay: GRACE_MS }, async ({ signal, err }) => {
+    armShutdownWatchdog(GRACE_MS + 2_000);
     if (err) app.log.error({ err }, 'closing after a fatal error');
     else app.log.info({ signal }, 'closing gracefully');
     await app.close();

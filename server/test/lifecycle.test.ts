@@ -20,7 +20,10 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function startServer(env: Record<string, string>): {
+function startServer(
+  env: Record<string, string>,
+  { readStdout = true }: { readStdout?: boolean } = {},
+): {
   child: ChildProcess;
   output: () => string;
   exit: Promise<number | null>;
@@ -32,9 +35,10 @@ function startServer(env: Record<string, string>): {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
+  if (readStdout)
+    child.stdout?.on('data', (chunk) => {
+      output += chunk;
+    });
   child.stderr?.on('data', (chunk) => {
     output += chunk;
   });
@@ -149,6 +153,24 @@ describe('graceful shutdown', () => {
       server.child.kill('SIGTERM');
       const response = await pending;
       expect(response.status).toBe(201);
+      expect(await server.exit).toBe(0);
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  });
+
+  it('stops on SIGTERM even when nobody reads its log output any more', async () => {
+    const port = await freePort();
+    // stdout is a pipe nobody reads: it fills after a few hundred log lines, as when the reader of
+    // a server's output (a supervisor, a log shipper) hangs. Writing a log line must not block it.
+    const server = startServer(testEnv({ PORT: String(port), LOG_LEVEL: 'info' }), { readStdout: false });
+    try {
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 20_000);
+      for (let i = 0; i < 1_500; i++) {
+        const response = await fetch(`http://127.0.0.1:${port}/api/v1/no-such-route-${i}`);
+        expect(response.status).toBe(404);
+      }
+      server.child.kill('SIGTERM');
       expect(await server.exit).toBe(0);
     } finally {
       server.child.kill('SIGKILL');

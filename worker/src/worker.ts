@@ -4,6 +4,7 @@
  * `/metrics` listen on WORKER_HTTP_HOST:WORKER_HTTP_PORT from the start, so an orchestrator sees
  * a worker that is still waiting for its database as alive but not ready.
  */
+import { armShutdownWatchdog } from '@happening/runtime';
 import { ConfigError, loadWorkerConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { NotificationWorker } from './notification-worker.js';
@@ -30,10 +31,14 @@ const ops = await startOpsServer({
 });
 log.info({ port: ops.port }, 'ops endpoints listening (/healthz, /readyz, /metrics)');
 
+/** Longest stop: in-flight deliveries (each bounded by SMTP/webhook timeouts), then connections. */
+const STOP_DEADLINE_MS = 30_000;
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
+  // In-flight deliveries are bounded by their own timeouts; nothing may hold the stop past this.
+  armShutdownWatchdog(STOP_DEADLINE_MS);
   log.info({ signal }, 'stopping: finishing in-flight deliveries');
   await worker.stop();
   await ops.close();

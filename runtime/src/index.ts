@@ -1,0 +1,2 @@
+export { nonBlockingStdout } from './log-destination.js';
+export { armShutdownWatchdog } from './shutdown-watchdog.js';
