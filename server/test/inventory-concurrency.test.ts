@@ -37,7 +37,7 @@ async function bookedSeatsInPostgres(eventId: string) {
   return rows;
 }
 
-describe('no oversell under concurrency (DESIGN invariant 1)', () => {
+describe('no oversell under concurrency (invariant 1, docs/architecture.md)', () => {
   it('2,000 concurrent hold→book attempts on 100 seats across two servers sell each seat exactly once', async () => {
     const live = await publishedEvent(a, owner, rowsMap(10, 10), { maxSeatsPerBooking: 2 });
     const seatIds = Array.from(

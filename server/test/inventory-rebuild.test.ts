@@ -47,7 +47,7 @@ async function activeSeats(eventId: string) {
   return rows;
 }
 
-describe('Redis is rebuildable from PostgreSQL (DESIGN invariant 2)', () => {
+describe('Redis is rebuildable from PostgreSQL (invariant 2, docs/architecture.md)', () => {
   it('Redis flushed in the middle of a sale: rebuilt from PostgreSQL, still no oversell', async () => {
     const live = await publishedEvent(a, owner, rowsMap(10, 10));
     const flusher = new Redis(REDIS_URL);

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 
 /**
  * Settings the server and the worker both read, with the same names and local defaults
- * (DESIGN.md, "Configuration"). Each process spreads these into its own schema.
+ * (docs/configuration.md). Each process spreads these into its own schema.
  */
 export const commonSettings = {
   LOG_LEVEL: Type.Union(

@@ -1,4 +1,4 @@
--- Every state change of one event's inventory, as one atomic script (DESIGN invariants 1 and 4).
+-- Every state change of one event's inventory, as one atomic script (invariants 1 and 4, docs/architecture.md).
 -- All keys share the hash tag {<eventId>} so this runs unchanged on Redis Cluster.
 -- KEYS: meta ids state holds hexp counts layout wl wlq pending pendingd settled
 -- ARGV: operation, eventId, JSON arguments. Returns a JSON string.

@@ -1,6 +1,6 @@
 /**
  * Redis keys of one event. Every key carries the hash tag {<eventId>} so one event's keys live in
- * one Redis Cluster slot and its Lua scripts can touch them together (DESIGN invariant 5).
+ * one Redis Cluster slot and its Lua scripts can touch them together (invariant 5, docs/architecture.md).
  */
 export const INVENTORY_KEY_NAMES = [
   'meta', // hash: status, v (version), sections (JSON list in map order), loadedAt

@@ -20,7 +20,7 @@ interface EventRow {
 }
 
 /**
- * Rebuilds an event's Redis inventory from PostgreSQL (DESIGN invariant 2). Race-free: a Redis
+ * Rebuilds an event's Redis inventory from PostgreSQL (invariant 2, docs/architecture.md). Race-free: a Redis
  * lock lets one server read and stage while the others wait for the result, and the final
  * install is one script that refuses to overwrite a live inventory. Returns true when this call
  * did the rebuild.

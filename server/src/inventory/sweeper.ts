@@ -14,7 +14,7 @@ const IDLE_MS = 10 * 60_000;
 
 /**
  * Background upkeep, run by every server (each step is safe to run concurrently):
- * - every tick: expire holds of live events (DESIGN invariant 4: no keyspace notifications);
+ * - every tick: expire holds of live events (invariant 4, docs/architecture.md: no keyspace notifications);
  *   an event idle for 10 minutes (no holds, nothing in flight) leaves the list until it changes;
  * - every 10 s: heal bookings left pending by a crash between Redis and PostgreSQL;
  * - every 60 s: reconcile Redis against PostgreSQL (one server per event, under a lock);
