@@ -1,2 +1,9 @@
 export { nonBlockingStdout } from './log-destination.js';
+export {
+  closeRedis,
+  clusterNodesOf,
+  createRedisClient,
+  type RedisClient,
+  type RedisSettings,
+} from './redis.js';
 export { armShutdownWatchdog } from './shutdown-watchdog.js';
