@@ -101,7 +101,7 @@ describe('REST reads of a published event', () => {
 
   it('answer the allowed page with or without its key, servers without Origin, and the server’s own pages', async () => {
     for (const path of reads()) {
-      for (const headers of [
+      const callers: Record<string, string>[] = [
         { origin: allowedOrigin },
         { origin: allowedOrigin, ...bearer(live.publishableKey) },
         {},
@@ -111,7 +111,8 @@ describe('REST reads of a published event', () => {
         // Members and the partner's backend read from anywhere.
         { origin: foreignOrigin, ...bearer(owner.token) },
         { origin: foreignOrigin, ...bearer(live.secretKey) },
-      ]) {
+      ];
+      for (const headers of callers) {
         expect((await read(path, headers)).status, `${path} ${JSON.stringify(headers)}`).toBe(200);
       }
     }
