@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import bookingPagePlugin from './booking-page/plugin.js';
 import type { Config } from './config.js';
 import invitationPagePlugin from './invitation-page/plugin.js';
+import { requestSerializer } from './lib/log-redaction.js';
 import accountsRoutes from './modules/accounts/routes.js';
 import bookingRoutes from './modules/bookings/routes.js';
 import eventRoutes from './modules/events/routes.js';
@@ -82,6 +83,8 @@ export function serverOptions(config: Config): FastifyServerOptions {
             level: config.LOG_LEVEL,
             stream: nonBlockingStdout(),
             redact: ['req.headers.authorization', 'req.headers["idempotency-key"]'],
+            // Logged URLs never carry an invitation, manage or hold token (lib/log-redaction.ts).
+            serializers: { req: requestSerializer },
           },
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',

@@ -52,6 +52,11 @@ export const ConfigSchema = Type.Object({
     pattern: '^([0-9]+|[0-9a-fA-F:.]+(/[0-9]+)?(, *[0-9a-fA-F:.]+(/[0-9]+)?)*)?$',
     default: '',
   }),
+  /**
+   * How long the previous publishable key keeps working after `POST /orgs/:orgId/keys/rotate-publishable`,
+   * so pages that embed it can be updated (0: refused at once). Rotating again ends it at once.
+   */
+  PUBLISHABLE_KEY_GRACE_HOURS: Type.Integer({ minimum: 0, maximum: 720, default: 48 }),
   /** Origins that may call the API from a browser besides each organization's allowed origins. */
   CONSOLE_ORIGINS: Type.String({ default: 'http://localhost:5173,http://127.0.0.1:5173' }),
   /** scrypt cost (log2 N). 15 = 32 MiB per hash; lower only for tests. */

@@ -46,7 +46,10 @@ export async function addMember(app: TestApp, orgId: string, role: Role): Promis
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-/** Invites `email` into `admin`'s organization and returns the token of the link in the queued email. */
+/**
+ * Invites `email` into `admin`'s organization and returns the token of the link in the queued email
+ * (`PUBLIC_URL/invitations#<token>`: the token is the fragment).
+ */
 export async function invite(
   app: TestApp,
   admin: SignedUp,
@@ -65,5 +68,5 @@ export async function invite(
     [created.json().id],
   );
   const url = rows[0]!.url;
-  return { id: created.json().id, token: new URL(url).pathname.split('/').at(-1)!, url };
+  return { id: created.json().id, token: decodeURIComponent(new URL(url).hash.slice(1)), url };
 }

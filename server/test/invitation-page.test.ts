@@ -45,7 +45,9 @@ interface Sent {
 /** Invites `email` as `role` and returns the token of the link in the email that was queued. */
 async function invite(email: string, role: Role): Promise<Sent> {
   const sent = await inviteByEmail(app, admin, email, role);
-  expect(new URL(sent.url).pathname).toMatch(/^\/invitations\/inv_/);
+  // The token is in the fragment, which the browser never sends.
+  expect(new URL(sent.url).pathname).toBe('/invitations');
+  expect(new URL(sent.url).hash).toMatch(/^#inv_/);
   return sent;
 }
 
@@ -71,8 +73,11 @@ interface Opened {
   problems: string[];
 }
 
-/** Opens the link as the person would, in a fresh browser profile. */
-async function openLink(token: string, options: BrowserContextOptions = {}): Promise<Opened> {
+/**
+ * Opens the link as the person would, in a fresh browser profile: `/invitations#<token>`, or with
+ * `legacy` the form mailed before tokens moved to the fragment, `/invitations/<token>`.
+ */
+async function openLink(token: string, options: BrowserContextOptions = {}, legacy = false): Promise<Opened> {
   const context = await browser.newContext({ locale: 'en-GB', ...options });
   const page = await context.newPage();
   const problems: string[] = [];
@@ -80,7 +85,7 @@ async function openLink(token: string, options: BrowserContextOptions = {}): Pro
   page.on('console', (message) => {
     if (/Content Security Policy|Trusted Type/i.test(message.text())) problems.push(message.text());
   });
-  await page.goto(`${baseUrl}/invitations/${token}`);
+  await page.goto(legacy ? `${baseUrl}/invitations/${token}` : `${baseUrl}/invitations#${token}`);
   return { page, problems };
 }
 
@@ -306,6 +311,22 @@ describe('the invitation page in a browser', () => {
     }
   }, 90_000);
 
+  it('still opens a link mailed with the token in its path, and moves the token into the fragment', async () => {
+    const email = uniqueEmail('old-link');
+    const sent = await invite(email, 'viewer');
+    const opened = await openLink(sent.token, {}, true);
+    const { page } = opened;
+    await waitForHeading(page, `Join ${orgName} on Happening`);
+    // A reload, the history and a copied address no longer send the token to anyone.
+    expect(page.url()).toBe(`${baseUrl}/invitations#${sent.token}`);
+    await page.getByLabel('Your name').fill('Old Link');
+    await page.getByLabel('Choose a password').fill(password);
+    await page.getByRole('button', { name: 'Create account and join' }).click();
+    await waitForHeading(page, `You joined ${orgName} as viewer`);
+    expect(await membershipsOf(email)).toEqual([{ orgId: admin.orgId, role: 'viewer' }]);
+    await close(opened);
+  }, 60_000);
+
   it('fits a phone screen and stays readable in dark and light mode', async () => {
     const sent = await invite(uniqueEmail('phone'), 'organizer');
     for (const colorScheme of ['dark', 'light'] as const) {
@@ -359,7 +380,11 @@ function contrast(a: number, b: number): number {
 
 describe('the invitation page over HTTP', () => {
   it('answers any link with the HTML page under a strict policy, with no inline script or style', async () => {
+    const bare = await app.inject({ method: 'GET', url: '/invitations' });
+    expect(bare.statusCode).toBe(200);
+    expect(bare.headers['cache-control']).toBe('no-store');
     const response = await app.inject({ method: 'GET', url: `/invitations/inv_${'a'.repeat(43)}` });
+    expect(response.body).toBe(bare.body);
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(response.headers['cache-control']).toBe('no-store');
@@ -412,30 +437,30 @@ describe('the invitation page over HTTP', () => {
   });
 });
 
-describe('POST /api/v1/invitations/:token/signup', () => {
+describe('POST /api/v1/invitations/signup', () => {
   it('creates an account for the invited address only, joined to the inviting organization only', async () => {
     const email = uniqueEmail('api-newcomer');
     const sent = await invite(email, 'viewer');
 
     const choosesAddress = await app.inject({
       method: 'POST',
-      url: `/api/v1/invitations/${sent.token}/signup`,
-      payload: { name: 'Sneaky', password, email: uniqueEmail('elsewhere') },
+      url: '/api/v1/invitations/signup',
+      payload: { token: sent.token, name: 'Sneaky', password, email: uniqueEmail('elsewhere') },
     });
     expect(choosesAddress.statusCode).toBe(400);
     expect(choosesAddress.json().error.code).toBe('VALIDATION_FAILED');
     const weak = await app.inject({
       method: 'POST',
-      url: `/api/v1/invitations/${sent.token}/signup`,
-      payload: { name: 'Weak', password: 'short' },
+      url: '/api/v1/invitations/signup',
+      payload: { token: sent.token, name: 'Weak', password: 'short' },
     });
     expect(weak.statusCode).toBe(400);
     expect(weak.json().error.field).toBe('body.password');
 
     const created = await app.inject({
       method: 'POST',
-      url: `/api/v1/invitations/${sent.token}/signup`,
-      payload: { name: 'Api Newcomer', password },
+      url: '/api/v1/invitations/signup',
+      payload: { token: sent.token, name: 'Api Newcomer', password },
     });
     expect(created.statusCode).toBe(201);
     expect(created.json()).toMatchObject({
@@ -451,8 +476,8 @@ describe('POST /api/v1/invitations/:token/signup', () => {
 
     const reused = await app.inject({
       method: 'POST',
-      url: `/api/v1/invitations/${sent.token}/signup`,
-      payload: { name: 'Twice', password },
+      url: '/api/v1/invitations/signup',
+      payload: { token: sent.token, name: 'Twice', password },
     });
     expect(reused.statusCode).toBe(404);
     expect(reused.json().error.code).toBe('INVITATION_INVALID');
@@ -463,12 +488,32 @@ describe('POST /api/v1/invitations/:token/signup', () => {
     const sent = await invite(existing.email.toUpperCase(), 'organizer');
     const taken = await app.inject({
       method: 'POST',
-      url: `/api/v1/invitations/${sent.token}/signup`,
-      payload: { name: 'Again', password },
+      url: '/api/v1/invitations/signup',
+      payload: { token: sent.token, name: 'Again', password },
     });
     expect(taken.statusCode).toBe(409);
     expect(taken.json().error.code).toBe('EMAIL_TAKEN');
     expect(await invitationStatus(sent.id)).toBe('pending');
     expect(await membershipsOf(existing.email)).toEqual([{ orgId: existing.orgId, role: 'admin' }]);
+  });
+});
+
+describe('the old API forms with the token in the path', () => {
+  it('answer 410 TOKEN_IN_URL, saying where the token goes, and do nothing with it', async () => {
+    const email = uniqueEmail('path-token');
+    const sent = await invite(email, 'admin');
+    const someone = await signup(app, 'path-token-caller');
+    for (const [method, url, headers, payload] of [
+      ['GET', `/api/v1/invitations/${sent.token}`, {}, undefined],
+      ['POST', `/api/v1/invitations/${sent.token}/signup`, {}, { name: 'Log Reader', password }],
+      ['POST', `/api/v1/invitations/${sent.token}/accept`, bearer(someone.token), undefined],
+    ] as const) {
+      const response = await app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
+      expect(response.statusCode, url).toBe(410);
+      expect(response.json().error.code).toBe('TOKEN_IN_URL');
+      expect(response.json().error.message).toContain('POST /api/v1/invitations/lookup');
+    }
+    expect(await invitationStatus(sent.id)).toBe('pending');
+    expect(await membershipsOf(email)).toEqual([]);
   });
 });

@@ -57,9 +57,13 @@ describe('invitations', () => {
     expect(created.statusCode).toBe(201);
     expect(created.json()).toMatchObject({ email, role: 'organizer', status: 'pending' });
     const acceptUrl = await acceptUrlOf(created.json().id);
-    expect(acceptUrl).toMatch(/^http:\/\/localhost:3000\/invitations\/inv_/);
-    const token = acceptUrl.split('/').at(-1)!;
-    const preview = await app.inject({ method: 'GET', url: `/api/v1/invitations/${token}` });
+    expect(acceptUrl).toMatch(/^http:\/\/localhost:3000\/invitations#inv_/);
+    const token = new URL(acceptUrl).hash.slice(1);
+    const preview = await app.inject({
+      method: 'POST',
+      url: '/api/v1/invitations/lookup',
+      payload: { token },
+    });
     expect(preview.json()).toMatchObject({ email, role: 'organizer', status: 'pending', expired: false });
     expect(preview.json().organizationName).toBe('Org of notif-admin');
 
@@ -67,8 +71,9 @@ describe('invitations', () => {
     const stranger = await signup(app, 'stranger');
     const refused = await app.inject({
       method: 'POST',
-      url: `/api/v1/invitations/${token}/accept`,
+      url: '/api/v1/invitations/accept',
       headers: bearer(stranger.token),
+      payload: { token },
     });
     expect(refused.statusCode).toBe(403);
     expect(refused.json().error.code).toBe('INVITATION_INVALID');
@@ -86,8 +91,9 @@ describe('invitations', () => {
     const inviteeToken = invitee.json().token;
     const accepted = await app.inject({
       method: 'POST',
-      url: `/api/v1/invitations/${token}/accept`,
+      url: '/api/v1/invitations/accept',
       headers: bearer(inviteeToken),
+      payload: { token },
     });
     expect(accepted.statusCode).toBe(200);
     expect(accepted.json().organization).toMatchObject({ id: admin.orgId, role: 'organizer' });
@@ -102,8 +108,9 @@ describe('invitations', () => {
 
     const again = await app.inject({
       method: 'POST',
-      url: `/api/v1/invitations/${token}/accept`,
+      url: '/api/v1/invitations/accept',
       headers: bearer(inviteeToken),
+      payload: { token },
     });
     expect(again.statusCode).toBe(404);
     expect(again.json().error.code).toBe('INVITATION_INVALID');
@@ -135,7 +142,7 @@ describe('invitations', () => {
       headers: bearer(admin.token),
       payload: { email, role: 'viewer' },
     });
-    const token = (await acceptUrlOf(created.json().id)).split('/').at(-1)!;
+    const token = new URL(await acceptUrlOf(created.json().id)).hash.slice(1);
     const revoked = await app.inject({
       method: 'DELETE',
       url: `/api/v1/orgs/${admin.orgId}/invitations/${created.json().id}`,
@@ -162,8 +169,9 @@ describe('invitations', () => {
     });
     const accept = await app.inject({
       method: 'POST',
-      url: `/api/v1/invitations/${token}/accept`,
+      url: '/api/v1/invitations/accept',
       headers: bearer(invitee.json().token),
+      payload: { token },
     });
     expect(accept.statusCode).toBe(404);
 

@@ -221,7 +221,7 @@ export function invitationMessage(
     role: 'organizer',
     organizationName: 'Harbour Concerts',
     invitedBy: 'Grace Hopper',
-    acceptUrl: `http://localhost:3000/invitations/inv_${randomUUID()}`,
+    acceptUrl: `http://localhost:3000/invitations#inv_${randomUUID()}`,
   };
 }
 

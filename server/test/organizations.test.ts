@@ -247,8 +247,9 @@ describe('organizations per person', () => {
       const invitation = await invite(limited, host, full.email, 'organizer');
       const accepted = await limited.inject({
         method: 'POST',
-        url: `/api/v1/invitations/${invitation.token}/accept`,
+        url: '/api/v1/invitations/accept',
         headers: bearer(full.token),
+        payload: { token: invitation.token },
       });
       expect(accepted.statusCode).toBe(409);
       expect(accepted.json().error).toMatchObject({ code: 'ORGANIZATION_LIMIT_REACHED', limit: 2 });

@@ -66,13 +66,20 @@ export const Member = Type.Object({
 export const MembersResponse = Type.Object({ members: Type.Array(Member) });
 export const ChangeRoleBody = Type.Object({ role: Role }, { additionalProperties: false });
 
+/** The publishable key replaced by the last rotation, while it still works (else both null). */
+const previousPublishableKey = {
+  previousPublishableKey: Type.Union([Type.String(), Type.Null()]),
+  previousPublishableKeyExpiresAt: Type.Union([Timestamp, Type.Null()]),
+};
 export const KeysResponse = Type.Object({
   publishableKey: Type.String(),
+  ...previousPublishableKey,
   secretKeyHint: Type.String(),
   allowedOrigins: Type.Array(Type.String()),
 });
 export const RotateKeysResponse = Type.Object({
   publishableKey: Type.String(),
+  ...previousPublishableKey,
   /** Shown exactly once: only its hash is stored. */
   secretKey: Type.String(),
   secretKeyHint: Type.String(),

@@ -118,7 +118,14 @@ export const InAppNotificationsResponse = Type.Object({ notifications: Type.Arra
 // ---------------------------------------------------------------- invitations
 
 export const InvitationsResponse = Type.Object({ invitations: Type.Array(Invitation) });
-export const InvitationTokenParams = Type.Object({ token: Type.String({ minLength: 16, maxLength: 200 }) });
+/**
+ * An invitation token travels only in request bodies: a URL (path or query) lands in access logs,
+ * proxies and browser history, and whoever holds the token can create the invited account.
+ */
+const InvitationToken = Type.String({ minLength: 16, maxLength: 200 });
+/** The old path forms (`/invitations/:token…`), kept only to answer them with a clear 410. */
+export const InvitationTokenParams = Type.Object({ token: Type.String({ maxLength: 1_000 }) });
+export const InvitationTokenBody = Type.Object({ token: InvitationToken }, { additionalProperties: false });
 export const InvitationParams = Type.Object({ orgId: Id, invitationId: Id });
 export const AcceptInvitationResponse = Type.Object({ organization: Organization });
 /** What the invitation page shows before the invitee accepts. */
@@ -135,7 +142,7 @@ export const InvitationPreview = Type.Object({
  * mailbox), and it joins only the inviting organization instead of getting one of its own.
  */
 export const InvitationSignupBody = Type.Object(
-  { name: SignupBody.properties.name, password: SignupBody.properties.password },
+  { token: InvitationToken, name: SignupBody.properties.name, password: SignupBody.properties.password },
   { additionalProperties: false },
 );
 

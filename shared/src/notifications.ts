@@ -80,6 +80,11 @@ export const InvitationReceivedMessage = Type.Object({
   role: Type.String(),
   organizationName: Type.String(),
   invitedBy: Type.String(),
+  /**
+   * `PUBLIC_URL/invitations#<token>`, for the invitee's email only: webhooks receive the message
+   * without it and the in-app line never mentions it (whoever holds the token can create the
+   * invited account).
+   */
   acceptUrl: Type.String(),
 });
 

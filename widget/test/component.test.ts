@@ -274,6 +274,20 @@ describe('<happening-seat-picker> rendering and logic (fake server)', () => {
     await expect.poll(() => seat('orch-A-4').getAttribute('aria-label')).toContain('sold');
   });
 
+  it('reconnects when the server ends the socket, and shows a refusal of the key from then on', async () => {
+    await page.goto(`${PARTNER}/`);
+    const state = page.locator('happening-seat-picker .connection');
+    await expect.poll(() => state.getAttribute('data-state')).toBe('live');
+    // A server shutting down ends its sockets; the element goes on elsewhere.
+    fake.disconnectAll();
+    await expect.poll(() => state.getAttribute('data-state'), { timeout: 10_000 }).toBe('live');
+    // A key past its grace after a rotation: the socket is ended, and the handshake refused.
+    fake.refuseWith = 'UNAUTHENTICATED';
+    fake.disconnectAll();
+    await expect.poll(() => state.getAttribute('data-state'), { timeout: 10_000 }).toBe('refused');
+    expect(await state.textContent()).toContain('Live updates refused');
+  });
+
   it('rolls an optimistic pick back with a clear message when the seat was just taken (409)', async () => {
     fake.socket.set('hold', () => ({
       ok: false,

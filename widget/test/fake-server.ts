@@ -34,6 +34,8 @@ export interface FakeServer {
   refuseWith: string | null;
   /** Closes every connection, as a server restart or network drop would. */
   dropAll(): void;
+  /** Ends every socket from the server side (Socket.IO's disconnect packet), as `socket.disconnect()` does. */
+  disconnectAll(): void;
 }
 
 export async function fakeServer(page: Page, html: string): Promise<FakeServer> {
@@ -49,6 +51,10 @@ export async function fakeServer(page: Page, html: string): Promise<FakeServer> 
     },
     dropAll() {
       for (const ws of sockets) void ws.close();
+      sockets.clear();
+    },
+    disconnectAll() {
+      for (const ws of sockets) ws.send('41/widget,');
       sockets.clear();
     },
   };

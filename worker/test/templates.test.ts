@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NotificationMessage } from '@happening/shared';
 import { describe, expect, it } from 'vitest';
+import { webhookEvent } from '../src/channels/webhook.js';
 import { renderEmail, renderInApp } from '../src/templates/index.js';
 
 const booking = {
@@ -37,7 +38,7 @@ const all: NotificationMessage[] = [
     role: 'viewer',
     organizationName: 'Harbour <Concerts>',
     invitedBy: 'Grace',
-    acceptUrl: 'https://example.test/invitations/inv_abc?x=1&y=2',
+    acceptUrl: 'https://example.test/invitations#inv_abc&x=1',
   },
 ];
 
@@ -61,12 +62,26 @@ describe('email templates', () => {
     expect(confirmed.text).toContain('Hello <script>alert(1)</script>,');
     expect(confirmed.text).toContain('orch-A-1 and 2 × floor');
     const invitation = renderEmail(all[5]!);
-    expect(invitation.html).toContain('href="https://example.test/invitations/inv_abc?x=1&amp;y=2"');
+    expect(invitation.html).toContain('href="https://example.test/invitations#inv_abc&amp;x=1"');
     expect(invitation.subject).toBe('Grace invited you to Harbour <Concerts> on Happening');
     // Says what the page behind the link (server/src/invitation-page) offers.
     expect(invitation.text).toContain(
       'On that page you sign in, or create your account for new@example.test if you have none yet.',
     );
+  });
+
+  it("puts the accept link in the invitee's email only: not in the in-app line, not in webhooks", () => {
+    const invitation = all[5] as Extract<NotificationMessage, { type: 'invitation_received' }>;
+    expect(renderEmail(invitation).text).toContain(invitation.acceptUrl);
+    const inApp = renderInApp(invitation);
+    expect(JSON.stringify(inApp)).not.toContain('inv_abc');
+    expect(JSON.stringify(inApp)).not.toContain('/invitations');
+    const hook = webhookEvent(invitation);
+    expect(JSON.stringify(hook)).not.toContain('inv_abc');
+    expect(hook.data).toEqual({ ...invitation, acceptUrl: undefined });
+    expect(Object.keys(hook.data as object)).not.toContain('acceptUrl');
+    // Booking messages go out whole: their manage link is the organization's own to use.
+    expect(webhookEvent(all[0]!).data).toEqual(all[0]);
   });
 
   it('says what changed for each type', () => {

@@ -26,7 +26,10 @@ declare module 'fastify' {
      * organization's things do not exist for you); too small a role answers 403.
      */
     requireRole: (request: FastifyRequest, orgId: string, minimum: Role, what?: string) => Promise<Role>;
-    /** Organization of a publishable key, or null. Cached briefly: it sits on the hold path. */
+    /**
+     * Organization of a publishable key (the current one, or the previous one during its grace
+     * after a rotation), or null. Cached briefly: it sits on the hold path.
+     */
     orgByPublishableKey: (key: string) => Promise<{ id: string; allowedOrigins: string[] } | null>;
     /** Drops cached key lookups (after origins change or a rotation). Other servers follow within 5 s. */
     forgetKeyLookups: () => void;
@@ -49,14 +52,22 @@ export default fp(
     // Key lookups are cached for 5 s, and a lookup in flight is shared: a burst of requests with
     // a key not yet cached (a sale opening, a partner's batch) costs one query, not one each.
     type Org = { id: string; allowedOrigins: string[] };
-    const publishableCache = new Map<string, { at: number; org: Promise<Org | null> }>();
+    /** `expiresAt`: when the key is the previous one of a rotation, the end of its grace (epoch ms). */
+    type KeyMatch = Org & { expiresAt: number | null };
+    const publishableCache = new Map<string, { at: number; org: Promise<KeyMatch | null> }>();
 
-    app.decorate('orgByPublishableKey', (key: string) => {
+    function lookUpPublishableKey(key: string): Promise<KeyMatch | null> {
       const cached = publishableCache.get(key);
       if (cached && Date.now() - cached.at < KEY_CACHE_MS) return cached.org;
       const org = app.pg
-        .query<Org>(
-          'SELECT id, allowed_origins AS "allowedOrigins" FROM organizations WHERE publishable_key = $1',
+        .query<KeyMatch>(
+          `SELECT id, allowed_origins AS "allowedOrigins",
+                  CASE WHEN publishable_key = $1 THEN NULL
+                       ELSE (extract(epoch FROM previous_publishable_key_expires_at) * 1000)::float8 END
+                    AS "expiresAt"
+           FROM organizations
+           WHERE publishable_key = $1
+              OR (previous_publishable_key = $1 AND previous_publishable_key_expires_at > now())`,
           [key],
         )
         .then(({ rows }) => rows[0] ?? null);
@@ -68,6 +79,13 @@ export default fp(
         if (publishableCache.get(key) === entry) publishableCache.delete(key);
       });
       return org;
+    }
+
+    app.decorate('orgByPublishableKey', async (key: string) => {
+      const match = await lookUpPublishableKey(key);
+      // A previous key's grace ends at its expiry on every server, whatever the cache remembers.
+      if (!match || (match.expiresAt !== null && match.expiresAt <= Date.now())) return null;
+      return { id: match.id, allowedOrigins: match.allowedOrigins };
     });
 
     // Partner backends book with their secret key on every call: known keys are cached briefly,

@@ -19,6 +19,8 @@ const MAX_TRACKED_HOLDS = 10;
 
 interface WidgetSocketData {
   orgId: string;
+  /** Checked again on every event lookup: a rotated key's grace ends for open sockets too. */
+  publishableKey: string;
   /** Holds made or resumed on this socket: released if it goes away and does not come back. */
   holds: Map<string, string>;
 }
@@ -65,6 +67,7 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
         );
       }
       socket.data.orgId = org.id;
+      socket.data.publishableKey = key as string;
       socket.data.holds = new Map();
       next();
     } catch (error) {
@@ -75,6 +78,12 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
 
   nsp.on('connection', (socket) => {
     async function eventOfOrg(eventId: unknown): Promise<Event> {
+      // Cached for 5 s like every key lookup, so this costs nothing on a busy socket.
+      if (!(await app.orgByPublishableKey(socket.data.publishableKey))) {
+        // After the answer: the widget reconnects, and the handshake explains the refusal.
+        setImmediate(() => socket.disconnect(true));
+        throw new AppError(401, 'UNAUTHENTICATED', 'This publishable key is no longer valid');
+      }
       const event = await app.findEvent(requireString(eventId, 'eventId', 36));
       if (!event || event.orgId !== socket.data.orgId || event.status === 'draft') throw notFound('Event');
       return event;

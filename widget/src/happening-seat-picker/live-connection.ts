@@ -55,7 +55,13 @@ export class LiveConnection {
       reconnectionDelayMax: 5_000,
     });
     this.socket.on('connect', () => void this.join());
-    this.socket.on('disconnect', () => this.listener.state('reconnecting'));
+    this.socket.on('disconnect', (reason) => {
+      this.listener.state('reconnecting');
+      // Socket.IO reconnects by itself after a network drop, not when the server ended the socket
+      // (a server shutting down, or a publishable key whose grace after a rotation is over): try
+      // again, so the page lands on another server or shows why it is refused.
+      if (reason === 'io server disconnect') this.scheduleRetry();
+    });
     this.socket.on('connect_error', (error) => this.refusedOrRetry(error));
     this.socket.on('seats', (message) => message.eventId === eventId && listener.seats(message));
     this.socket.on('counts', (message) => message.eventId === eventId && listener.counts(message));

@@ -23,8 +23,19 @@ export interface WebhookEvent {
   data: unknown;
 }
 
+/**
+ * The message as the organization's endpoints see it. An invitation's accept link is for the
+ * invitee's mailbox only: its token creates the invited account (an admin's, possibly), and a
+ * webhook receiver (a partner's backend, an automation service, its logs) must not be able to.
+ */
+export function webhookData(message: NotificationMessage): unknown {
+  if (message.type !== 'invitation_received') return message;
+  const { acceptUrl: _forTheInviteeOnly, ...rest } = message;
+  return rest;
+}
+
 export function webhookEvent(message: NotificationMessage): WebhookEvent {
-  return { id: message.id, type: message.type, timestamp: message.occurredAt, data: message };
+  return { id: message.id, type: message.type, timestamp: message.occurredAt, data: webhookData(message) };
 }
 
 export function webhookPayload(event: WebhookEvent): string {

@@ -1,6 +1,7 @@
 /**
- * Keys and embedding: the publishable key, secret-key rotation (shown once), allowed origins, the
- * embed snippet and a live preview of the widget.
+ * Keys and embedding: the publishable key and its rotation (the previous key works for a grace
+ * period), secret-key rotation (shown once), allowed origins, the embed snippet and a live preview
+ * of the widget.
  */
 import type { RotateKeysResponse } from '@happening/shared';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -8,7 +9,7 @@ import { useEffect, useId, useState } from 'react';
 import type { Static } from 'typebox';
 import { type KeysT, keys, useEvents } from '../api/queries.js';
 import { useSignedIn } from '../app/session.js';
-import { ConfirmButton, CopyButton, ErrorNote, Loading } from '../ui/common.js';
+import { ConfirmButton, CopyButton, ErrorNote, formatDateTime, Loading } from '../ui/common.js';
 
 type Rotated = Static<typeof RotateKeysResponse>;
 
@@ -64,7 +65,23 @@ export function KeysScreen() {
         <dt>Publishable key (safe in web pages)</dt>
         <dd>
           <code data-testid="publishable-key">{data.publishableKey}</code>{' '}
-          <CopyButton text={data.publishableKey} label="Copy" />
+          <CopyButton text={data.publishableKey} label="Copy" />{' '}
+          <ConfirmButton
+            label="Rotate publishable key"
+            question="Rotate the publishable key? Pages that embed the current key keep working for a grace period; update them to the new key before it ends. Rotating again ends that grace at once."
+            confirmLabel="Rotate"
+            onConfirm={async () => {
+              const next = await api.post<KeysT>(`/orgs/${org.id}/keys/rotate-publishable`);
+              queryClient.setQueryData(keys.keys(org.id), next);
+            }}
+          />
+          {data.previousPublishableKey && data.previousPublishableKeyExpiresAt && (
+            <p className="note" role="status" data-testid="previous-publishable-key">
+              The previous key <code>{data.previousPublishableKey}</code> keeps working until{' '}
+              {formatDateTime(data.previousPublishableKeyExpiresAt)}. Put the new key in every page that
+              embeds the widget before then (the embed snippet below has it).
+            </p>
+          )}
         </dd>
         <dt>Secret key (for your backend only)</dt>
         <dd>
@@ -79,6 +96,8 @@ export function KeysScreen() {
               setRotated(next);
               queryClient.setQueryData(keys.keys(org.id), {
                 publishableKey: next.publishableKey,
+                previousPublishableKey: next.previousPublishableKey,
+                previousPublishableKeyExpiresAt: next.previousPublishableKeyExpiresAt,
                 secretKeyHint: next.secretKeyHint,
                 allowedOrigins: next.allowedOrigins,
               });

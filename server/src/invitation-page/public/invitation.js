@@ -1,7 +1,8 @@
 // @ts-check
 /**
- * The invitation page, served at /invitations/<token>: shows what the invitation offers, then signs
- * the person in (or creates their account) and accepts it. Every text that comes from the API is
+ * The invitation page, served at /invitations#<token>: shows what the invitation offers, then signs
+ * the person in (or creates their account) and accepts it. The token is read from the fragment,
+ * which the browser never sends, and goes to the API only in JSON bodies, never in a URL. Every text that comes from the API is
  * set with textContent, so a name chosen by someone else can never become markup.
  *
  * Type-checked by `tsc -b` through ./tsconfig.json (JSDoc types, no build step: the server sends
@@ -229,7 +230,7 @@ function showOffer(token, preview) {
   /** The invitation stopped being usable while the page was open: say why instead of a form. */
   async function reloadPreview() {
     try {
-      explainUnusable(await api(`/invitations/${encodeURIComponent(token)}`));
+      explainUnusable(await lookUp(token));
     } catch {
       showUnknownLink();
     }
@@ -247,9 +248,9 @@ function showOffer(token, preview) {
     return whileBusy(page.signupForm, async () => {
       try {
         /** @type {Session & { organization: Organization }} */
-        const created = await api(`/invitations/${encodeURIComponent(token)}/signup`, {
+        const created = await api('/invitations/signup', {
           method: 'POST',
-          body: { name, password },
+          body: { token, name, password },
         });
         showJoined(created.organization, created.user.email);
       } catch (error) {
@@ -281,9 +282,10 @@ function showOffer(token, preview) {
       try {
         /** @type {Session} */
         const session = await api('/auth/login', { method: 'POST', body: { email, password } });
-        const accepted = await api(`/invitations/${encodeURIComponent(token)}/accept`, {
+        const accepted = await api('/invitations/accept', {
           method: 'POST',
           headers: { authorization: `Bearer ${session.token}` },
+          body: { token },
         });
         showJoined(accepted.organization, session.user.email);
       } catch (error) {
@@ -298,22 +300,37 @@ function showOffer(token, preview) {
   states.show('offer', `Join ${org} on Happening`);
 }
 
-/** The token is the last part of the path; a malformed escape makes it an unknown link. */
-function tokenFromPath() {
-  const last = window.location.pathname.split('/').pop() ?? '';
+/** @param {string} token @returns {Promise<Preview>} */
+function lookUp(token) {
+  return api('/invitations/lookup', { method: 'POST', body: { token } });
+}
+
+/**
+ * The token is the fragment (`/invitations#inv_…`). A link mailed before tokens moved there has it
+ * as the last part of the path instead (`/invitations/inv_…`): it is moved into the fragment at
+ * once, so the address bar, the history and a reload no longer put it in a request. A malformed
+ * escape makes it an unknown link.
+ */
+function tokenFromAddress() {
   try {
-    return decodeURIComponent(last);
+    const fragment = decodeURIComponent(window.location.hash.slice(1));
+    if (fragment) return fragment;
+    const parts = window.location.pathname.split('/');
+    const last = parts.length > 2 ? decodeURIComponent(parts.pop() ?? '') : '';
+    if (last) window.history.replaceState(null, '', `/invitations#${encodeURIComponent(last)}`);
+    return last;
   } catch {
     return '';
   }
 }
 
 async function start() {
-  const token = tokenFromPath();
+  const token = tokenFromAddress();
+  if (token.length < 16) return showUnknownLink();
   /** @type {Preview} */
   let preview;
   try {
-    preview = await api(`/invitations/${encodeURIComponent(token)}`);
+    preview = await lookUp(token);
   } catch (error) {
     // 400: not even shaped like a token; 404: no such invitation.
     if (error instanceof ApiError && (error.status === 404 || error.status === 400)) return showUnknownLink();

@@ -16,7 +16,7 @@ import {
 import { Type } from 'typebox';
 import { inTransaction } from '../../lib/db.js';
 import { AppError, notFound } from '../../lib/errors.js';
-import { eventForMember } from './access.js';
+import { assertMayReadPublished, eventForMember } from './access.js';
 import { availabilitySnapshot, statsFrom } from './availability.js';
 
 function assertValidMap(seatMap: SeatMap): void {
@@ -64,10 +64,25 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
+  /** What the two public reads say about who may call them (the OpenAPI document shows it). */
+  const whoMayRead =
+    "Published events only (a draft is 404 except to its organization's members). A browser page " +
+    "reads only from the organization's allowed origins: with its publishable key (which reads only " +
+    "its own organization's events, else 404), or without one; any other `Origin` gets 403 " +
+    '`ORIGIN_NOT_ALLOWED` with or without a key, so a foreign page shows no seat data. Callers ' +
+    'without `Origin` (servers, scripts) read published events without a key: the data is not ' +
+    'secret, only where it may be shown is. Session tokens and secret keys read from anywhere.';
+
   app.get(
     '/events/:id',
     {
-      schema: { tags, params: EventParams, response: withErrors({ 200: EventResponse }) },
+      schema: {
+        tags,
+        summary: 'An event and its seat map',
+        description: whoMayRead,
+        params: EventParams,
+        response: withErrors({ 200: EventResponse }),
+      },
       preHandler: app.identify,
     },
     async (request) => {
@@ -77,6 +92,8 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (event.status === 'draft') {
         if (request.principal?.kind !== 'user') throw notFound('Event');
         await app.requireRole(request, event.orgId, 'viewer', 'Event');
+      } else {
+        await assertMayReadPublished(app, request, event);
       }
       return { event };
     },
@@ -158,15 +175,21 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/events/:id/availability',
     {
-      schema: { tags, params: EventParams, response: withErrors({ 200: Availability }) },
-      // The same check as `GET /events/:id`: a publishable key sent from a page outside its
-      // organization's allowed origins is refused, so the widget can ask for the event and its
-      // seats at once and a foreign page still gets no seat data.
+      schema: {
+        tags,
+        summary: 'Which seats are not available now, per section counts, and the waitlist length',
+        description: whoMayRead,
+        params: EventParams,
+        response: withErrors({ 200: Availability }),
+      },
+      // The same check as `GET /events/:id`, so the widget can ask for the event and its seats at
+      // once and a foreign page still gets no seat data.
       preHandler: app.identify,
     },
     async (request) => {
       const event = await app.findEvent(request.params.id);
       if (!event || event.status === 'draft') throw notFound('Event');
+      await assertMayReadPublished(app, request, event);
       const {
         holds: _h,
         holders: _holders,

@@ -8,6 +8,7 @@ import {
   InvitationPreview,
   InvitationSignupBody,
   InvitationsResponse,
+  InvitationTokenBody,
   InvitationTokenParams,
   OrgParams,
   SignupResponse,
@@ -46,6 +47,11 @@ const invitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: 'Invite someone by email; they receive an `invitation_received` email with an accept link',
+        description:
+          'The email links to `PUBLIC_URL/invitations#<token>`: the token sits in the fragment, which ' +
+          'browsers never send, so no request or log line carries it. Only that email has the link: ' +
+          "the organization's webhooks and its in-app inbox get `invitation_received` without it. " +
+          'Inviting the same address again replaces the old link.',
         params: OrgParams,
         body: InvitationBody,
         response: withErrors({ 201: Invitation }),
@@ -90,7 +96,9 @@ const invitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
             role,
             organizationName: rows[0]!.orgName,
             invitedBy: rows[0]!.inviter,
-            acceptUrl: `${app.config.PUBLIC_URL.replace(/\/$/, '')}/invitations/${token}`,
+            // In the fragment, which browsers never send: the page's request, and every log
+            // line about it, carries no token. Only the invitee's email shows this link.
+            acceptUrl: `${app.config.PUBLIC_URL.replace(/\/$/, '')}/invitations#${token}`,
           },
         ]);
         return invitation;
@@ -125,13 +133,22 @@ const invitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  app.get(
-    '/invitations/:token',
+  // The token is the credential, so it travels in the JSON body only: a URL lands in access logs
+  // (ours redact it, a proxy's may not), browser history and Referer headers, and whoever saw it
+  // could create the invited account. The invitation page reads it from its address's fragment.
+
+  app.post(
+    '/invitations/lookup',
     {
       schema: {
         tags,
-        summary: 'What an invitation link offers (the token is the credential)',
-        params: InvitationTokenParams,
+        summary: 'What an invitation offers: organization, address, role, status and expiry',
+        description:
+          'For the invitation page (`PUBLIC_URL/invitations#<token>`), which reads the token from the ' +
+          'fragment and sends it here in the body. 404 `INVITATION_INVALID` for an unknown token. An ' +
+          'accepted, revoked or expired invitation still answers, with its `status` and `expired`, so ' +
+          'the page can explain why the link no longer works.',
+        body: InvitationTokenBody,
         response: withErrors({ 200: InvitationPreview }),
       },
     },
@@ -140,7 +157,7 @@ const invitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         `SELECT o.name AS "organizationName", i.email, i.role, i.status, i.expires_at <= now() AS expired,
                 to_char(i.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "expiresAt"
          FROM invitations i JOIN organizations o ON o.id = i.org_id WHERE i.token_hash = $1`,
-        [hashSecretKey(request.params.token)],
+        [hashSecretKey(request.body.token)],
       );
       if (!rows[0]) throw invalid('This invitation link is unknown');
       return rows[0];
@@ -148,12 +165,16 @@ const invitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.post(
-    '/invitations/:token/accept',
+    '/invitations/accept',
     {
       schema: {
         tags,
         summary: 'Join the organization with the invited role (signed in with the invited email address)',
-        params: InvitationTokenParams,
+        description:
+          'Body `{token}`. The session must belong to the invited address: 403 `INVITATION_INVALID` ' +
+          'for another account, 404 `INVITATION_INVALID` when the invitation is unknown, expired, ' +
+          'revoked or used, 409 `ALREADY_MEMBER`.',
+        body: InvitationTokenBody,
         response: withErrors({ 200: AcceptInvitationResponse }),
       },
       preHandler: asUser,
@@ -164,7 +185,7 @@ const invitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const user = await accounts.findUserById(userId);
       if (!user) throw invalid('Sign in to accept an invitation', 401);
       return inTransaction(app.pg, async (client) => {
-        const invitation = await openInvitation(request.params.token, client);
+        const invitation = await openInvitation(request.body.token, client);
         // The link proves access to the mailbox; the account must be that mailbox's too, so a
         // forwarded or leaked link cannot put someone else in the organization.
         if (invitation.email.toLowerCase() !== user.email.toLowerCase()) {
@@ -187,25 +208,28 @@ const invitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.post(
-    '/invitations/:token/signup',
+    '/invitations/signup',
     {
       schema: {
         tags,
         summary:
           'Create an account for the invited address and join with the invited role, without an organization of its own',
-        params: InvitationTokenParams,
+        description:
+          'Body `{token, name, password}`; the address is the invited one, never chosen by the caller. ' +
+          '409 `EMAIL_TAKEN` when the address already has an account (sign in and accept instead), ' +
+          '404 `INVITATION_INVALID` when the invitation can no longer be used.',
         body: InvitationSignupBody,
         response: withErrors({ 201: SignupResponse }),
       },
       config: { rateLimit: { max: app.config.AUTH_RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 } },
     },
     async (request, reply) => {
-      const { name, password } = request.body;
+      const { token, name, password } = request.body;
       // Hashing is slow on purpose: done before the transaction so the invitation is not locked meanwhile.
       const passwordHash = await hashPassword(password, app.config.PASSWORD_HASH_COST);
       try {
         const result = await inTransaction(app.pg, async (client) => {
-          const invitation = await openInvitation(request.params.token, client);
+          const invitation = await openInvitation(token, client);
           const user = await accounts.insertUser({ email: invitation.email, name, passwordHash }, client);
           return { user, organization: await invitations.join(invitation, user.id, client) };
         });
@@ -222,6 +246,26 @@ const invitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     },
   );
+
+  // The old forms put the token in the path. They do nothing with it (a token that reached a URL
+  // may already sit in someone's log), and say where it goes now. Hidden from the OpenAPI document.
+  const tokenInUrl = () =>
+    new AppError(
+      410,
+      'TOKEN_IN_URL',
+      'Invitation tokens are not accepted in URLs any more; send {token} in the JSON body of ' +
+        'POST /api/v1/invitations/lookup, /accept or /signup',
+    );
+  const legacy = { schema: { hide: true, params: InvitationTokenParams } };
+  app.get('/invitations/:token', legacy, async () => {
+    throw tokenInUrl();
+  });
+  app.post('/invitations/:token/accept', legacy, async () => {
+    throw tokenInUrl();
+  });
+  app.post('/invitations/:token/signup', legacy, async () => {
+    throw tokenInUrl();
+  });
 };
 
 export default invitationRoutes;

@@ -15,7 +15,7 @@ import {
 import { Type } from 'typebox';
 import { inTransaction } from '../../lib/db.js';
 import { AppError, notFound } from '../../lib/errors.js';
-import { newSecretKey } from '../../lib/keys.js';
+import { newPublishableKey, newSecretKey } from '../../lib/keys.js';
 import {
   assertNoOrganizationNamed,
   assertRoomForAnotherOrganization,
@@ -32,8 +32,15 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const asUser = app.authenticate('user');
   const accounts = accountsRepository(app.pg);
 
-  const selectKeys = `SELECT publishable_key AS "publishableKey", secret_key_hint AS "secretKeyHint",
-                             allowed_origins AS "allowedOrigins" FROM organizations WHERE id = $1`;
+  // The previous publishable key shows only while it still works.
+  const keyColumns = `publishable_key AS "publishableKey",
+    CASE WHEN previous_publishable_key_expires_at > now() THEN previous_publishable_key END
+      AS "previousPublishableKey",
+    CASE WHEN previous_publishable_key_expires_at > now() THEN
+      to_char(previous_publishable_key_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') END
+      AS "previousPublishableKeyExpiresAt",
+    secret_key_hint AS "secretKeyHint", allowed_origins AS "allowedOrigins"`;
+  const selectKeys = `SELECT ${keyColumns} FROM organizations WHERE id = $1`;
 
   app.post(
     '/orgs',
@@ -129,7 +136,17 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/orgs/:orgId/keys',
     {
-      schema: { tags: ['organizations'], params: OrgParams, response: withErrors({ 200: KeysResponse }) },
+      schema: {
+        tags: ['organizations'],
+        summary: "The organization's keys and allowed origins (admin)",
+        description:
+          'The publishable key, the hint of the secret key (the key itself is shown only by rotating it) ' +
+          'and the allowed origins. After `POST /orgs/:orgId/keys/rotate-publishable`, ' +
+          '`previousPublishableKey` and `previousPublishableKeyExpiresAt` name the replaced key while it ' +
+          'still works; both are null otherwise.',
+        params: OrgParams,
+        response: withErrors({ 200: KeysResponse }),
+      },
       preHandler: asUser,
     },
     async (request) => {
@@ -144,6 +161,10 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['organizations'],
+        summary: 'Rotate the secret key (admin); the new one is shown only in this answer',
+        description:
+          'The previous secret key stops working at once (on other servers within the 5 s key cache). ' +
+          'Only a hash of the new key is stored.',
         params: OrgParams,
         response: withErrors({ 200: RotateKeysResponse }),
       },
@@ -154,11 +175,48 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const keys = newSecretKey();
       const { rows } = await app.pg.query(
         `UPDATE organizations SET secret_key_hash = $2, secret_key_hint = $3 WHERE id = $1
-         RETURNING publishable_key AS "publishableKey", secret_key_hint AS "secretKeyHint", allowed_origins AS "allowedOrigins"`,
+         RETURNING ${keyColumns}`,
         [request.params.orgId, keys.hash, keys.hint],
       );
       app.forgetKeyLookups();
       return { ...rows[0], secretKey: keys.secretKey };
+    },
+  );
+
+  app.post(
+    '/orgs/:orgId/keys/rotate-publishable',
+    {
+      schema: {
+        tags: ['organizations'],
+        summary: 'Rotate the publishable key (admin); the previous one keeps working for a grace period',
+        description:
+          'Answers the keys with the new publishable key, which works at once. The previous key keeps ' +
+          'working, from its allowed origins as before, for `PUBLISHABLE_KEY_GRACE_HOURS` (default 48) so ' +
+          'pages that embed it can be updated: `previousPublishableKeyExpiresAt` says until when. After ' +
+          'that it is refused everywhere (REST 401 `UNAUTHENTICATED`, the widget socket handshake and ' +
+          'messages of sockets already connected with it). Rotating again ends the grace of the key ' +
+          'before at once (on other servers within the 5 s key cache): to cut a leaked key off now, ' +
+          'rotate twice.',
+        params: OrgParams,
+        response: withErrors({ 200: KeysResponse }),
+      },
+      preHandler: asUser,
+    },
+    async (request) => {
+      await app.requireRole(request, request.params.orgId, 'admin', 'Organization');
+      // The row lock makes two rotations at once queue up: each one's previous key is the key the
+      // other one made, never a key that was never handed out.
+      const { rows } = await app.pg.query(
+        `UPDATE organizations SET
+           previous_publishable_key = publishable_key,
+           previous_publishable_key_expires_at = now() + make_interval(hours => $3),
+           publishable_key = $2
+         WHERE id = $1 RETURNING ${keyColumns}`,
+        [request.params.orgId, newPublishableKey(), app.config.PUBLISHABLE_KEY_GRACE_HOURS],
+      );
+      if (!rows[0]) throw notFound('Organization');
+      app.forgetKeyLookups();
+      return rows[0];
     },
   );
 
