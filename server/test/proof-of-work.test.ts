@@ -178,4 +178,18 @@ describe('an event with proofOfWork off', () => {
     expect(answer.statusCode).toBe(200);
     expect(answer.headers['cache-control']).toBe('no-store');
   });
+
+  it('is documented in the OpenAPI document: the challenge route, the hold refusals and the event fields', async () => {
+    const openapi = (await first.inject({ url: '/docs/json' })).json();
+    const challenge = openapi.paths['/api/v1/events/{id}/challenge'].get;
+    expect(challenge.summary).toBeTruthy();
+    expect(challenge.description).toContain('ALTCHA');
+    const hold = openapi.paths['/api/v1/events/{id}/holds'].post;
+    expect(hold.description).toContain('HOLD_CAP_REACHED');
+    expect(hold.description).toContain('CHALLENGE_REQUIRED');
+    const created = openapi.paths['/api/v1/orgs/{orgId}/events'].post;
+    const fields = created.requestBody.content['application/json'].schema.properties;
+    for (const field of ['maxSeatsPerAddress', 'maxHoldsPerAddress', 'proofOfWork'])
+      expect(JSON.stringify(fields[field])).toContain('description');
+  });
 });
