@@ -21,6 +21,7 @@ import configPlugin from './plugins/config.js';
 import errorsPlugin from './plugins/errors.js';
 import gracefulPlugin from './plugins/graceful.js';
 import healthPlugin from './plugins/health.js';
+import holdGuardPlugin from './plugins/hold-guard.js';
 import inventoryPlugin from './plugins/inventory.js';
 import metricsPlugin from './plugins/metrics.js';
 import outboxRelayPlugin from './plugins/outbox-relay.js';
@@ -50,6 +51,7 @@ export async function app(instance: FastifyInstance, { config }: { config: Confi
   await instance.register(authPlugin);
   await instance.register(socketioPlugin);
   await instance.register(inventoryPlugin);
+  await instance.register(holdGuardPlugin);
   await instance.register(realtimePlugin);
   await instance.register(healthPlugin);
   await instance.register(outboxRelayPlugin);

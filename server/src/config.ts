@@ -57,6 +57,18 @@ export const ConfigSchema = Type.Object({
    * so pages that embed it can be updated (0: refused at once). Rotating again ends it at once.
    */
   PUBLISHABLE_KEY_GRACE_HOURS: Type.Integer({ minimum: 0, maximum: 720, default: 48 }),
+  /**
+   * Signs proof-of-work challenges (ALTCHA's HMAC key). Unset: derived from TOKEN_SECRET. Every
+   * server must share it, or a challenge one server issued fails on another.
+   */
+  POW_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  /**
+   * Proof-of-work difficulty: ALTCHA's `maxnumber`, the most SHA-256 hashes a solver may need
+   * (half of it on average). 50,000 costs a browser a fraction of a second.
+   */
+  POW_MAX_NUMBER: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 50_000 }),
+  /** How long a proof-of-work challenge may be solved and used (ALTCHA's `expires`). */
+  POW_CHALLENGE_TTL_SECONDS: Type.Integer({ minimum: 5, maximum: 3_600, default: 120 }),
   /** Origins that may call the API from a browser besides each organization's allowed origins. */
   CONSOLE_ORIGINS: Type.String({ default: 'http://localhost:5173,http://127.0.0.1:5173' }),
   /** scrypt cost (log2 N). 15 = 32 MiB per hash; lower only for tests. */

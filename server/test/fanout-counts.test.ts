@@ -47,6 +47,8 @@ it('a burst of holds ends with counts showing every hold, in fewer counts messag
       method: 'POST',
       url: `/api/v1/events/${live.eventId}/holds`,
       headers: bearer(live.publishableKey),
+      // Twelve attendees, each from their own address (one address's holds are capped).
+      remoteAddress: `10.40.0.${i}`,
       payload: { seats: [i <= 10 ? `main-A-${i}` : `main-B-${i - 10}`] },
     });
     expect(held.statusCode, held.body).toBe(200);

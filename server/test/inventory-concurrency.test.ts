@@ -14,13 +14,17 @@ afterAll(async () => {
   await Promise.all([a.close(), b.close()]);
 });
 
-const holdOn = (app: TestApp, live: LiveEvent, seats: string[]) =>
+/** `remoteAddress`: the attendee's own address; holds from one address are capped per event. */
+const holdOn = (app: TestApp, live: LiveEvent, seats: string[], remoteAddress = '127.0.0.1') =>
   app.inject({
     method: 'POST',
     url: `/api/v1/events/${live.eventId}/holds`,
     headers: bearer(live.publishableKey),
+    remoteAddress,
     payload: { seats },
   });
+/** A distinct address per attempt: 2,000 attendees, not one script. */
+const attendeeAddress = (i: number) => `10.20.${Math.floor(i / 250)}.${i % 250}`;
 const bookOn = (app: TestApp, live: LiveEvent, payload: object, headers: Record<string, string> = {}) =>
   app.inject({
     method: 'POST',
@@ -52,7 +56,7 @@ describe('no oversell under concurrency (invariant 1, docs/architecture.md)', ()
         const response = await bookOn(second, live, { quantity: 1, attendee: attendee(`q${i}`) });
         return { kind: 'quantity' as const, status: response.statusCode, body: response.json() };
       }
-      const held = await holdOn(first, live, [seatIds[i % 100]!]);
+      const held = await holdOn(first, live, [seatIds[i % 100]!], attendeeAddress(i));
       if (held.statusCode !== 200)
         return { kind: 'hold' as const, status: held.statusCode, body: held.json() };
       // Book on the other server than the one that held.

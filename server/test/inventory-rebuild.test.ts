@@ -28,6 +28,8 @@ async function holdThenBook(live: LiveEvent, i: number) {
     method: 'POST',
     url: `/api/v1/events/${live.eventId}/holds`,
     headers: bearer(live.publishableKey),
+    // 800 attendees, each from their own address (one address's holds are capped per event).
+    remoteAddress: `10.50.${Math.floor(i / 250)}.${i % 250}`,
     payload: { seats: [seatOf(i)] },
   });
   if (held.statusCode !== 200) return held;

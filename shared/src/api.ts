@@ -123,6 +123,26 @@ const eventSettings = {
   waitlistEnabled: Type.Boolean(),
   waitlistMode: WaitlistMode,
   offerWindowSeconds: Type.Integer({ minimum: 30, maximum: 86_400 }),
+  maxSeatsPerAddress: Type.Union([Type.Integer({ minimum: 1, maximum: 10_000 }), Type.Null()], {
+    description:
+      'Seats one client address may hold at once with the publishable key (REST and widget), over all ' +
+      'its holds of this event; at least `maxSeatsPerBooking`. `null` (the default) means 2 × ' +
+      '`maxSeatsPerBooking`. Raise it for a sale to groups behind one address (a school, an office). ' +
+      'Holds made with the secret key or a session token are not counted.',
+  }),
+  maxHoldsPerAddress: Type.Integer({
+    minimum: 1,
+    maximum: 1_000,
+    description:
+      'Open holds one client address may have at once with the publishable key (default 4). ' +
+      'Released, expired and booked holds give their place back.',
+  }),
+  proofOfWork: Type.Boolean({
+    description:
+      'Every publishable-key hold needs a solved proof-of-work challenge (`GET /events/:id/challenge`, ' +
+      'solved invisibly by the widget). Default false: then only the holds that take an address past ' +
+      'half of its allowance need one.',
+  }),
 };
 
 export const CreateEventBody = Type.Object(
@@ -137,6 +157,9 @@ export const CreateEventBody = Type.Object(
     waitlistEnabled: Type.Optional(eventSettings.waitlistEnabled),
     waitlistMode: Type.Optional(eventSettings.waitlistMode),
     offerWindowSeconds: Type.Optional(eventSettings.offerWindowSeconds),
+    maxSeatsPerAddress: Type.Optional(eventSettings.maxSeatsPerAddress),
+    maxHoldsPerAddress: Type.Optional(eventSettings.maxHoldsPerAddress),
+    proofOfWork: Type.Optional(eventSettings.proofOfWork),
   },
   { additionalProperties: false },
 );
@@ -219,10 +242,42 @@ export const HoldBody = Type.Object(
       ),
     ),
     holdToken: Type.Optional(Type.String({ maxLength: 128 })),
+    altcha: Type.Optional(
+      Type.String({
+        maxLength: 2_048,
+        description:
+          'A solved proof-of-work challenge: the base64 ALTCHA payload (the challenge from ' +
+          '`GET /events/:id/challenge` with the `number` found). Needed when the event has ' +
+          '`proofOfWork` on, or when the answer was 428 `CHALLENGE_REQUIRED`; each solution is ' +
+          'accepted once, before its challenge expires.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 export type HoldBody = Static<typeof HoldBody>;
+
+/**
+ * An ALTCHA challenge (https://altcha.org, protocol v1): find `number` (0 … `maxnumber`) such
+ * that SHA-256(`salt` + `number`) in hex equals `challenge`, then send
+ * base64(JSON {algorithm, challenge, number, salt, signature}) as a hold's `altcha`.
+ */
+export const ProofOfWorkChallenge = Type.Object(
+  {
+    algorithm: Type.String(),
+    challenge: Type.String(),
+    maxnumber: Type.Integer(),
+    salt: Type.String(),
+    signature: Type.String(),
+  },
+  {
+    description:
+      'An ALTCHA challenge: find `number` with SHA-256(salt + number) = challenge (hex), then send ' +
+      "base64(JSON {algorithm, challenge, number, salt, signature}) as the hold's `altcha`. " +
+      'It expires (the `expires` parameter in `salt`) and is bound to this event.',
+  },
+);
+export type ProofOfWorkChallenge = Static<typeof ProofOfWorkChallenge>;
 
 export const Hold = Type.Object({
   holdToken: Type.String(),

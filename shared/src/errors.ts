@@ -24,6 +24,10 @@ export const ErrorCode = {
   HOLD_NOT_FOUND: 'HOLD_NOT_FOUND',
   HOLD_EXPIRED: 'HOLD_EXPIRED',
   HOLD_LIMIT_EXCEEDED: 'HOLD_LIMIT_EXCEEDED',
+  /** One client address holds as many seats (or open holds) of the event as it may at once. */
+  HOLD_CAP_REACHED: 'HOLD_CAP_REACHED',
+  /** This hold needs a solved proof-of-work challenge; the error carries a fresh `challenge`. */
+  CHALLENGE_REQUIRED: 'CHALLENGE_REQUIRED',
   EXTENSION_LIMIT_REACHED: 'EXTENSION_LIMIT_REACHED',
   DIRECT_BOOKING_DISABLED: 'DIRECT_BOOKING_DISABLED',
   IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',

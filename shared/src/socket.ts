@@ -53,7 +53,11 @@ export const CONSOLE_NAMESPACE = '/console';
 export interface WidgetClientToServer {
   join: (payload: { eventId: string; holdToken?: string }, ack: AckCallback<Availability>) => void;
   leave: (payload: { eventId: string }, ack?: AckCallback<null>) => void;
-  hold: (payload: { eventId: string; seatIds: string[]; holdToken?: string }, ack: AckCallback<Hold>) => void;
+  /** `altcha`: a solved proof-of-work challenge, as the REST hold's body field of that name. */
+  hold: (
+    payload: { eventId: string; seatIds: string[]; holdToken?: string; altcha?: string },
+    ack: AckCallback<Hold>,
+  ) => void;
   release: (
     payload: { holdToken: string; seatIds: string[] },
     ack: AckCallback<{ released: string[] }>,

@@ -1,9 +1,11 @@
 -- Every state change of one event's inventory, as one atomic script (invariants 1 and 4, docs/architecture.md).
 -- All keys share the hash tag {<eventId>} so this runs unchanged on Redis Cluster.
--- KEYS: meta ids state holds hexp counts layout wl wlq pending pendingd settled
+-- KEYS: meta ids state holds hexp counts layout wl wlq pending pendingd settled addr, then `proof`:
+-- the key that marks this call's proof-of-work solution used (a placeholder when it has none).
 -- ARGV: operation, eventId, JSON arguments. Returns a JSON string.
-local META, IDS, STATE, HOLDS, HEXP, COUNTS, LAYOUT, WL, WLQ, PENDING, PENDINGD, SETTLED =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12]
+local META, IDS, STATE, HOLDS, HEXP, COUNTS, LAYOUT, WL, WLQ, PENDING, PENDINGD, SETTLED, ADDR, PROOF =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12],
+  KEYS[13], KEYS[14]
 local op, eventId = ARGV[1], ARGV[2]
 local args = cjson.decode(ARGV[3])
 local CHANNEL = 'happening:inventory'
@@ -53,11 +55,39 @@ local function get_hold(token)
   if type(h.g) ~= 'table' then h.g = {} end
   return h
 end
+
+-- Per-address allowance (docs/security.md): a hold made by a capped caller remembers its
+-- address key (`a`) and how many places it has charged to it (`c`). ADDR holds, per address key,
+-- `<a>:s` (places held) and `<a>:h` (open holds). Invariant: for every address, `<a>:s` is the sum
+-- of `c` over its holds and `<a>:h` their number. It holds because every path that changes a
+-- hold's places ends in save_hold or drop_hold, which settle the difference.
+local function hold_size(h)
+  local n = #h.s
+  for _, q in pairs(h.g) do n = n + q end
+  return n
+end
+local function addr_used(a, kind)
+  return tonumber(redis.call('HGET', ADDR, a .. ':' .. kind) or '0') or 0
+end
+local function addr_add(a, kind, delta)
+  if delta == 0 then return end
+  if redis.call('HINCRBY', ADDR, a .. ':' .. kind, delta) <= 0 then redis.call('HDEL', ADDR, a .. ':' .. kind) end
+end
+
 local function save_hold(token, h)
+  if h.a then
+    local size = hold_size(h)
+    addr_add(h.a, 's', size - (h.c or 0))
+    h.c = size
+  end
   redis.call('HSET', HOLDS, token, cjson.encode(h))
   redis.call('ZADD', HEXP, h.exp, token)
 end
-local function drop_hold(token)
+local function drop_hold(token, h)
+  if h and h.a then
+    addr_add(h.a, 's', -(h.c or 0))
+    addr_add(h.a, 'h', -1)
+  end
   redis.call('HDEL', HOLDS, token)
   redis.call('ZREM', HEXP, token)
 end
@@ -69,7 +99,7 @@ local function free_hold(token, h)
     count(sec, 'held', -q)
     gaChanged = true
   end
-  drop_hold(token)
+  drop_hold(token, h)
 end
 -- Expiry is checked here, inside every script, and by the sweeper: no keyspace notifications.
 local function purge_expired()
@@ -83,6 +113,13 @@ local function purge_expired()
       redis.call('ZREM', HEXP, token)
     end
   end
+end
+
+-- The seat and hold allowances of this event: the loader's copy in meta, else the caller's (an
+-- inventory loaded before the caps existed).
+local function caps(cap)
+  return tonumber(redis.call('HGET', META, 'capSeats') or '') or cap.seats,
+    tonumber(redis.call('HGET', META, 'capHolds') or '') or cap.holds
 end
 local function hold_view(token, h)
   return { token = token, seats = h.s, general = h.g, exp = h.exp, ext = h.ext, offer = h.o }
@@ -262,17 +299,42 @@ if op == 'hold' then
     total = total + item.quantity
   end
   if #short > 0 then return fail('SEAT_UNAVAILABLE', { seats = {}, general = short }) end
+  if args.best then total = total + args.best.quantity end
+  if total > args.max then return fail('HOLD_LIMIT_EXCEEDED', { max = args.max }) end
+  if not args.best and #want == 0 and next(wantGeneral) == nil and #h.s == 0 and next(h.g) == nil then
+    return fail('VALIDATION_FAILED')
+  end
+  -- Publishable-key callers (`cap`): the hold is charged to the address that made it; a hold
+  -- nobody capped yet (made with a secret key) becomes the caller's.
+  local cap, proofNeeded = args.cap, false
+  if cap then
+    local a = h.a or cap.a
+    local seatsCap, holdsCap = caps(cap)
+    local heldBefore = addr_used(a, 's')
+    local opens = addr_used(a, 'h') + (h.a and 0 or 1)
+    local heldAfter = heldBefore - (h.c or 0) + total
+    if opens > holdsCap then return fail('HOLD_CAP_REACHED', { cap = 'holds', max = holdsCap }) end
+    if heldAfter > seatsCap and heldAfter > heldBefore then
+      return fail('HOLD_CAP_REACHED', { cap = 'seats', max = seatsCap, held = heldBefore })
+    end
+    -- Close to the cap (past half of the seats), every hold that takes more must prove work.
+    proofNeeded = cap.always or (heldAfter > heldBefore and heldAfter * 2 > seatsCap)
+    if proofNeeded then
+      if not cap.proof then return fail('CHALLENGE_REQUIRED') end
+      -- The solution is spent only by a hold that succeeds (set below); a second use is a replay.
+      if redis.call('EXISTS', PROOF) == 1 then return fail('CHALLENGE_REQUIRED', { replayed = true }) end
+    end
+  end
   if args.best then
-    total = total + args.best.quantity
-    if total > args.max then return fail('HOLD_LIMIT_EXCEEDED', { max = args.max }) end
     local chosen = pick(args.best.quantity, args.best.section)
     if not chosen then return fail('SEAT_UNAVAILABLE', { seats = {}, bestAvailable = true }) end
     for _, seat in ipairs(chosen.seats) do want[#want + 1] = seat end
     for sec, q in pairs(chosen.general) do wantGeneral[sec] = (wantGeneral[sec] or 0) + q end
   end
-  if total > args.max then return fail('HOLD_LIMIT_EXCEEDED', { max = args.max }) end
-  if #want == 0 and next(wantGeneral) == nil and #h.s == 0 and next(h.g) == nil then
-    return fail('VALIDATION_FAILED')
+  if proofNeeded then redis.call('SET', PROOF, '1', 'PX', cap.proofTtl) end
+  if cap and not h.a then
+    h.a, h.c = cap.a, 0
+    addr_add(h.a, 'h', 1)
   end
   for _, seat in ipairs(want) do
     set_state(seat, 'h:' .. token, h.exp)
@@ -312,7 +374,7 @@ elseif op == 'release' then
   end
   h.s = keep
   if #keep == 0 and next(h.g) == nil then
-    drop_hold(args.token)
+    drop_hold(args.token, h)
   else
     save_hold(args.token, h)
   end
@@ -322,6 +384,14 @@ elseif op == 'extend' then
   local h = get_hold(args.token)
   if not h or h.o then return fail('HOLD_NOT_FOUND') end
   if h.ext >= args.maxExtensions then return fail('EXTENSION_LIMIT_REACHED') end
+  -- An address above its allowance (places an uncapped caller added to its hold) cannot keep
+  -- them longer with the publishable key.
+  if args.cap and h.a then
+    local seatsCap = caps(args.cap)
+    if addr_used(h.a, 's') > seatsCap then
+      return fail('HOLD_CAP_REACHED', { cap = 'seats', max = seatsCap, held = addr_used(h.a, 's') })
+    end
+  end
   local cap = h.born + args.maxLifetime
   if h.exp >= cap then return fail('EXTENSION_LIMIT_REACHED') end
   -- A full TTL from now, capped; an extension within the same millisecond still counts, so the
@@ -344,7 +414,7 @@ elseif op == 'book_hold' then
   if h.o and h.o ~= args.offerFor then return fail('HOLD_NOT_FOUND') end
   if #h.s == 0 and next(h.g) == nil then return fail('HOLD_NOT_FOUND') end
   for sec, q in pairs(h.g) do count(sec, 'held', -q) end
-  drop_hold(args.token)
+  drop_hold(args.token, h)
   mark_booked(args.bookingId, h.s, h.g)
   return finish({ ok = true, seats = h.s, general = h.g })
 
@@ -499,6 +569,8 @@ elseif op == 'cancel_event' then
     local h = get_hold(token)
     if h then free_hold(token, h) end
   end
+  -- No hold is left, so no address holds anything (free_hold gave each allowance back already).
+  redis.call('DEL', ADDR)
   -- Every booking was cancelled in PostgreSQL first: free every sold place too, keep blocks.
   local all = redis.call('HGETALL', STATE)
   for i = 1, #all, 2 do

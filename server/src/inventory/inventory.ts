@@ -56,11 +56,13 @@ export class Inventory {
     eventId: string,
     operation: Operation,
     args: Record<string, unknown> = {},
+    /** A hold's proof-of-work solution, to mark spent if the hold needs it (keys.ts `proofKey`). */
+    proofKey?: string,
   ): Promise<ScriptResult> {
-    let result = await runInventoryScript(this.redis, eventId, operation, args);
+    let result = await runInventoryScript(this.redis, eventId, operation, args, proofKey);
     if (result.code === 'COLD') {
       await this.ensureLoaded(eventId);
-      result = await runInventoryScript(this.redis, eventId, operation, args);
+      result = await runInventoryScript(this.redis, eventId, operation, args, proofKey);
       if (result.code === 'COLD') throw new Error(`inventory of ${eventId} vanished right after loading`);
     }
     if (result.ok && (operation === 'hold' || operation === 'promote' || operation.startsWith('book'))) {

@@ -3,10 +3,10 @@
  * one Redis Cluster slot and its Lua scripts can touch them together (invariant 5, docs/architecture.md).
  */
 export const INVENTORY_KEY_NAMES = [
-  'meta', // hash: status, v (version), sections (JSON list in map order), loadedAt
+  'meta', // hash: status, v (version), sections (JSON list in map order), loadedAt, capSeats, capHolds (per address)
   'ids', // set: every reserved seat id
   'state', // hash: seat id → h:<holdToken> | b:<bookingId> | x (blocked); absent = available
-  'holds', // hash: hold token → JSON {s: seats, g: {section: qty}, exp, ext, born, o?: offered booking, d?}
+  'holds', // hash: hold token → JSON {s: seats, g: {section: qty}, exp, ext, born, o?: offered booking, d?, a?: address key, c?: places charged to it}
   'hexp', // zset: hold token by expiry (ms), for the sweeper and in-script expiry
   'counts', // hash: <section>:cap|held|booked|blocked
   'layout', // hash: section → JSON {k: 'r', r: [[rowLabel, [numbers…]]…]} or {k: 'g'}
@@ -15,6 +15,7 @@ export const INVENTORY_KEY_NAMES = [
   'pending', // zset: booking ids booked in Redis whose PostgreSQL commit is not confirmed yet
   'pendingd', // hash: pending booking id → JSON {s, g}: what to roll back if the commit never comes
   'settled', // zset: booking ids settled recently, so a reconcile with an older read leaves them alone
+  'addr', // hash: <address key>:s → places held, <address key>:h → open holds (publishable-key holds only)
 ] as const;
 
 export type InventoryKeyName = (typeof INVENTORY_KEY_NAMES)[number];
@@ -26,6 +27,14 @@ export function inventoryKeys(eventId: string): string[] {
 export function stagingKeys(eventId: string, loaderId: string): string[] {
   return INVENTORY_KEY_NAMES.map((name) => `inv:{${eventId}}:stage:${loaderId}:${name}`);
 }
+
+/**
+ * Marks one proof-of-work solution spent (SET by the hold script, expiring with its challenge), so
+ * it is accepted once across every server. `challenge` is the solved challenge's hash (hex).
+ */
+export const proofKey = (eventId: string, challenge: string) => `inv:{${eventId}}:proof:${challenge}`;
+/** What the hold script gets as its proof key when the call carries no solution; never written. */
+export const noProofKey = (eventId: string) => `inv:{${eventId}}:proof:-`;
 
 export const loadLockKey = (eventId: string) => `inv:{${eventId}}:loading`;
 

@@ -17,6 +17,9 @@ export class EventNotLoadable extends Error {
 interface EventRow {
   status: 'draft' | 'on_sale' | 'cancelled';
   seatMap: SeatMap;
+  /** Per-address allowances the hold script enforces (events.max_seats_per_address, …). */
+  capSeats: number;
+  capHolds: number;
 }
 
 /**
@@ -74,7 +77,9 @@ async function stageAndInstall(
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     const found = await client.query<EventRow & { inventory_epoch: number }>(
       `UPDATE events SET inventory_epoch = inventory_epoch + 1 WHERE id = $1
-       RETURNING status, seat_map AS "seatMap", inventory_epoch`,
+       RETURNING status, seat_map AS "seatMap", inventory_epoch,
+         COALESCE(max_seats_per_address, 2 * max_seats_per_booking) AS "capSeats",
+         max_holds_per_address AS "capHolds"`,
       [eventId],
     );
     if (!found.rows[0]) throw new EventNotLoadable('missing');
@@ -199,6 +204,8 @@ async function stageAndInstall(
     v: String(epoch * VERSION_EPOCH_SIZE),
     sections: JSON.stringify(sections),
     loadedAt: String(Date.now()),
+    capSeats: String(event.capSeats),
+    capHolds: String(event.capHolds),
   });
   await pipeline.exec();
   const installed = (await redis.happeningLoad(live.length * 2, ...live, ...stage)) === 1;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ErrorCode, GeneralQuantity } from '@happening/shared';
 import type { Redis, Result } from 'ioredis';
-import { inventoryKeys } from './keys.js';
+import { inventoryKeys, noProofKey } from './keys.js';
 
 const inventoryLua = readFileSync(new URL('./inventory.lua', import.meta.url), 'utf8');
 const loadLua = readFileSync(new URL('./load.lua', import.meta.url), 'utf8');
@@ -15,7 +15,11 @@ declare module 'ioredis' {
 
 export function defineInventoryCommands(redis: Redis): void {
   if (typeof redis.happeningInventory === 'function') return;
-  redis.defineCommand('happeningInventory', { numberOfKeys: inventoryKeys('x').length, lua: inventoryLua });
+  // The inventory's keys, then the call's proof key (see keys.ts).
+  redis.defineCommand('happeningInventory', {
+    numberOfKeys: inventoryKeys('x').length + 1,
+    lua: inventoryLua,
+  });
   redis.defineCommand('happeningLoad', { lua: loadLua });
 }
 
@@ -81,9 +85,11 @@ export async function runInventoryScript(
   eventId: string,
   operation: Operation,
   args: Record<string, unknown>,
+  proofKey: string = noProofKey(eventId),
 ): Promise<ScriptResult> {
   const raw = await redis.happeningInventory(
     ...inventoryKeys(eventId),
+    proofKey,
     operation,
     eventId,
     JSON.stringify(args),

@@ -131,8 +131,9 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
     socket.on(
       'hold',
       acknowledged(app.log, async (payload) => {
-        const { eventId, seatIds, holdToken } = requireObject(payload);
-        await limitHolds(`socket-hold-ip:${socketClientAddress(socket)}`);
+        const { eventId, seatIds, holdToken, altcha } = requireObject(payload);
+        const address = socketClientAddress(socket);
+        await limitHolds(`socket-hold-ip:${address}`);
         if (typeof holdToken === 'string') await limitHolds(`socket-hold-token:${holdToken}`);
         const event = await eventOfOrg(eventId);
         if (event.status === 'cancelled')
@@ -140,11 +141,18 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
         const token = holdToken === undefined ? undefined : requireString(holdToken, 'holdToken');
         if (token && eventIdOfHold(token) !== event.id)
           throw new AppError(404, 'HOLD_NOT_FOUND', 'Unknown hold token');
+        const seats = requireStrings(seatIds, 'seatIds');
+        // Every widget socket holds with the publishable key: capped per address, like REST.
+        const attendee = await app.holdGuard.capFor(
+          event,
+          address,
+          altcha === undefined ? undefined : requireString(altcha, 'altcha', 2_048),
+        );
         const hold = await holdSeats(
           app.inventory,
           event,
-          { seats: requireStrings(seatIds, 'seatIds'), ...(token ? { holdToken: token } : {}) },
-          { marker: socket.id },
+          { seats, ...(token ? { holdToken: token } : {}) },
+          { marker: socket.id, attendee },
         );
         track(hold.holdToken, event.id);
         return hold;

@@ -3,6 +3,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { ApiError, type HappeningApi } from './api-client.js';
 import type { HappeningEventDetails, HoldReason } from './events.js';
 import type { LiveConnection } from './live-connection.js';
+import { challengeOf, solveProofOfWork } from './proof-of-work.js';
 import { loadSession, saveSession } from './session-store.js';
 
 /** What the hold needs from the element around it. */
@@ -15,6 +16,8 @@ export interface HoldDeps {
   /** A seat the server just refused: someone else has it. */
   taken(seatId: string, error: ApiError): void;
   failed(error: unknown): void;
+  /** The browser is solving a proof-of-work challenge (true), or is done with it (false). */
+  checking(active: boolean): void;
   endingSoon(): void;
   expired(): void;
   emit<K extends keyof HappeningEventDetails>(type: K, detail: HappeningEventDetails[K]): void;
@@ -99,18 +102,38 @@ export class HoldController implements ReactiveController {
   async request(body: HoldBody): Promise<Hold> {
     const holdToken = this.hold?.holdToken;
     const live = this.deps.live();
-    const send = (token: string | undefined) =>
+    const send = (token: string | undefined, altcha?: string) =>
       body.seats && live?.connected
-        ? live.hold(body.seats, token)
-        : this.deps.api()!.hold(this.deps.eventId(), { ...body, ...(token ? { holdToken: token } : {}) });
+        ? live.hold(body.seats, token, altcha)
+        : this.deps.api()!.hold(this.deps.eventId(), {
+            ...body,
+            ...(token ? { holdToken: token } : {}),
+            ...(altcha ? { altcha } : {}),
+          });
+    // When the server asks for proof of work, solve its challenge and send the hold again, once:
+    // the attendee only ever sees the seat picked.
+    const proven = async (token: string | undefined) => {
+      try {
+        return await send(token);
+      } catch (error) {
+        const challenge = challengeOf(error);
+        if (!challenge) throw error;
+        this.deps.checking(true);
+        try {
+          return await send(token, await solveProofOfWork(challenge));
+        } finally {
+          this.deps.checking(false);
+        }
+      }
+    };
     try {
-      return await send(holdToken);
+      return await proven(holdToken);
     } catch (error) {
       const code = error instanceof ApiError ? error.code : '';
       if (!holdToken || (code !== 'HOLD_NOT_FOUND' && code !== 'HOLD_EXPIRED')) throw error;
       // Our hold ran out in the meantime: start a new one rather than failing the click.
       this.expire();
-      return send(undefined);
+      return proven(undefined);
     }
   }
 

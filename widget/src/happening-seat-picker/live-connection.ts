@@ -83,8 +83,14 @@ export class LiveConnection {
     this.socket.disconnect();
   }
 
-  hold(seatIds: string[], holdToken?: string): Promise<Hold> {
-    return this.request('hold', { eventId: this.eventId, seatIds, ...(holdToken ? { holdToken } : {}) });
+  /** `altcha`: a solved proof-of-work challenge, when the server asked for one. */
+  hold(seatIds: string[], holdToken?: string, altcha?: string): Promise<Hold> {
+    return this.request('hold', {
+      eventId: this.eventId,
+      seatIds,
+      ...(holdToken ? { holdToken } : {}),
+      ...(altcha ? { altcha } : {}),
+    });
   }
 
   /** Follows a waitlisted booking's position; re-sent after every reconnect. */

@@ -146,6 +146,11 @@ export default class HappeningSeatPicker extends LitElement {
       this.emit('happening-error', { code: error.code, message: error.message });
     },
     failed: (error) => this.report(error),
+    // Announced (the message area is a status region) while the proof of work runs.
+    checking: (active) => {
+      if (active) this.say('info', this.t.checkingBrowser);
+      else if (this.message?.text === this.t.checkingBrowser) this.message = null;
+    },
     endingSoon: () => this.say('info', this.t.holdEndingSoon),
     expired: () => this.say('error', this.t.holdExpired),
     emit: (type, detail) => this.emit(type, detail),
@@ -481,6 +486,7 @@ export default class HappeningSeatPicker extends LitElement {
   private report(error: unknown): void {
     const detail = asError(error);
     if (detail.code === 'HOLD_NOT_FOUND' || detail.code === 'HOLD_EXPIRED') this.holds.expire();
+    else if (detail.code === 'HOLD_CAP_REACHED') this.say('error', this.t.holdCapReached);
     else this.say('error', fill(this.t.genericError, { message: detail.message }));
     this.emit('happening-error', { code: detail.code, message: detail.message });
   }

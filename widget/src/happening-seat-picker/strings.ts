@@ -42,6 +42,9 @@ export const defaultStrings = {
   maxSeats: 'You can pick up to {max} seats.',
   maxSeatsOne: 'You can pick only 1 seat.',
   seatTaken: 'Sorry, row {row} seat {seat} was just taken by someone else.',
+  checkingBrowser: 'Checking your browser…',
+  holdCapReached:
+    'You already hold as many seats of this event as one visitor may. Book or release some first.',
   seatNotAvailable: 'Row {row}, seat {seat} is {status}.',
   continue: 'Continue to checkout',
   handedOff: 'Your seats are reserved while you finish on this page.',

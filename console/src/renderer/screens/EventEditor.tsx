@@ -16,6 +16,10 @@ interface Details {
   holdTtlSeconds: number;
   maxSeatsPerBooking: number;
   waitlistEnabled: boolean;
+  /** Empty: the server's default, 2 × seats per booking. */
+  maxSeatsPerAddress: string;
+  maxHoldsPerAddress: number;
+  proofOfWork: boolean;
 }
 
 /** `datetime-local` wants local time without zone; the API wants ISO. */
@@ -34,6 +38,9 @@ function defaults(): Details {
     holdTtlSeconds: 600,
     maxSeatsPerBooking: 10,
     waitlistEnabled: true,
+    maxSeatsPerAddress: '',
+    maxHoldsPerAddress: 4,
+    proofOfWork: false,
   };
 }
 
@@ -58,6 +65,9 @@ function EventForm({ event }: { event?: Event }) {
           holdTtlSeconds: event.holdTtlSeconds,
           maxSeatsPerBooking: event.maxSeatsPerBooking,
           waitlistEnabled: event.waitlistEnabled,
+          maxSeatsPerAddress: event.maxSeatsPerAddress === null ? '' : String(event.maxSeatsPerAddress),
+          maxHoldsPerAddress: event.maxHoldsPerAddress,
+          proofOfWork: event.proofOfWork,
         }
       : defaults(),
   );
@@ -81,6 +91,9 @@ function EventForm({ event }: { event?: Event }) {
     holdTtlSeconds: details.holdTtlSeconds,
     maxSeatsPerBooking: details.maxSeatsPerBooking,
     waitlistEnabled: details.waitlistEnabled,
+    maxSeatsPerAddress: details.maxSeatsPerAddress.trim() === '' ? null : Number(details.maxSeatsPerAddress),
+    maxHoldsPerAddress: details.maxHoldsPerAddress,
+    proofOfWork: details.proofOfWork,
   });
 
   const save = useMutation({
@@ -191,6 +204,42 @@ function EventForm({ event }: { event?: Event }) {
                 onChange={(e) => change('waitlistEnabled', e.target.checked)}
               />{' '}
               Waitlist when sold out
+            </label>
+          </div>
+        </fieldset>
+        <fieldset disabled={readOnly}>
+          <legend>Per visitor (publishable key)</legend>
+          <p className="note">
+            Caps for each client address, so one script cannot hold the venue. A school or office behind one
+            address may need more; your box office (secret key) is never capped.
+          </p>
+          <div className="row">
+            <label htmlFor={`${id}-address-seats`}>Seats one address may hold</label>
+            <input
+              id={`${id}-address-seats`}
+              type="number"
+              min={details.maxSeatsPerBooking}
+              max={10000}
+              placeholder={`${2 * details.maxSeatsPerBooking} (2 × seats per booking)`}
+              value={details.maxSeatsPerAddress}
+              onChange={(e) => change('maxSeatsPerAddress', e.target.value)}
+            />
+            <label htmlFor={`${id}-address-holds`}>Open holds per address</label>
+            <input
+              id={`${id}-address-holds`}
+              type="number"
+              min={1}
+              max={1000}
+              value={details.maxHoldsPerAddress}
+              onChange={(e) => change('maxHoldsPerAddress', Number(e.target.value))}
+            />
+            <label>
+              <input
+                type="checkbox"
+                checked={details.proofOfWork}
+                onChange={(e) => change('proofOfWork', e.target.checked)}
+              />{' '}
+              Browser check (proof of work) on every hold
             </label>
           </div>
         </fieldset>

@@ -12,7 +12,8 @@ type Db = pg.Pool | pg.PoolClient;
 const columns = `id, org_id AS "orgId", name, starts_at AS "startsAt", venue, status, seat_map AS "seatMap",
   capacity, hold_ttl_seconds AS "holdTtlSeconds", max_seats_per_booking AS "maxSeatsPerBooking",
   direct_booking AS "directBooking", waitlist_enabled AS "waitlistEnabled", waitlist_mode AS "waitlistMode",
-  offer_window_seconds AS "offerWindowSeconds", created_at AS "createdAt"`;
+  offer_window_seconds AS "offerWindowSeconds", max_seats_per_address AS "maxSeatsPerAddress",
+  max_holds_per_address AS "maxHoldsPerAddress", proof_of_work AS "proofOfWork", created_at AS "createdAt"`;
 
 interface EventRow extends Omit<Event, 'startsAt' | 'createdAt'> {
   startsAt: Date;
@@ -36,6 +37,9 @@ const settingColumns: Record<string, string> = {
   waitlistEnabled: 'waitlist_enabled',
   waitlistMode: 'waitlist_mode',
   offerWindowSeconds: 'offer_window_seconds',
+  maxSeatsPerAddress: 'max_seats_per_address',
+  maxHoldsPerAddress: 'max_holds_per_address',
+  proofOfWork: 'proof_of_work',
 };
 
 export function eventsRepository(pool: pg.Pool) {
@@ -43,9 +47,10 @@ export function eventsRepository(pool: pg.Pool) {
     async insert(orgId: string, body: CreateEventBody, db: Db = pool): Promise<Event> {
       const { rows } = await db.query<EventRow>(
         `INSERT INTO events (org_id, name, starts_at, venue, seat_map, capacity, hold_ttl_seconds, max_seats_per_booking,
-           direct_booking, waitlist_enabled, waitlist_mode, offer_window_seconds)
+           direct_booking, waitlist_enabled, waitlist_mode, offer_window_seconds, max_seats_per_address,
+           max_holds_per_address, proof_of_work)
          VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, 600), COALESCE($8, 10), COALESCE($9, false), COALESCE($10, true),
-           COALESCE($11, 'auto'), COALESCE($12, 900))
+           COALESCE($11, 'auto'), COALESCE($12, 900), $13, COALESCE($14, 4), COALESCE($15, false))
          RETURNING ${columns}`,
         [
           orgId,
@@ -60,6 +65,9 @@ export function eventsRepository(pool: pg.Pool) {
           body.waitlistEnabled ?? null,
           body.waitlistMode ?? null,
           body.offerWindowSeconds ?? null,
+          body.maxSeatsPerAddress ?? null,
+          body.maxHoldsPerAddress ?? null,
+          body.proofOfWork ?? null,
         ],
       );
       return toEvent(rows[0]!);

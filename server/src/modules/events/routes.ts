@@ -26,6 +26,18 @@ function assertValidMap(seatMap: SeatMap): void {
   }
 }
 
+/** A per-address cap below the per-booking limit would refuse every full booking: say so instead. */
+function assertValidCaps(settings: { maxSeatsPerBooking: number; maxSeatsPerAddress: number | null }): void {
+  if (settings.maxSeatsPerAddress !== null && settings.maxSeatsPerAddress < settings.maxSeatsPerBooking) {
+    throw new AppError(
+      400,
+      'VALIDATION_FAILED',
+      `maxSeatsPerAddress (${settings.maxSeatsPerAddress}) must be at least maxSeatsPerBooking (${settings.maxSeatsPerBooking})`,
+      { field: 'body.maxSeatsPerAddress' },
+    );
+  }
+}
+
 const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const asUser = app.authenticate('user');
   const tags = ['events'];
@@ -35,6 +47,11 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        summary: 'Create a draft event',
+        description:
+          'A draft with its seat map and settings; nothing is on sale until it is published. ' +
+          'Hold caps per client address (`maxSeatsPerAddress`, `maxHoldsPerAddress`) and ' +
+          '`proofOfWork` guard the on-sale against scripts (see docs/security.md).',
         params: OrgParams,
         body: CreateEventBody,
         response: withErrors({ 201: EventResponse }),
@@ -46,6 +63,10 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       await app.requireRole(request, request.params.orgId, 'organizer', 'Organization');
       assertValidMap(request.body.seatMap);
+      assertValidCaps({
+        maxSeatsPerBooking: request.body.maxSeatsPerBooking ?? 10,
+        maxSeatsPerAddress: request.body.maxSeatsPerAddress ?? null,
+      });
       const event = await app.eventsRepo.insert(request.params.orgId, request.body);
       return reply.status(201).send({ event });
     },
@@ -104,6 +125,10 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        summary: 'Edit a draft event',
+        description:
+          'Changes the fields sent, while the event is a draft (409 `EVENT_NOT_EDITABLE` after). ' +
+          '`maxSeatsPerAddress: null` goes back to the default, 2 × `maxSeatsPerBooking`.',
         params: EventParams,
         body: UpdateEventBody,
         response: withErrors({ 200: EventResponse }),
@@ -112,8 +137,15 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       bodyLimit: 8 * 1_048_576,
     },
     async (request) => {
-      await eventForMember(app, request, request.params.id, 'organizer');
+      const current = await eventForMember(app, request, request.params.id, 'organizer');
       if (request.body.seatMap) assertValidMap(request.body.seatMap);
+      assertValidCaps({
+        maxSeatsPerBooking: request.body.maxSeatsPerBooking ?? current.maxSeatsPerBooking,
+        maxSeatsPerAddress:
+          request.body.maxSeatsPerAddress === undefined
+            ? current.maxSeatsPerAddress
+            : request.body.maxSeatsPerAddress,
+      });
       const event = await app.eventsRepo.updateDraft(request.params.id, request.body);
       if (!event) throw new AppError(409, 'EVENT_NOT_EDITABLE', 'Only draft events can be edited');
       return { event };

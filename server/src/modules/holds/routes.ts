@@ -1,5 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { EventParams, Hold, HoldBody, HoldParams, HoldSeatParams, withErrors } from '@happening/shared';
+import {
+  EventParams,
+  Hold,
+  HoldBody,
+  HoldParams,
+  HoldSeatParams,
+  ProofOfWorkChallenge,
+  withErrors,
+} from '@happening/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toHoldView } from '../../inventory/redis-inventory.js';
 import { AppError, notFound } from '../../lib/errors.js';
@@ -57,10 +65,47 @@ const holdRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return { event, token };
   }
 
+  app.get(
+    '/events/:id/challenge',
+    {
+      schema: {
+        tags,
+        summary: 'A proof-of-work challenge for a hold',
+        description:
+          'An ALTCHA challenge (protocol v1, SHA-256) for one hold of this event. Solve it and send the ' +
+          "base64 payload as the hold's `altcha`. Needed for every publishable-key hold when the event " +
+          'has `proofOfWork` on, and for any hold that takes a client address past half of its seat ' +
+          'allowance; a hold refused with 428 `CHALLENGE_REQUIRED` carries a fresh one too. A challenge ' +
+          'expires after `POW_CHALLENGE_TTL_SECONDS` and each solution is accepted once.',
+        params: EventParams,
+        response: withErrors({ 200: ProofOfWorkChallenge }),
+      },
+      preHandler: asHolder,
+    },
+    async (request, reply) => {
+      const event = await eventOnSale(app, request, request.params.id);
+      return reply.header('cache-control', 'no-store').send(await app.holdGuard.challengeFor(event));
+    },
+  );
+
   app.post(
     '/events/:id/holds',
     {
-      schema: { tags, params: EventParams, body: HoldBody, response: withErrors({ 200: Hold }) },
+      schema: {
+        tags,
+        summary: 'Hold seats',
+        description:
+          'Holds named seats, general-admission places or the best available block, all or nothing, ' +
+          'for `holdTtlSeconds`; with `holdToken` the places join that hold. With the publishable key ' +
+          "the places count against the client address's allowance for this event " +
+          '(`maxSeatsPerAddress`, `maxHoldsPerAddress`): past it the answer is 409 `HOLD_CAP_REACHED` ' +
+          '(`cap`: `seats` or `holds`, `max`). A hold that needs proof of work and has no valid `altcha` ' +
+          'is answered 428 `CHALLENGE_REQUIRED` with a fresh `challenge` to solve and send back. ' +
+          'Secret-key and session holds (a partner backend, a box office) are not capped.',
+        params: EventParams,
+        body: HoldBody,
+        response: withErrors({ 200: Hold }),
+      },
       preValidation: holdLimits,
       preHandler: asHolder,
       // Replaced by holdLimits, which asks both of this route's counters in one round trip.
@@ -71,7 +116,12 @@ const holdRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (request.body.holdToken && eventIdOfHold(request.body.holdToken) !== event.id) {
         throw new AppError(404, 'HOLD_NOT_FOUND', 'The hold belongs to another event');
       }
-      return reply.send(await holdSeats(app.inventory, event, request.body));
+      const { altcha, ...body } = request.body;
+      const attendee =
+        request.principal?.kind === 'publishable'
+          ? await app.holdGuard.capFor(event, request.ip, altcha)
+          : undefined;
+      return reply.send(await holdSeats(app.inventory, event, body, attendee ? { attendee } : {}));
     },
   );
 
@@ -88,10 +138,23 @@ const holdRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/holds/:holdToken/extend',
-    { schema: { tags, params: HoldParams, response: withErrors({ 200: Hold }) }, preHandler: asHolder },
+    {
+      schema: {
+        tags,
+        summary: 'Extend a hold',
+        description:
+          'A full `holdTtlSeconds` from now, at most 2 times and never past 3 × the TTL after the hold ' +
+          'was made (409 `EXTENSION_LIMIT_REACHED`). The places stay counted against their address ' +
+          'meanwhile; with the publishable key, a hold whose address holds more than its allowance ' +
+          'cannot be extended (409 `HOLD_CAP_REACHED`).',
+        params: HoldParams,
+        response: withErrors({ 200: Hold }),
+      },
+      preHandler: asHolder,
+    },
     async (request) => {
       const { event, token } = await eventOfHold(request, request.params.holdToken);
-      return extendHold(app.inventory, event, token);
+      return extendHold(app.inventory, event, token, request.principal?.kind === 'publishable');
     },
   );
 

@@ -1,9 +1,10 @@
 import type { Event, Hold, HoldBody } from '@happening/shared';
 import type { Inventory } from '../../inventory/inventory.js';
-import { type HoldView, toHoldView } from '../../inventory/redis-inventory.js';
+import { type HoldView, type ScriptResult, toHoldView } from '../../inventory/redis-inventory.js';
 import { AppError } from '../../lib/errors.js';
 import { newToken } from '../../lib/keys.js';
 import { scriptError } from '../bookings/service.js';
+import { type AttendeeCap, capsOf } from './hold-guard.js';
 
 /** Extensions a holder may ask for, and the longest a hold may live, in multiples of its TTL. */
 export const MAX_EXTENSIONS = 2;
@@ -20,12 +21,29 @@ export function toHold(eventId: string, view: HoldView): Hold {
   };
 }
 
-/** Holds seats (all or nothing), used by REST and by the widget socket alike. */
+/** The refusal of a hold or extension that would take its address past an allowance. */
+function capReached(result: ScriptResult): AppError {
+  const max = Number(result.max);
+  const message =
+    result.cap === 'holds'
+      ? `One address may have at most ${max} open holds for this event; book or release one first`
+      : `One address may hold at most ${max} places of this event at once; book or release some first`;
+  return new AppError(409, 'HOLD_CAP_REACHED', message, {
+    cap: result.cap,
+    max,
+    ...(result.held === undefined ? {} : { held: Number(result.held) }),
+  });
+}
+
+/**
+ * Holds seats (all or nothing), used by REST and by the widget socket alike. `attendee` is set
+ * for publishable-key callers: the hold is then charged to their address and may need proof of work.
+ */
 export async function holdSeats(
   inventory: Inventory,
   event: Event,
   body: HoldBody,
-  extra: { marker?: string } = {},
+  extra: { marker?: string; attendee?: AttendeeCap } = {},
 ): Promise<Hold> {
   const seats = body.seats ?? [];
   const general = body.general ?? [];
@@ -35,28 +53,50 @@ export async function holdSeats(
   if (body.bestAvailable && seats.length > 0) {
     throw new AppError(400, 'VALIDATION_FAILED', 'Ask for named seats or best available, not both at once');
   }
-  const result = await inventory.run(event.id, 'hold', {
-    // The event id leads the token, so calls that carry only the token find its event.
-    token: body.holdToken ?? `${event.id}.${newToken('hold')}`,
-    existing: body.holdToken !== undefined,
-    seats,
-    general,
-    ...(body.bestAvailable ? { best: body.bestAvailable } : {}),
-    max: event.maxSeatsPerBooking,
-    ttl: event.holdTtlSeconds * 1_000,
-    ...(extra.marker ? { marker: extra.marker } : {}),
-  });
-  if (!result.ok) throw scriptError(result);
+  const result = await inventory.run(
+    event.id,
+    'hold',
+    {
+      // The event id leads the token, so calls that carry only the token find its event.
+      token: body.holdToken ?? `${event.id}.${newToken('hold')}`,
+      existing: body.holdToken !== undefined,
+      seats,
+      general,
+      ...(body.bestAvailable ? { best: body.bestAvailable } : {}),
+      max: event.maxSeatsPerBooking,
+      ttl: event.holdTtlSeconds * 1_000,
+      ...(extra.marker ? { marker: extra.marker } : {}),
+      ...(extra.attendee ? { cap: extra.attendee.script } : {}),
+    },
+    extra.attendee?.proofKey,
+  );
+  if (!result.ok) {
+    if (result.code === 'HOLD_CAP_REACHED') throw capReached(result);
+    if (result.code === 'CHALLENGE_REQUIRED' && extra.attendee) {
+      throw await extra.attendee.challenge(result.replayed === true ? 'replayed' : 'required');
+    }
+    throw scriptError(result);
+  }
   return toHold(event.id, toHoldView(result.hold));
 }
 
-export async function extendHold(inventory: Inventory, event: Event, token: string): Promise<Hold> {
+/** `capped`: a publishable-key caller, who may not keep places past its address's allowance. */
+export async function extendHold(
+  inventory: Inventory,
+  event: Event,
+  token: string,
+  capped = false,
+): Promise<Hold> {
   const result = await inventory.run(event.id, 'extend', {
     token,
     ttl: event.holdTtlSeconds * 1_000,
     maxExtensions: MAX_EXTENSIONS,
     maxLifetime: event.holdTtlSeconds * 1_000 * MAX_LIFETIME_TTLS,
+    ...(capped ? { cap: capsOf(event) } : {}),
   });
-  if (!result.ok) throw scriptError(result);
+  if (!result.ok) {
+    if (result.code === 'HOLD_CAP_REACHED') throw capReached(result);
+    throw scriptError(result);
+  }
   return toHold(event.id, toHoldView(result.hold));
 }
