@@ -1,4 +1,4 @@
-import { Ajv, type Options } from 'ajv';
+import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 
@@ -19,11 +19,46 @@ function makeAjv(options: Options): Ajv {
   return ajv;
 }
 
+/**
+ * Ajv coerces "1e999" to Infinity and then lets it pass `type: 'integer'` (it checks finiteness
+ * only of numbers it did not coerce), and PostgreSQL then fails on it. Text parts are flat
+ * (params, query, headers), so their values are checked here once validation has coerced them.
+ */
+function finiteNumbersOnly(validate: ValidateFunction): ValidateFunction {
+  const checked = ((data: unknown, context?: Parameters<ValidateFunction>[1]) => {
+    if (!validate(data, context)) {
+      checked.errors = validate.errors;
+      return false;
+    }
+    for (const [key, value] of Object.entries((data ?? {}) as Record<string, unknown>)) {
+      const values = Array.isArray(value) ? value : [value];
+      if (values.some((item) => typeof item === 'number' && !Number.isFinite(item))) {
+        checked.errors = [
+          {
+            instancePath: `/${key}`,
+            schemaPath: '#',
+            keyword: 'type',
+            params: {},
+            message: 'must be a finite number',
+          },
+        ];
+        return false;
+      }
+    }
+    checked.errors = null;
+    return true;
+  }) as ValidateFunction;
+  // Fastify hands Ajv validators their parent (so coercion can replace the root); keep that.
+  checked.schemaEnv = validate.schemaEnv;
+  checked.schema = validate.schema;
+  return checked;
+}
+
 export function validatorCompiler(): FastifySchemaCompiler<unknown> {
   const bodyAjv = makeAjv({ coerceTypes: false });
   const textAjv = makeAjv({ coerceTypes: 'array' });
   return ({ schema, httpPart }) => {
-    const ajv = httpPart === 'body' ? bodyAjv : textAjv;
-    return ajv.compile(schema as object);
+    if (httpPart === 'body') return bodyAjv.compile(schema as object);
+    return finiteNumbersOnly(textAjv.compile(schema as object));
   };
 }

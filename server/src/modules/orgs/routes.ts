@@ -10,6 +10,7 @@ import {
   OrgParams,
   RotateKeysResponse,
   rooms,
+  Uuid,
   withErrors,
 } from '@happening/shared';
 import { Type } from 'typebox';
@@ -23,10 +24,7 @@ import {
 } from '../accounts/organizations.js';
 import { accountsRepository } from '../accounts/repository.js';
 
-const MemberParams = Type.Object({
-  orgId: Type.String({ format: 'uuid' }),
-  userId: Type.String({ format: 'uuid' }),
-});
+const MemberParams = Type.Object({ orgId: Uuid, userId: Uuid });
 
 const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const asUser = app.authenticate('user');
