@@ -18,7 +18,7 @@ import notificationRoutes from './notifications/routes.js';
 import pageAssetsPlugin from './pages/plugin.js';
 import authPlugin from './plugins/auth.js';
 import configPlugin from './plugins/config.js';
-import errorsPlugin from './plugins/errors.js';
+import errorsPlugin, { frameworkErrors } from './plugins/errors.js';
 import gracefulPlugin from './plugins/graceful.js';
 import healthPlugin from './plugins/health.js';
 import holdGuardPlugin from './plugins/hold-guard.js';
@@ -32,6 +32,7 @@ import redisPlugin from './plugins/redis.js';
 import securityPlugin from './plugins/security.js';
 import socketioPlugin from './plugins/socketio.js';
 import swaggerPlugin from './plugins/swagger.js';
+import textInputPlugin from './plugins/text-input.js';
 import { validatorCompiler } from './plugins/validation.js';
 import widgetBundlePlugin from './plugins/widget-bundle.js';
 
@@ -41,6 +42,7 @@ export async function app(instance: FastifyInstance, { config }: { config: Confi
   // JSON only: a text/plain body is refused with 415 instead of being parsed as a string.
   instance.removeContentTypeParser('text/plain');
   await instance.register(errorsPlugin);
+  await instance.register(textInputPlugin);
   await instance.register(gracefulPlugin);
   await instance.register(postgresPlugin);
   await instance.register(redisPlugin);
@@ -93,6 +95,7 @@ export function serverOptions(config: Config): FastifyServerOptions {
     // Sockets stay open for long; requests must not.
     requestTimeout: 30_000,
     trustProxy: trustProxyOf(config.TRUST_PROXY),
+    frameworkErrors,
   };
 }
 

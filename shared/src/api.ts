@@ -3,9 +3,10 @@
  * serialises through them, so a field missing here never leaks to a client.
  */
 import { type Static, type TSchema, Type } from 'typebox';
+import { HoldToken, SeatId, Uuid } from './ids.js';
 import { SeatMap } from './seatmap.js';
 
-const Id = Type.String({ format: 'uuid' });
+const Id = Uuid;
 const Email = Type.String({ format: 'email', maxLength: 254 });
 const Timestamp = Type.String({ format: 'date-time' });
 
@@ -241,7 +242,7 @@ export const HoldBody = Type.Object(
         { additionalProperties: false },
       ),
     ),
-    holdToken: Type.Optional(Type.String({ maxLength: 128 })),
+    holdToken: Type.Optional(HoldToken),
     altcha: Type.Optional(
       Type.String({
         maxLength: 2_048,
@@ -288,11 +289,9 @@ export const Hold = Type.Object({
   extensionsLeft: Type.Integer(),
 });
 export type Hold = Static<typeof Hold>;
-export const HoldParams = Type.Object({ holdToken: Type.String({ maxLength: 128 }) });
-export const HoldSeatParams = Type.Object({
-  holdToken: Type.String({ maxLength: 64 }),
-  seatId: Type.String({ maxLength: 64 }),
-});
+// Path params take a real hold token (74 characters) on every route; one schema for all of them.
+export const HoldParams = Type.Object({ holdToken: HoldToken });
+export const HoldSeatParams = Type.Object({ holdToken: HoldToken, seatId: SeatId });
 
 // ---------------------------------------------------------------- bookings and waitlist
 
@@ -308,7 +307,7 @@ export type Attendee = Static<typeof Attendee>;
 
 export const BookingBody = Type.Object(
   {
-    holdToken: Type.Optional(Type.String({ maxLength: 128 })),
+    holdToken: Type.Optional(HoldToken),
     quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     section: Type.Optional(Type.String({ maxLength: 32 })),
     attendee: Attendee,

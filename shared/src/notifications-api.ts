@@ -4,8 +4,9 @@
  */
 import { type Static, Type } from 'typebox';
 import { Invitation, Organization, SignupBody } from './api.js';
+import { Uuid } from './ids.js';
 
-const Id = Type.String({ format: 'uuid' });
+const Id = Uuid;
 const Timestamp = Type.String({ format: 'date-time' });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);

@@ -1,5 +1,5 @@
 import type { ErrorCode } from '@happening/shared';
-import type { FastifyError } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../lib/errors.js';
 
@@ -11,6 +11,28 @@ const fastifyCodes: Record<string, { status: number; code: ErrorCode }> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'MALFORMED_JSON' },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'MALFORMED_JSON' },
 };
+
+/**
+ * What the router refuses before any route runs (a path parameter over Fastify's 100 characters,
+ * bad percent-encoding): Fastify's own answer would be `{ error: 'Bad Request', code: 'FST_…' }`,
+ * not ours, so it is answered here in the shape and with the codes every other refusal has.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const message =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'A path parameter is too long'
+      : error.code === 'FST_ERR_BAD_URL'
+        ? 'The URL is not valid percent-encoded UTF-8'
+        : undefined;
+  if (message) {
+    void reply.status(400).send({ error: { code: 'VALIDATION_FAILED', message, field: 'params' } });
+    return;
+  }
+  reply.log.error({ err: error }, 'router failed');
+  void reply
+    .status(500)
+    .send({ error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side' } });
+}
 
 /**
  * The one place errors become answers. Client mistakes get a 4xx with a stable code; anything

@@ -1,4 +1,4 @@
-import type { Event } from '@happening/shared';
+import { type Event, isUuid } from '@happening/shared';
 import fp from 'fastify-plugin';
 import { Inventory } from '../inventory/inventory.js';
 import { Sweeper } from '../inventory/sweeper.js';
@@ -36,6 +36,8 @@ export default fp(
     // Only on-sale events are cached: a draft must be seen as published the moment it is.
     const cache = new Map<string, { at: number; event: Event }>();
     app.decorate('findEvent', async (id: string) => {
+      // Only real ids reach the cache and PostgreSQL: anything else is no event at all.
+      if (!isUuid(id)) return null;
       const hit = cache.get(id);
       if (hit && Date.now() - hit.at < CACHE_MS) return hit.event;
       const event = await events.find(id);

@@ -10,7 +10,7 @@ import type { Namespace } from 'socket.io';
 import { notFound } from '../lib/errors.js';
 import { accountsRepository } from '../modules/accounts/repository.js';
 import { availabilitySnapshot } from '../modules/events/availability.js';
-import { acknowledged, requireObject, requireString } from './ack.js';
+import { acknowledged, requireObject, requireUuid } from './ack.js';
 
 /** `/console`: organizers watching events and their organization, with a session token. */
 export function registerConsoleNamespace(app: FastifyInstance): void {
@@ -42,7 +42,7 @@ export function registerConsoleNamespace(app: FastifyInstance): void {
     socket.on(
       'watch',
       acknowledged(app.log, async (payload) => {
-        const eventId = requireString(requireObject(payload).eventId, 'eventId', 36);
+        const eventId = requireUuid(requireObject(payload).eventId, 'eventId');
         const event = await app.eventsRepo.find(eventId);
         if (!event) throw notFound('Event');
         await roleIn(event.orgId).catch(() => {
@@ -60,7 +60,7 @@ export function registerConsoleNamespace(app: FastifyInstance): void {
     socket.on(
       'unwatch',
       acknowledged(app.log, async (payload) => {
-        await socket.leave(rooms.consoleEvent(requireString(requireObject(payload).eventId, 'eventId', 36)));
+        await socket.leave(rooms.consoleEvent(requireUuid(requireObject(payload).eventId, 'eventId')));
         return null;
       }),
     );
@@ -68,7 +68,7 @@ export function registerConsoleNamespace(app: FastifyInstance): void {
     socket.on(
       'org:watch',
       acknowledged(app.log, async (payload) => {
-        const orgId = requireString(requireObject(payload).orgId, 'orgId', 36);
+        const orgId = requireUuid(requireObject(payload).orgId, 'orgId');
         await roleIn(orgId);
         await socket.join(rooms.org(orgId));
         return null;
@@ -78,7 +78,7 @@ export function registerConsoleNamespace(app: FastifyInstance): void {
     socket.on(
       'org:unwatch',
       acknowledged(app.log, async (payload) => {
-        await socket.leave(rooms.org(requireString(requireObject(payload).orgId, 'orgId', 36)));
+        await socket.leave(rooms.org(requireUuid(requireObject(payload).orgId, 'orgId')));
         return null;
       }),
     );

@@ -12,7 +12,14 @@ import { hashManageToken } from '../modules/bookings/manage-links.js';
 import { availabilitySnapshot } from '../modules/events/availability.js';
 import { eventIdOfHold } from '../modules/holds/routes.js';
 import { holdSeats } from '../modules/holds/service.js';
-import { acknowledged, requireObject, requireString, requireStrings } from './ack.js';
+import {
+  acknowledged,
+  requireHoldToken,
+  requireObject,
+  requireString,
+  requireStrings,
+  requireUuid,
+} from './ack.js';
 import { hashRoom } from './fanout.js';
 
 const MAX_TRACKED_HOLDS = 10;
@@ -84,7 +91,7 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
         setImmediate(() => socket.disconnect(true));
         throw new AppError(401, 'UNAUTHENTICATED', 'This publishable key is no longer valid');
       }
-      const event = await app.findEvent(requireString(eventId, 'eventId', 36));
+      const event = await app.findEvent(requireUuid(eventId, 'eventId'));
       if (!event || event.orgId !== socket.data.orgId || event.status === 'draft') throw notFound('Event');
       return event;
     }
@@ -104,11 +111,12 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
       acknowledged(app.log, async (payload) => {
         const { eventId, holdToken } = requireObject(payload);
         const event = await eventOfOrg(eventId);
+        const token = holdToken === undefined ? undefined : requireHoldToken(holdToken);
         await socket.join(rooms.widgetEvent(event.id));
-        if (typeof holdToken === 'string' && holdToken.startsWith(`${event.id}.`)) {
+        if (token?.startsWith(`${event.id}.`)) {
           // A reload or reconnect within the grace period keeps the hold.
-          const attached = await app.inventory.run(event.id, 'attach', { token: holdToken });
-          if (attached.ok) track(holdToken, event.id);
+          const attached = await app.inventory.run(event.id, 'attach', { token });
+          if (attached.ok) track(token, event.id);
         }
         const {
           holds: _h,
@@ -123,7 +131,7 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
       'leave',
       acknowledged(app.log, async (payload) => {
         const { eventId } = requireObject(payload);
-        await socket.leave(rooms.widgetEvent(requireString(eventId, 'eventId', 36)));
+        await socket.leave(rooms.widgetEvent(requireUuid(eventId, 'eventId')));
         return null;
       }),
     );
@@ -134,11 +142,11 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
         const { eventId, seatIds, holdToken, altcha } = requireObject(payload);
         const address = socketClientAddress(socket);
         await limitHolds(`socket-hold-ip:${address}`);
-        if (typeof holdToken === 'string') await limitHolds(`socket-hold-token:${holdToken}`);
+        const token = holdToken === undefined ? undefined : requireHoldToken(holdToken);
+        if (token) await limitHolds(`socket-hold-token:${token}`);
         const event = await eventOfOrg(eventId);
         if (event.status === 'cancelled')
           throw new AppError(409, 'EVENT_CANCELLED', 'The event was cancelled');
-        const token = holdToken === undefined ? undefined : requireString(holdToken, 'holdToken');
         if (token && eventIdOfHold(token) !== event.id)
           throw new AppError(404, 'HOLD_NOT_FOUND', 'Unknown hold token');
         const seats = requireStrings(seatIds, 'seatIds');
@@ -163,7 +171,7 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
       'release',
       acknowledged(app.log, async (payload) => {
         const { holdToken, seatIds } = requireObject(payload);
-        const token = requireString(holdToken, 'holdToken');
+        const token = requireHoldToken(holdToken);
         const event = await eventOfOrg(eventIdOfHold(token));
         const seats = requireStrings(seatIds, 'seatIds');
         const result = await app.inventory.run(
@@ -180,7 +188,7 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
       'waitlist:watch',
       acknowledged(app.log, async (payload) => {
         const { bookingId, manageToken } = requireObject(payload);
-        const booking = await app.bookingsRepo.find(requireString(bookingId, 'bookingId', 36));
+        const booking = await app.bookingsRepo.find(requireUuid(bookingId, 'bookingId'));
         if (
           !booking ||
           hashManageToken(requireString(manageToken, 'manageToken')) !== booking.manageTokenHash

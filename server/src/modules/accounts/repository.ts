@@ -1,4 +1,4 @@
-import type { Organization, Role, User } from '@happening/shared';
+import { isUuid, type Organization, type Role, type User } from '@happening/shared';
 import type pg from 'pg';
 
 type Db = pg.Pool | pg.PoolClient;
@@ -95,6 +95,8 @@ export function accountsRepository(pool: pg.Pool) {
     },
 
     async roleOf(userId: string, orgId: string, db: Db = pool): Promise<Role | null> {
+      // Not a UUID, so no such organization (a socket's orgId arrives unvalidated).
+      if (!isUuid(orgId)) return null;
       const { rows } = await db.query<{ role: Role }>(
         'SELECT role FROM memberships WHERE user_id = $1 AND org_id = $2',
         [userId, orgId],

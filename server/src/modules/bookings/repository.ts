@@ -1,9 +1,10 @@
-import type {
-  Attendee,
-  Booking,
-  BookingStatus,
-  GeneralQuantity,
-  NotificationMessage,
+import {
+  type Attendee,
+  type Booking,
+  type BookingStatus,
+  type GeneralQuantity,
+  isUuid,
+  type NotificationMessage,
 } from '@happening/shared';
 import type pg from 'pg';
 
@@ -121,6 +122,8 @@ export interface NewBooking {
 export function bookingsRepository(pool: pg.Pool) {
   const repo = {
     async find(id: string, db: Db = pool): Promise<BookingRecord | null> {
+      // Not a UUID, so no such booking: asking PostgreSQL would fail the cast (a 500), not answer.
+      if (!isUuid(id)) return null;
       const { rows } = await db.query<Row>(`${select} WHERE b.id = $1`, [id]);
       return rows[0] ? toRecord(rows[0]) : null;
     },

@@ -1,6 +1,7 @@
 import {
   type CreateEventBody,
   type Event,
+  isUuid,
   reservedSeats,
   type SeatMap,
   totalCapacity,
@@ -74,6 +75,8 @@ export function eventsRepository(pool: pg.Pool) {
     },
 
     async find(id: string, db: Db = pool): Promise<Event | null> {
+      // Not a UUID, so no such event: asking PostgreSQL would fail the cast (a 500), not answer.
+      if (!isUuid(id)) return null;
       const { rows } = await db.query<EventRow>(`SELECT ${columns} FROM events WHERE id = $1`, [id]);
       return rows[0] ? toEvent(rows[0]) : null;
     },

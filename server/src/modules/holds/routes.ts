@@ -5,6 +5,7 @@ import {
   HoldBody,
   HoldParams,
   HoldSeatParams,
+  isHoldToken,
   ProofOfWorkChallenge,
   withErrors,
 } from '@happening/shared';
@@ -15,11 +16,13 @@ import { scriptError } from '../bookings/service.js';
 import { assertSameOrg, eventOnSale } from '../events/access.js';
 import { extendHold, holdSeats, toHold } from './service.js';
 
-/** Hold tokens are `<eventId>.<random>`: a call that carries only the token finds its event. */
+/**
+ * Hold tokens are `<eventId>.hold_<random>`: a call that carries only the token finds its event.
+ * Only a token of that shape yields an id, so what reaches PostgreSQL is always a real UUID.
+ */
 export function eventIdOfHold(holdToken: string): string {
-  const dot = holdToken.indexOf('.');
-  if (dot !== 36) throw new AppError(404, 'HOLD_NOT_FOUND', 'Unknown hold token');
-  return holdToken.slice(0, dot);
+  if (!isHoldToken(holdToken)) throw new AppError(404, 'HOLD_NOT_FOUND', 'Unknown hold token');
+  return holdToken.slice(0, holdToken.indexOf('.'));
 }
 
 const holdRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -54,6 +57,9 @@ const holdRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   };
   const tags = ['holds'];
+  const tokenRule =
+    'Takes the `holdToken` exactly as the hold was answered (`<eventId>.hold_<random>`, 74 characters); ' +
+    'a value of another shape is 400 `VALIDATION_FAILED`.';
 
   async function eventOfHold(request: FastifyRequest, holdToken: string) {
     const token = holdToken;
@@ -127,7 +133,16 @@ const holdRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/holds/:holdToken',
-    { schema: { tags, params: HoldParams, response: withErrors({ 200: Hold }) }, preHandler: asHolder },
+    {
+      schema: {
+        tags,
+        summary: 'A hold: its seats, places and expiry',
+        description: `${tokenRule} A token of another organization, or one that expired, is 404 \`HOLD_NOT_FOUND\`.`,
+        params: HoldParams,
+        response: withErrors({ 200: Hold }),
+      },
+      preHandler: asHolder,
+    },
     async (request) => {
       const { event, token } = await eventOfHold(request, request.params.holdToken);
       const result = await app.inventory.run(event.id, 'hold_get', { token });
@@ -160,7 +175,15 @@ const holdRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete(
     '/holds/:holdToken',
-    { schema: { tags, params: HoldParams }, preHandler: asHolder },
+    {
+      schema: {
+        tags,
+        summary: 'Release a whole hold: every seat and place goes back on sale at once',
+        description: tokenRule,
+        params: HoldParams,
+      },
+      preHandler: asHolder,
+    },
     async (request, reply) => {
       const { event, token } = await eventOfHold(request, request.params.holdToken);
       const result = await app.inventory.run(event.id, 'release', { token, all: true });
@@ -171,13 +194,23 @@ const holdRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete(
     '/holds/:holdToken/seats/:seatId',
-    { schema: { tags, params: HoldSeatParams, response: withErrors({ 200: Hold }) }, preHandler: asHolder },
+    {
+      schema: {
+        tags,
+        summary: 'Release one seat of a hold and keep the rest (the widget\'s "×")',
+        description: `${tokenRule} A seat the hold does not cover is 404 \`NOT_FOUND\`; the answer is the hold that is left.`,
+        params: HoldSeatParams,
+        response: withErrors({ 200: Hold }),
+      },
+      preHandler: asHolder,
+    },
     async (request) => {
       const { event, token } = await eventOfHold(request, request.params.holdToken);
       const result = await app.inventory.run(event.id, 'release', { token, seats: [request.params.seatId] });
       if (!result.ok) throw scriptError(result);
-      if (!result.hold || (result.released as unknown[] | undefined)?.length === 0)
-        throw notFound('Seat in this hold');
+      // The script's JSON encodes an empty list as `{}`: only a list with the seat in it is a release.
+      const released = Array.isArray(result.released) ? result.released : [];
+      if (!result.hold || released.length === 0) throw notFound('Seat in this hold');
       return toHold(event.id, toHoldView(result.hold));
     },
   );
