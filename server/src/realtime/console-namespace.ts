@@ -11,9 +11,13 @@ import { notFound } from '../lib/errors.js';
 import { accountsRepository } from '../modules/accounts/repository.js';
 import { availabilitySnapshot } from '../modules/events/availability.js';
 import { acknowledged, requireObject, requireString } from './ack.js';
+import type { HolderIds } from './holder-ids.js';
 
-/** `/console`: organizers watching events and their organization, with a session token. */
-export function registerConsoleNamespace(app: FastifyInstance): void {
+/**
+ * `/console`: organizers watching events and their organization, with a session token. What a
+ * console receives names holds by holder id only (`holderIds`), for every role.
+ */
+export function registerConsoleNamespace(app: FastifyInstance, holderIds: HolderIds): void {
   const nsp = app.io.of(CONSOLE_NAMESPACE) as unknown as Namespace<
     ConsoleClientToServer,
     ConsoleServerToClient,
@@ -52,7 +56,9 @@ export function registerConsoleNamespace(app: FastifyInstance): void {
         if (event.status === 'draft') {
           return { eventId: event.id, version: 0, sections: [], seats: {}, waitlistLength: 0 };
         }
-        const { holds: _h, ...snapshot } = await availabilitySnapshot(app.inventory, event);
+        const { holds: _h, ...snapshot } = await availabilitySnapshot(app.inventory, event, {
+          holderIdOf: (token) => holderIds.of(token),
+        });
         return snapshot;
       }),
     );
