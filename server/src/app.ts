@@ -21,6 +21,7 @@ import gracefulPlugin from './plugins/graceful.js';
 import healthPlugin from './plugins/health.js';
 import inventoryPlugin from './plugins/inventory.js';
 import metricsPlugin from './plugins/metrics.js';
+import operatorsPlugin from './plugins/operators.js';
 import outboxRelayPlugin from './plugins/outbox-relay.js';
 import postgresPlugin from './plugins/postgres.js';
 import rabbitmqPlugin from './plugins/rabbitmq.js';
@@ -46,6 +47,7 @@ export async function app(instance: FastifyInstance, { config }: { config: Confi
   await instance.register(securityPlugin);
   await instance.register(swaggerPlugin);
   await instance.register(authPlugin);
+  await instance.register(operatorsPlugin);
   await instance.register(socketioPlugin);
   await instance.register(inventoryPlugin);
   await instance.register(realtimePlugin);

@@ -41,12 +41,24 @@ export const LoginBody = Type.Object(
   { email: Email, password: Type.String({ minLength: 1, maxLength: 200 }) },
   { additionalProperties: false },
 );
+/**
+ * `operator`: the account is one of the deployment's operators (`OPERATOR_EMAILS`), who see the
+ * shared queues and replay every dead letter; everyone else sees only their organizations' own.
+ */
+const Operator = Type.Boolean({
+  description: "One of the deployment's operators (OPERATOR_EMAILS): sees the shared queues",
+});
 export const LoginResponse = Type.Object({
   token: Type.String(),
   user: User,
   organizations: Type.Array(Organization),
+  operator: Operator,
 });
-export const MeResponse = Type.Object({ user: User, organizations: Type.Array(Organization) });
+export const MeResponse = Type.Object({
+  user: User,
+  organizations: Type.Array(Organization),
+  operator: Operator,
+});
 
 export const CreateOrganizationBody = Type.Object(
   { name: OrganizationName },

@@ -10,6 +10,7 @@ import type { Namespace } from 'socket.io';
 import { notFound } from '../lib/errors.js';
 import { accountsRepository } from '../modules/accounts/repository.js';
 import { availabilitySnapshot } from '../modules/events/availability.js';
+import { OPERATORS_ROOM } from '../modules/ops/operators.js';
 import { acknowledged, requireObject, requireString } from './ack.js';
 import type { HolderIds } from './holder-ids.js';
 
@@ -37,6 +38,11 @@ export function registerConsoleNamespace(app: FastifyInstance, holderIds: Holder
 
   nsp.on('connection', (socket) => {
     void socket.join(rooms.user(socket.data.userId));
+    // Deployment-wide queue stats go to operators only (ops/routes.ts pushes to this room).
+    app.operators
+      .isOperator(socket.data.userId)
+      .then((operator) => (operator ? socket.join(OPERATORS_ROOM) : undefined))
+      .catch((error) => app.log.warn({ err: error }, 'could not tell whether a console is an operator'));
     async function roleIn(orgId: string): Promise<Role> {
       const role = await accounts.roleOf(socket.data.userId, orgId);
       if (!role) throw notFound('Organization');

@@ -49,6 +49,7 @@ export const keys = {
   invitations: (orgId: string) => ['invitations', orgId] as const,
   keys: (orgId: string) => ['keys', orgId] as const,
   queues: (orgId: string) => ['queues', orgId] as const,
+  deadLetters: (orgId: string) => ['dead-letters', orgId] as const,
   notifications: (orgId: string) => ['notifications', orgId] as const,
   webhooks: (orgId: string) => ['webhooks', orgId] as const,
   webhookDeliveries: (orgId: string) => ['webhook-deliveries', orgId] as const,
