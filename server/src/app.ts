@@ -32,6 +32,8 @@ import socketioPlugin from './plugins/socketio.js';
 import swaggerPlugin from './plugins/swagger.js';
 import { validatorCompiler } from './plugins/validation.js';
 import widgetBundlePlugin from './plugins/widget-bundle.js';
+import widgetPreviewPlugin from './widget-preview/plugin.js';
+import widgetPreviewRoutes from './widget-preview/routes.js';
 
 /** The whole application as one plugin: infrastructure clients first, then the API. */
 export async function app(instance: FastifyInstance, { config }: { config: Config }): Promise<void> {
@@ -54,6 +56,7 @@ export async function app(instance: FastifyInstance, { config }: { config: Confi
   await instance.register(healthPlugin);
   await instance.register(outboxRelayPlugin);
   await instance.register(widgetBundlePlugin);
+  await instance.register(widgetPreviewPlugin);
   await instance.register(pageAssetsPlugin);
   await instance.register(invitationPagePlugin);
   await instance.register(bookingPagePlugin);
@@ -62,6 +65,7 @@ export async function app(instance: FastifyInstance, { config }: { config: Confi
     async (api) => {
       await api.register(accountsRoutes);
       await api.register(orgRoutes);
+      await api.register(widgetPreviewRoutes);
       await api.register(invitationRoutes);
       await api.register(webhookRoutes);
       await api.register(notificationRoutes);

@@ -90,6 +90,11 @@ export const RotateKeysResponse = Type.Object({
   secretKeyHint: Type.String(),
   allowedOrigins: Type.Array(Type.String()),
 });
+/**
+ * A key for the console's sandboxed widget preview (`pv_…`): acts like the publishable key without
+ * an origin check, until `expiresAt` (30 minutes).
+ */
+export const WidgetPreviewKeyResponse = Type.Object({ previewKey: Type.String(), expiresAt: Timestamp });
 export const AllowedOriginsBody = Type.Object(
   {
     allowedOrigins: Type.Array(Type.String({ pattern: '^https?://[^/\\s?#]+$', maxLength: 200 }), {

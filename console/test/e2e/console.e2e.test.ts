@@ -568,12 +568,40 @@ describe('organizer console, end to end', () => {
     expect(secret).toMatch(/^sk_/);
     const after = await call('GET', `/orgs/${orgId}/keys`, token);
     expect(after.body.secretKeyHint).toBe(`sk_…${secret!.slice(-4)}`);
-    // The live preview loads the widget from the server once the console's origin is allowed.
-    await page.getByRole('textbox', { name: 'Allowed origins' }).fill(new URL(web.url).origin);
-    await page.getByRole('button', { name: 'Save origins' }).click();
-    await page.getByText('Saved.').waitFor();
+    // The live preview is the server's own page in a frame sandboxed with scripts only: the widget
+    // works there (no allowed origin needed) and can reach nothing of the console.
+    const iframe = page.locator('iframe[title="Widget preview"]');
+    await iframe.waitFor();
+    expect(await iframe.getAttribute('sandbox')).toBe('allow-scripts');
+    const src = new URL((await iframe.getAttribute('src'))!);
+    expect(src.origin).toBe(new URL(serverUrl).origin);
+    expect(src.origin).not.toBe(new URL(web.url).origin);
+    expect(src.pathname).toBe('/widget/preview');
     const preview = page.frameLocator('iframe[title="Widget preview"]');
     await preview.getByRole('heading', { name: 'Night of the Strings' }).waitFor({ timeout: 10_000 });
+    await expect.poll(() => preview.locator('circle[data-id]').count(), eventually).toBe(6);
+    const frame = page.frames().find((candidate) => candidate.url().includes('/widget/preview'))!;
+    const inside = await frame.evaluate(() => {
+      const attempt = (read: () => unknown) => {
+        try {
+          read();
+          return 'reachable';
+        } catch {
+          return 'refused';
+        }
+      };
+      return {
+        origin: self.origin,
+        consoleDom: attempt(() => window.parent.document.body),
+        storage: attempt(() => localStorage.length),
+      };
+    });
+    expect(inside).toEqual({ origin: 'null', consoleDom: 'refused', storage: 'refused' });
+    expect(await iframe.evaluate((element) => (element as HTMLIFrameElement).contentDocument)).toBeNull();
+    // Allowed origins are still edited here, for the partner pages that embed the widget.
+    await page.getByRole('textbox', { name: 'Allowed origins' }).fill('https://tickets.example.com');
+    await page.getByRole('button', { name: 'Save origins' }).click();
+    await page.getByText('Saved.').waitFor();
     await expectAxeClean('keys');
     await screenshot('08-keys');
   });

@@ -48,6 +48,7 @@ export const keys = {
   members: (orgId: string) => ['members', orgId] as const,
   invitations: (orgId: string) => ['invitations', orgId] as const,
   keys: (orgId: string) => ['keys', orgId] as const,
+  previewKey: (orgId: string) => ['widget-preview-key', orgId] as const,
   queues: (orgId: string) => ['queues', orgId] as const,
   deadLetters: (orgId: string) => ['dead-letters', orgId] as const,
   notifications: (orgId: string) => ['notifications', orgId] as const,
