@@ -580,6 +580,8 @@ describe('organizer console, end to end', () => {
     const preview = page.frameLocator('iframe[title="Widget preview"]');
     await preview.getByRole('heading', { name: 'Night of the Strings' }).waitFor({ timeout: 10_000 });
     await expect.poll(() => preview.locator('circle[data-id]').count(), eventually).toBe(6);
+    // Its live socket connects too, under the page's policy and from the opaque origin.
+    await preview.getByText('Live', { exact: true }).waitFor();
     const frame = page.frames().find((candidate) => candidate.url().includes('/widget/preview'))!;
     const inside = await frame.evaluate(() => {
       const attempt = (read: () => unknown) => {
