@@ -13,7 +13,7 @@ export default defineConfig({
     outDir: fileURLToPath(new URL('./dist/renderer/', import.meta.url)),
     emptyOutDir: true,
     rollupOptions: {
-      input: { main: `${renderer}index.html`, preview: `${renderer}preview.html` },
+      input: { main: `${renderer}index.html` },
     },
   },
 });

@@ -108,6 +108,9 @@ if (!(await reachable(config.SMTP_URL, 25))) {
   }
 }
 const demo = await seedDemo(config);
+// On this machine the demo login runs the deployment too (queue stats, every dead letter), unless
+// OPERATOR_EMAILS says who does. Set here for the server this script starts, never in the server.
+const operatorEmails = config.OPERATOR_EMAILS || demo.email;
 
 const parts: (Part & { entry: string })[] = [
   {
@@ -115,6 +118,7 @@ const parts: (Part & { entry: string })[] = [
     entry: 'server/src/server.ts',
     args: ['--import', 'tsx', 'src/server.ts'],
     cwd: `${root}server`,
+    env: { OPERATOR_EMAILS: operatorEmails },
   },
   {
     name: 'worker',
@@ -150,7 +154,7 @@ console.log(`
       ? `\n  Worker ops     http://${process.env.WORKER_HTTP_HOST ?? '127.0.0.1'}:${process.env.WORKER_HTTP_PORT ?? '9464'}/metrics   (/healthz, /readyz)`
       : ''
   }
-  Demo login     ${demo.email} / ${demo.password}${demo.eventId ? `\n  Demo event     ${demo.eventId}` : ''}${mailCatcher}
+  Demo login     ${demo.email} / ${demo.password}${operatorEmails === demo.email ? '   (an operator: OPERATOR_EMAILS)' : ''}${demo.eventId ? `\n  Demo event     ${demo.eventId}` : ''}${mailCatcher}
 
   Desktop console: npm run console      Stop: Ctrl+C
 `);

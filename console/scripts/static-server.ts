@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
-import { CONTENT_SECURITY_POLICY, PREVIEW_CONTENT_SECURITY_POLICY } from '../src/main/csp.js';
+import { CONTENT_SECURITY_POLICY } from '../src/main/csp.js';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -37,9 +37,7 @@ export async function serveStatic(root: string, port: number, host = '127.0.0.1'
       const body = await readFile(file);
       response.writeHead(200, {
         'content-type': MIME[extname(file)] ?? 'application/octet-stream',
-        'content-security-policy': file.endsWith('preview.html')
-          ? PREVIEW_CONTENT_SECURITY_POLICY
-          : CONTENT_SECURITY_POLICY,
+        'content-security-policy': CONTENT_SECURITY_POLICY,
         'x-content-type-options': 'nosniff',
         'cache-control': extname(file) === '.html' ? 'no-cache' : 'public, max-age=31536000, immutable',
       });

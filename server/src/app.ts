@@ -24,6 +24,7 @@ import healthPlugin from './plugins/health.js';
 import holdGuardPlugin from './plugins/hold-guard.js';
 import inventoryPlugin from './plugins/inventory.js';
 import metricsPlugin from './plugins/metrics.js';
+import operatorsPlugin from './plugins/operators.js';
 import outboxRelayPlugin from './plugins/outbox-relay.js';
 import postgresPlugin from './plugins/postgres.js';
 import rabbitmqPlugin from './plugins/rabbitmq.js';
@@ -35,6 +36,8 @@ import swaggerPlugin from './plugins/swagger.js';
 import textInputPlugin from './plugins/text-input.js';
 import { validatorCompiler } from './plugins/validation.js';
 import widgetBundlePlugin from './plugins/widget-bundle.js';
+import widgetPreviewPlugin from './widget-preview/plugin.js';
+import widgetPreviewRoutes from './widget-preview/routes.js';
 
 /** The whole application as one plugin: infrastructure clients first, then the API. */
 export async function app(instance: FastifyInstance, { config }: { config: Config }): Promise<void> {
@@ -51,6 +54,7 @@ export async function app(instance: FastifyInstance, { config }: { config: Confi
   await instance.register(securityPlugin);
   await instance.register(swaggerPlugin);
   await instance.register(authPlugin);
+  await instance.register(operatorsPlugin);
   await instance.register(socketioPlugin);
   await instance.register(inventoryPlugin);
   await instance.register(holdGuardPlugin);
@@ -58,6 +62,7 @@ export async function app(instance: FastifyInstance, { config }: { config: Confi
   await instance.register(healthPlugin);
   await instance.register(outboxRelayPlugin);
   await instance.register(widgetBundlePlugin);
+  await instance.register(widgetPreviewPlugin);
   await instance.register(pageAssetsPlugin);
   await instance.register(invitationPagePlugin);
   await instance.register(bookingPagePlugin);
@@ -66,6 +71,7 @@ export async function app(instance: FastifyInstance, { config }: { config: Confi
     async (api) => {
       await api.register(accountsRoutes);
       await api.register(orgRoutes);
+      await api.register(widgetPreviewRoutes);
       await api.register(invitationRoutes);
       await api.register(webhookRoutes);
       await api.register(notificationRoutes);

@@ -31,8 +31,13 @@ export const ConfigSchema = Type.Object({
   MAX_ORGANIZATIONS_PER_USER: Type.Integer({ minimum: 1, maximum: 1_000, default: 20 }),
   /** How long an invitation link stays valid. */
   INVITATION_TTL_HOURS: Type.Integer({ minimum: 1, default: 168 }),
-  /** How often connected consoles receive queue stats (`queues` on /console). */
+  /** How often operators' consoles receive queue stats (`queues` on /console). */
   QUEUE_STATS_PUSH_MS: Type.Integer({ minimum: 100, default: 5_000 }),
+  /**
+   * The deployment's operators, by account email (comma-separated, case-insensitive). Only they
+   * see deployment-wide queue stats and replay every dead letter; empty: nobody.
+   */
+  OPERATOR_EMAILS: Type.String({ default: '' }),
   /** Signs organizer session tokens. Unset: a random key is generated once and kept in .happening/. */
   TOKEN_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, default: 43_200 }),

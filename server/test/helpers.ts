@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Role } from '@happening/shared';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { hashPassword } from '../src/lib/passwords.js';
 import { testEnv } from './env.js';
 
 export type TestApp = Awaited<ReturnType<typeof buildApp>>;
@@ -69,4 +70,18 @@ export async function invite(
   );
   const url = rows[0]!.url;
   return { id: created.json().id, token: decodeURIComponent(new URL(url).hash.slice(1)), url };
+}
+
+/**
+ * An account made the way `npm start`'s seed makes one, not through signup (which refuses the
+ * addresses in OPERATOR_EMAILS): for a deployment operator. Belongs to no organization.
+ */
+export async function accountOutsideSignup(app: TestApp, email: string): Promise<SignedUp> {
+  const password = 'correct horse battery staple';
+  const { rows } = await app.pg.query<{ id: string }>(
+    'INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3) RETURNING id',
+    [email, 'Test operator', await hashPassword(password, 10)],
+  );
+  const userId = rows[0]!.id;
+  return { token: app.jwt.sign({ sub: userId }), userId, orgId: '', email, password };
 }

@@ -9,7 +9,15 @@ import amqplib from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxRelay } from '../src/notifications/relay.js';
 import { TEST_DATABASE_URL } from './env.js';
-import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from './helpers.js';
+import {
+  accountOutsideSignup,
+  bearer,
+  buildTestApp,
+  type SignedUp,
+  signup,
+  type TestApp,
+  uniqueEmail,
+} from './helpers.js';
 import {
   bookingMessage,
   deletePipeline,
@@ -32,6 +40,8 @@ const receiver = new TestReceiver();
 let app: TestApp;
 let owner: SignedUp;
 let flaky: SignedUp;
+let operator: SignedUp;
+const operatorEmail = uniqueEmail('delivery-operator');
 let relay: OutboxRelay;
 let worker: NotificationWorker;
 
@@ -63,7 +73,12 @@ async function deliveries(org: SignedUp, messageId: string) {
 
 beforeAll(async () => {
   await Promise.all([smtp.start(), receiver.start()]);
-  app = await buildTestApp({ NOTIFICATIONS_QUEUE: queue, WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' });
+  app = await buildTestApp({
+    NOTIFICATIONS_QUEUE: queue,
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+    OPERATOR_EMAILS: operatorEmail,
+  });
+  operator = await accountOutsideSignup(app, operatorEmail);
   owner = await signup(app, 'owner');
   flaky = await signup(app, 'flaky');
   await registerEndpoint(owner, '/owner');
@@ -267,20 +282,34 @@ describe('notification delivery', () => {
     expect(failed.find((d) => d.channel === 'webhook')).toMatchObject({ status: 'failed', attempts: 4 });
     expect(failed.find((d) => d.channel === 'email')).toMatchObject({ status: 'sent', attempts: 1 });
 
+    // The operator sees the deployment's queues; the organization's admin its own dead letter.
     const stats = await app.inject({
       method: 'GET',
       url: '/api/v1/ops/queues',
-      headers: bearer(flaky.token),
+      headers: bearer(operator.token),
     });
     expect(stats.statusCode).toBe(200);
     expect(stats.json().queues[0]).toMatchObject({ name: queue, consumers: 1 });
     expect(stats.json().deadLetters).toBeGreaterThanOrEqual(1);
     expect(stats.json().perMinute.length).toBeGreaterThanOrEqual(1);
+    const own = await app.inject({
+      method: 'GET',
+      url: `/api/v1/orgs/${flaky.orgId}/dead-letters`,
+      headers: bearer(flaky.token),
+    });
+    expect(own.statusCode).toBe(200);
+    expect(own.json().deadLetters).toContainEqual(
+      expect.objectContaining({
+        messageId: message.id,
+        type: 'booking_cancelled',
+        reason: expect.stringMatching(/webhook answered HTTP 503 \(gave up after 4 attempts\)/),
+      }),
+    );
 
     receiver.statuses.set('/flaky', 200);
     const replay = await app.inject({
       method: 'POST',
-      url: '/api/v1/ops/dead-letters/replay',
+      url: `/api/v1/orgs/${flaky.orgId}/dead-letters/replay`,
       headers: bearer(flaky.token),
       payload: {},
     });

@@ -228,14 +228,15 @@ describe('live seat updates over /widget', () => {
         headers: bearer(live.publishableKey),
         payload: { seats: ['main-A-1'] },
       });
-      expect((await held).changes).toEqual([
-        {
-          seatId: 'main-A-1',
-          status: 'held',
-          holdToken: hold.json().holdToken,
-          holdExpiresAt: hold.json().expiresAt,
-        },
-      ]);
+      // The hold is named by an opaque holder id, never by its token (a credential).
+      const [change] = (await held).changes;
+      expect(change).toEqual({
+        seatId: 'main-A-1',
+        status: 'held',
+        holderId: expect.stringMatching(/^hd_/),
+        holdExpiresAt: hold.json().expiresAt,
+      });
+      expect(JSON.stringify(change)).not.toContain(hold.json().holdToken);
       // An extension is announced too: the console's seat details show the later expiry.
       const extendedMessage = new Promise<SeatsMessage<ConsoleSeatChange>>((resolve) =>
         consoleSocket.once('seats', resolve as never),
@@ -251,7 +252,7 @@ describe('live seat updates over /widget', () => {
         {
           seatId: 'main-A-1',
           status: 'held',
-          holdToken: hold.json().holdToken,
+          holderId: change!.holderId,
           holdExpiresAt: extended.json().expiresAt,
         },
       ]);

@@ -42,12 +42,24 @@ export const LoginBody = Type.Object(
   { email: Email, password: Type.String({ minLength: 1, maxLength: 200 }) },
   { additionalProperties: false },
 );
+/**
+ * `operator`: the account is one of the deployment's operators (`OPERATOR_EMAILS`), who see the
+ * shared queues and replay every dead letter; everyone else sees only their organizations' own.
+ */
+const Operator = Type.Boolean({
+  description: "One of the deployment's operators (OPERATOR_EMAILS): sees the shared queues",
+});
 export const LoginResponse = Type.Object({
   token: Type.String(),
   user: User,
   organizations: Type.Array(Organization),
+  operator: Operator,
 });
-export const MeResponse = Type.Object({ user: User, organizations: Type.Array(Organization) });
+export const MeResponse = Type.Object({
+  user: User,
+  organizations: Type.Array(Organization),
+  operator: Operator,
+});
 
 export const CreateOrganizationBody = Type.Object(
   { name: OrganizationName },
@@ -86,6 +98,11 @@ export const RotateKeysResponse = Type.Object({
   secretKeyHint: Type.String(),
   allowedOrigins: Type.Array(Type.String()),
 });
+/**
+ * A key for the console's sandboxed widget preview (`pv_…`): acts like the publishable key without
+ * an origin check, until `expiresAt` (30 minutes).
+ */
+export const WidgetPreviewKeyResponse = Type.Object({ previewKey: Type.String(), expiresAt: Timestamp });
 export const AllowedOriginsBody = Type.Object(
   {
     allowedOrigins: Type.Array(Type.String({ pattern: '^https?://[^/\\s?#]+$', maxLength: 200 }), {

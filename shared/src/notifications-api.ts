@@ -154,3 +154,22 @@ export const ReplayDeadLettersBody = Type.Object(
   { additionalProperties: false },
 );
 export const ReplayDeadLettersResponse = Type.Object({ replayed: Type.Integer() });
+/** A dead letter as an organization's admin sees it: what failed and why, never the message body. */
+export const DeadLetter = Type.Object({
+  messageId: Type.String(),
+  type: Type.String(),
+  /** The worker's reason (e.g. the SMTP or webhook answer), or the broker's (`delivery_limit`). */
+  reason: Type.String(),
+  deadLetteredAt: Nullable(Timestamp),
+});
+export const DeadLettersQuery = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })) },
+  { additionalProperties: false },
+);
+export const DeadLettersResponse = Type.Object({
+  /** Oldest first, at most `limit`. */
+  deadLetters: Type.Array(DeadLetter),
+  /** How many of the organization's letters the queue holds (of the first 10,000 letters). */
+  total: Type.Integer(),
+});
+export type DeadLetter = Static<typeof DeadLetter>;

@@ -22,9 +22,12 @@ export interface SeatChange {
   status: SeatStatus;
 }
 
-/** Console watchers also learn who holds or booked a seat. */
+/**
+ * Console watchers also learn who holds or booked a seat. Never the hold token (a credential):
+ * `holderId` is an opaque id, the same for every seat of one hold while it lasts.
+ */
 export interface ConsoleSeatChange extends SeatChange {
-  holdToken?: string;
+  holderId?: string;
   holdExpiresAt?: string;
   bookingId?: string;
   attendeeName?: string;
@@ -76,15 +79,21 @@ export interface WidgetServerToClient {
   waitlist: (message: { bookingId: string; position: number; status: Booking['status'] }) => void;
 }
 
+/** Who holds (an opaque holder id, never the hold token) or booked a taken seat. */
+export interface SeatHolder {
+  holderId?: string;
+  bookingId?: string;
+}
+
 /** The console's snapshot also says who holds or booked each taken seat. */
 export interface ConsoleAvailability extends Availability {
-  holders?: Record<string, { holdToken?: string; bookingId?: string }>;
+  holders?: Record<string, SeatHolder>;
 }
 
 export interface ConsoleClientToServer {
   watch: (payload: { eventId: string }, ack: AckCallback<ConsoleAvailability>) => void;
   unwatch: (payload: { eventId: string }, ack?: AckCallback<null>) => void;
-  /** Join the organization's room for in-app notifications and queue stats. */
+  /** Join the organization's room for in-app notifications. */
   'org:watch': (payload: { orgId: string }, ack: AckCallback<null>) => void;
   /** Leave it again: the console switched to another organization and must not hear this one. */
   'org:unwatch': (payload: { orgId: string }, ack?: AckCallback<null>) => void;
@@ -96,6 +105,7 @@ export interface ConsoleServerToClient {
   stats: (message: EventStats) => void;
   booking: (message: { eventId: string; booking: Booking }) => void;
   notification: (message: InAppNotification) => void;
+  /** Deployment-wide queue stats: only the sockets of operators (`OPERATOR_EMAILS`) receive them. */
   queues: (message: QueueStats) => void;
 }
 

@@ -1,22 +1,23 @@
 /**
  * The IPC allow-list. Each channel has one handler and every call is checked: it must come from the
- * top frame of a window this app created, showing the app's own page. Anything else is refused
- * before the handler runs, so a compromised iframe or a navigated page cannot reach the token.
+ * top frame of a window this app created, showing the console's own page. Anything else is refused
+ * before the handler runs, so a compromised iframe (the widget preview is one, on the server's
+ * origin), another app file or a navigated page cannot reach the token.
  */
 import { type IpcMainInvokeEvent, ipcMain, type WebContents } from 'electron';
 import { type DesktopNotification, INVOKE_CHANNELS, IpcChannel } from '../shared-ipc/channels.js';
-import { isAppUrl, normaliseServerUrl } from '../shared-ipc/urls.js';
+import { isConsolePage, normaliseServerUrl } from '../shared-ipc/urls.js';
 import { openExternalSafely } from './security.js';
 import { loadSettings, saveSettings } from './settings.js';
 import { clearToken, readToken, writeToken } from './token-store.js';
 
 export class IpcSenderRejected extends Error {}
 
-/** True when the call comes from the top frame of `trusted` web contents showing an app page. */
+/** True when the call comes from the top frame of `trusted` web contents showing the console page. */
 export function isTrustedSender(event: IpcMainInvokeEvent, trusted: () => Iterable<WebContents>): boolean {
   const frame = event.senderFrame;
   if (!frame || frame.parent !== null) return false;
-  if (!isAppUrl(frame.url)) return false;
+  if (!isConsolePage(frame.url)) return false;
   for (const contents of trusted()) if (contents === event.sender) return true;
   return false;
 }

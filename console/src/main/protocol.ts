@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { protocol } from 'electron';
 import { APP_HOST, APP_SCHEME } from '../shared-ipc/urls.js';
-import { CONTENT_SECURITY_POLICY, PREVIEW_CONTENT_SECURITY_POLICY } from './csp.js';
+import { CONTENT_SECURITY_POLICY } from './csp.js';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -46,13 +46,12 @@ export async function appResponse(root: string, requestUrl: string): Promise<Res
   if (!file) return new Response('Not found', { status: 404 });
   try {
     const body = await readFile(file);
-    const csp = file.endsWith(`${sep}preview.html`)
-      ? PREVIEW_CONTENT_SECURITY_POLICY
-      : CONTENT_SECURITY_POLICY;
+    // One policy for every page: no app page may load script from elsewhere (the widget preview is
+    // the server's page, never served from here).
     return new Response(body, {
       headers: {
         'content-type': MIME[extname(file)] ?? 'application/octet-stream',
-        'content-security-policy': csp,
+        'content-security-policy': CONTENT_SECURITY_POLICY,
         'x-content-type-options': 'nosniff',
       },
     });

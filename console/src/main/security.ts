@@ -5,7 +5,7 @@
 import { app, session, shell, type WebContents } from 'electron';
 import { isAppUrl, parseExternalUrl } from '../shared-ipc/urls.js';
 
-export { CONTENT_SECURITY_POLICY, PREVIEW_CONTENT_SECURITY_POLICY } from './csp.js';
+export { CONTENT_SECURITY_POLICY } from './csp.js';
 
 /** Opens http(s) URLs in the system browser; anything else is refused. */
 export async function openExternalSafely(candidate: unknown): Promise<boolean> {
@@ -28,7 +28,8 @@ export function hardenWebContents(contents: WebContents): void {
   contents.on('will-navigate', blockForeignNavigation);
   contents.on('will-redirect', blockForeignNavigation);
   contents.on('will-frame-navigate', (event) => {
-    // The widget preview iframe is the one frame allowed to load the organization's server.
+    // The widget preview iframe is the one frame allowed to load the organization's server; it is
+    // sandboxed, off the app's origin, and never an IPC sender the main process trusts (ipc.ts).
     if (event.isMainFrame && !isAppUrl(event.url)) event.preventDefault();
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());

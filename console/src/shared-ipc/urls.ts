@@ -39,3 +39,14 @@ export function isAppUrl(candidate: string): boolean {
     return false;
   }
 }
+
+/**
+ * True only for the console's own page, `app://console/index.html` (or `/`), whatever its hash
+ * route. No other file under app://console, and nothing on another origin (the widget preview is
+ * the server's page), is ever trusted with the bridge.
+ */
+export function isConsolePage(candidate: string): boolean {
+  if (!isAppUrl(candidate)) return false;
+  const { pathname } = new URL(candidate);
+  return pathname === '/' || pathname === '/index.html';
+}

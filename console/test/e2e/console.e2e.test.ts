@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxRelay, type OutboxRelayOptions } from '../../../server/src/notifications/relay.js';
 import { TEST_DATABASE_URL } from '../../../server/test/env.js';
-import { buildTestApp, type TestApp } from '../../../server/test/helpers.js';
+import { accountOutsideSignup, buildTestApp, type TestApp } from '../../../server/test/helpers.js';
 import {
   deletePipeline,
   peekDeadLetters,
@@ -51,6 +51,8 @@ const organizer = {
   email: `console-e2e-${randomUUID()}@example.test`,
   password: 'correct horse battery staple',
 };
+/** The deployment's operator: not the organizer, who signs up like anyone. */
+const operatorEmail = `console-operator-${randomUUID()}@example.test`;
 let token = '';
 let orgId = '';
 let eventId = '';
@@ -81,6 +83,7 @@ beforeAll(async () => {
       const server = await buildTestApp({
         NOTIFICATIONS_QUEUE: queue,
         WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+        OPERATOR_EMAILS: operatorEmail,
       });
       await server.listen({ port: 0, host: '127.0.0.1' });
       return server;
@@ -455,31 +458,79 @@ describe('organizer console, end to end', () => {
     expect((await call('GET', `/orgs/${orgId}/webhooks`, token)).body.endpoints).toEqual([]);
   });
 
-  it('shows a poison message as a dead letter, and replay clears it', async () => {
+  it("shows an admin its organization's failed deliveries, and replay sends exactly those again", async () => {
     const connection = await amqplib.connect(RABBITMQ_URL);
     const channel = await connection.createConfirmChannel();
+    // A message of this organization the worker cannot deliver (it fails validation), and a poison
+    // message that belongs to nobody: only the deployment's operators see that one.
+    const failedId = randomUUID();
     const poisonId = randomUUID();
+    channel.sendToQueue(
+      queue,
+      Buffer.from(JSON.stringify({ id: failedId, orgId, type: 'booking_confirmed' })),
+      {
+        messageId: failedId,
+        type: 'booking_confirmed',
+      },
+    );
     channel.sendToQueue(queue, Buffer.from('{not json'), { messageId: poisonId });
     await channel.waitForConfirms();
     await connection.close();
-    await waitFor(
-      async () => (await peekDeadLetters(queue)).some((d) => d.messageId === poisonId),
-      'dead letter',
-    );
-    // With the worker stopped, the replayed message stays on the queue instead of failing again.
+    await waitFor(async () => {
+      const dead = await peekDeadLetters(queue);
+      return [failedId, poisonId].every((id) => dead.some((d) => d.messageId === id));
+    }, 'both dead letters');
+    // With the worker stopped, a replayed message stays on the queue instead of failing again.
     await worker?.stop();
     worker = null;
 
-    await page.getByRole('link', { name: 'Queue stats' }).click();
-    await expect.poll(() => page.getByTestId('dead-letters').textContent(), eventually).toBe('1');
-    await expect(page.getByTestId('queues').textContent()).resolves.toContain(queue);
-    await expectAxeClean('queue stats');
-    await screenshot('06-queues');
-    await page.getByRole('button', { name: 'Replay dead letters' }).click();
+    // A freshly signed-up admin operates no deployment: no queue stats, its own failed deliveries.
+    expect(await page.getByRole('link', { name: 'Queue stats' }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Failed deliveries' }).click();
+    await expect.poll(() => page.getByTestId('org-dead-letters').textContent(), eventually).toBe('1');
+    const list = page.getByTestId('org-dead-letter-list');
+    await expect(list.textContent()).resolves.toContain('invalid:');
+    await expect(list.textContent()).resolves.toContain(failedId.slice(0, 8));
+    expect(await page.getByTestId('queues').count()).toBe(0);
+    await expectAxeClean('failed deliveries');
+    await screenshot('06-failed-deliveries');
+    await page.getByRole('button', { name: 'Replay failed deliveries' }).click();
     await page.locator('dialog[open]').getByRole('button', { name: 'Replay' }).click();
     await page.getByText('Replayed 1 message.').waitFor();
-    await expect.poll(() => page.getByTestId('dead-letters').textContent(), eventually).toBe('0');
-    expect(await peekDeadLetters(queue)).toEqual([]);
+    await expect.poll(() => page.getByTestId('org-dead-letters').textContent(), eventually).toBe('0');
+    expect((await peekDeadLetters(queue)).map((d) => d.messageId)).toEqual([poisonId]);
+
+    // The deployment's operator (a viewer of this organization here) sees every queue and replays all.
+    const operator = await accountOutsideSignup(app, operatorEmail);
+    await (app as unknown as { pg: { query(sql: string, values: unknown[]): Promise<unknown> } }).pg.query(
+      "INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, 'viewer')",
+      [orgId, operator.userId],
+    );
+    const operatorContext = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const operatorPage = await operatorContext.newPage();
+    operatorPage.setDefaultTimeout(10_000);
+    operatorPage.on('pageerror', (error) => pageErrors.push(error.message));
+    try {
+      await operatorPage.goto(web.url);
+      await operatorPage.getByLabel('Server URL', { exact: true }).fill(serverUrl);
+      await operatorPage.getByLabel('Email', { exact: true }).fill(operatorEmail);
+      await operatorPage.getByLabel('Password', { exact: true }).fill(operator.password);
+      await operatorPage.getByRole('button', { name: 'Sign in' }).click();
+      await operatorPage.getByRole('link', { name: 'Queue stats' }).click();
+      await expect.poll(() => operatorPage.getByTestId('dead-letters').textContent(), eventually).toBe('1');
+      await expect(operatorPage.getByTestId('queues').textContent()).resolves.toContain(queue);
+      // A viewer of the organization: its failed deliveries are for its admins.
+      expect(await operatorPage.getByTestId('org-dead-letters').count()).toBe(0);
+      expect(await axeViolations(operatorPage), 'axe on queue stats').toEqual([]);
+      await operatorPage.screenshot({ path: `${artifacts}06-queues.png`, fullPage: true });
+      await operatorPage.getByRole('button', { name: 'Replay dead letters' }).click();
+      await operatorPage.locator('dialog[open]').getByRole('button', { name: 'Replay' }).click();
+      await operatorPage.getByText('Replayed 1 message.').waitFor();
+      await expect.poll(() => operatorPage.getByTestId('dead-letters').textContent(), eventually).toBe('0');
+      expect(await peekDeadLetters(queue)).toEqual([]);
+    } finally {
+      await operatorContext.close();
+    }
   });
 
   it('invites a member', async () => {
@@ -517,12 +568,42 @@ describe('organizer console, end to end', () => {
     expect(secret).toMatch(/^sk_/);
     const after = await call('GET', `/orgs/${orgId}/keys`, token);
     expect(after.body.secretKeyHint).toBe(`sk_…${secret!.slice(-4)}`);
-    // The live preview loads the widget from the server once the console's origin is allowed.
-    await page.getByRole('textbox', { name: 'Allowed origins' }).fill(new URL(web.url).origin);
-    await page.getByRole('button', { name: 'Save origins' }).click();
-    await page.getByText('Saved.').waitFor();
+    // The live preview is the server's own page in a frame sandboxed with scripts only: the widget
+    // works there (no allowed origin needed) and can reach nothing of the console.
+    const iframe = page.locator('iframe[title="Widget preview"]');
+    await iframe.waitFor();
+    expect(await iframe.getAttribute('sandbox')).toBe('allow-scripts');
+    const src = new URL((await iframe.getAttribute('src'))!);
+    expect(src.origin).toBe(new URL(serverUrl).origin);
+    expect(src.origin).not.toBe(new URL(web.url).origin);
+    expect(src.pathname).toBe('/widget/preview');
     const preview = page.frameLocator('iframe[title="Widget preview"]');
     await preview.getByRole('heading', { name: 'Night of the Strings' }).waitFor({ timeout: 10_000 });
+    await expect.poll(() => preview.locator('circle[data-id]').count(), eventually).toBe(6);
+    // Its live socket connects too, under the page's policy and from the opaque origin.
+    await preview.getByText('Live', { exact: true }).waitFor();
+    const frame = page.frames().find((candidate) => candidate.url().includes('/widget/preview'))!;
+    const inside = await frame.evaluate(() => {
+      const attempt = (read: () => unknown) => {
+        try {
+          read();
+          return 'reachable';
+        } catch {
+          return 'refused';
+        }
+      };
+      return {
+        origin: self.origin,
+        consoleDom: attempt(() => window.parent.document.body),
+        storage: attempt(() => localStorage.length),
+      };
+    });
+    expect(inside).toEqual({ origin: 'null', consoleDom: 'refused', storage: 'refused' });
+    expect(await iframe.evaluate((element) => (element as HTMLIFrameElement).contentDocument)).toBeNull();
+    // Allowed origins are still edited here, for the partner pages that embed the widget.
+    await page.getByRole('textbox', { name: 'Allowed origins' }).fill('https://tickets.example.com');
+    await page.getByRole('button', { name: 'Save origins' }).click();
+    await page.getByText('Saved.').waitFor();
     await expectAxeClean('keys');
     await screenshot('08-keys');
   });

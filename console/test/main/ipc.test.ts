@@ -42,6 +42,26 @@ describe('IPC allow-list', () => {
     expect(() => invoke(channel, [], trusted, { url: 'file:///app/index.html' })).toThrow(/refused/);
   });
 
+  it.each(INVOKE_CHANNELS)('%s refuses the widget preview frame, wherever it sits', async (channel) => {
+    const mainFrame = { url: 'app://console/index.html#/keys', parent: null };
+    // The preview as the console frames it: the server's page, a subframe of the console.
+    const preview = 'http://127.0.0.1:3000/widget/preview#event=e&key=pv_x';
+    expect(() => invoke(channel, [], trusted, { url: preview, parent: mainFrame })).toThrow(/refused/);
+    // Even as a top frame (had it navigated the window), and as any app file but the console page.
+    expect(() => invoke(channel, [], trusted, { url: preview })).toThrow(/refused/);
+    expect(() => invoke(channel, [], trusted, { url: 'app://console/preview.html#server=x' })).toThrow(
+      /refused/,
+    );
+    expect(() => invoke(channel, [], trusted, { url: 'app://console/assets/index.js' })).toThrow(/refused/);
+  });
+
+  it('trusts the console page on any of its screens', async () => {
+    expect(await invoke(IpcChannel.getServerUrl, [], trusted, { url: 'app://console/' })).toBeNull();
+    expect(
+      await invoke(IpcChannel.getServerUrl, [], trusted, { url: 'app://console/index.html#/keys' }),
+    ).toBeNull();
+  });
+
   it('refuses a sender without a frame (e.g. a destroyed one)', () => {
     const handler = ipcMain.handlers.get(IpcChannel.getToken)!;
     expect(() => handler({ sender: trusted, senderFrame: null })).toThrow(/refused/);

@@ -28,9 +28,13 @@ describe('app:// protocol', () => {
     expect(await script.text()).toBe('console.log(1)');
   });
 
-  it('gives the widget preview its own policy that allows the server script', async () => {
+  it('lets no app page load script from elsewhere, not even one named preview.html', async () => {
+    // The widget preview used to be an app page allowed to run the server's script; it is now the
+    // server's own page in a sandboxed frame, so every app page gets the one strict policy.
     const response = await appResponse(root, 'app://console/preview.html');
-    expect(response.headers.get('content-security-policy')).toContain("script-src 'self' http: https:");
+    expect(response.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
+    expect(CONTENT_SECURITY_POLICY).not.toMatch(/script-src[^;]*http/);
+    expect(CONTENT_SECURITY_POLICY).toContain('frame-src http: https:');
   });
 
   it.each([

@@ -74,6 +74,10 @@ describe('permissions', () => {
   it('allows only clipboard writes from app pages', () => {
     expect(isPermissionAllowed('clipboard-sanitized-write', 'app://console/index.html')).toBe(true);
     expect(isPermissionAllowed('clipboard-sanitized-write', 'https://evil.example/')).toBe(false);
+    // The widget preview frame is the server's page: no permission at all.
+    expect(isPermissionAllowed('clipboard-sanitized-write', 'http://127.0.0.1:3000/widget/preview')).toBe(
+      false,
+    );
     for (const permission of ['media', 'geolocation', 'notifications', 'openExternal', 'clipboard-read'])
       expect(isPermissionAllowed(permission, 'app://console/index.html')).toBe(false);
   });

@@ -103,11 +103,12 @@ describe('live seat map', () => {
     const expires = new Date(Date.now() + 90_000).toISOString();
     await act(async () => {
       store.apply(
-        seats(1, 2, [{ seatId: 'orch-A-1', status: 'held', holdToken: 'h1', holdExpiresAt: expires }]),
+        seats(1, 2, [{ seatId: 'orch-A-1', status: 'held', holderId: 'hd_h1', holdExpiresAt: expires }]),
       );
     });
     expect(text('seat-status')).toBe('held');
     expect(text('seat-details')).toMatch(/Hold expires\s*in (89|90) s/);
+    expect(text('seat-holder')).toBe('h1 · 1 seat in this hold');
 
     await act(async () => {
       store.apply(

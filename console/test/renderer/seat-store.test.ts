@@ -51,12 +51,36 @@ describe('SeatStore', () => {
     });
   });
 
+  it('groups held seats by their holder id, from the snapshot and from live changes', () => {
+    const store = new SeatStore(EVENT, layout, () => {});
+    store.resync();
+    store.loadSnapshot({
+      ...snapshot(3, { 'a-A-1': 'held', 'a-A-2': 'held', 'a-B-1': 'held' }),
+      holders: {
+        'a-A-1': { holderId: 'hd_x' },
+        'a-A-2': { holderId: 'hd_x' },
+        'a-B-1': { holderId: 'hd_y' },
+      },
+    });
+    expect(store.seatDetails(layout.index.get('a-A-2')!)).toMatchObject({ status: 'held', holderId: 'hd_x' });
+    expect(store.seatsHeldBy('hd_x')).toBe(2);
+    expect(store.seatsHeldBy('hd_y')).toBe(1);
+    store.apply(
+      message(3, 4, [
+        { seatId: 'a-A-2', status: 'available' },
+        { seatId: 'a-B-2', status: 'held', holderId: 'hd_y' },
+      ]),
+    );
+    expect(store.seatsHeldBy('hd_x')).toBe(1);
+    expect(store.seatsHeldBy('hd_y')).toBe(2);
+  });
+
   it('asks for a snapshot at start and buffers messages until it arrives', () => {
     const requestSnapshot = vi.fn();
     const store = new SeatStore(EVENT, layout, requestSnapshot);
     store.resync();
     expect(requestSnapshot).toHaveBeenCalledTimes(1);
-    expect(store.apply(message(5, 6, [{ seatId: 'a-A-1', status: 'held', holdToken: 'h1' }]))).toBe(
+    expect(store.apply(message(5, 6, [{ seatId: 'a-A-1', status: 'held', holderId: 'hd_1' }]))).toBe(
       'buffered',
     );
     expect(store.apply(message(4, 5, [{ seatId: 'a-A-2', status: 'booked' }]))).toBe('buffered');
@@ -74,12 +98,12 @@ describe('SeatStore', () => {
     const expires = new Date(Date.now() + 60_000).toISOString();
     expect(
       store.apply(
-        message(10, 11, [{ seatId: 'a-A-1', status: 'held', holdToken: 'h', holdExpiresAt: expires }]),
+        message(10, 11, [{ seatId: 'a-A-1', status: 'held', holderId: 'hd_h', holdExpiresAt: expires }]),
       ),
     ).toBe('applied');
     expect(store.seatDetails(layout.index.get('a-A-1')!)).toEqual({
       status: 'held',
-      holdToken: 'h',
+      holderId: 'hd_h',
       holdExpiresAt: expires,
     });
     expect(store.apply(message(9, 10, [{ seatId: 'a-A-1', status: 'available' }]))).toBe('stale');

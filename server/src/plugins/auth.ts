@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import { AppError, forbidden, notFound, unauthenticated } from '../lib/errors.js';
 import { hashSecretKey } from '../lib/keys.js';
 import { accountsRepository } from '../modules/accounts/repository.js';
+import { PreviewKeys } from '../widget-preview/preview-keys.js';
 
 export type Principal =
   | { kind: 'user'; userId: string }
@@ -34,6 +35,8 @@ declare module 'fastify' {
     /** Drops cached key lookups (after origins change or a rotation). Other servers follow within 5 s. */
     forgetKeyLookups: () => void;
     verifySessionToken: (token: string) => string | null;
+    /** Short-lived stand-ins for a publishable key, for the console's sandboxed widget preview. */
+    previewKeys: PreviewKeys;
   }
 }
 
@@ -49,6 +52,8 @@ export default fp(
       verify: { allowedIss: 'happening' },
     });
     const accounts = accountsRepository(app.pg);
+    const previewKeys = new PreviewKeys(app.config.TOKEN_SECRET);
+    app.decorate('previewKeys', previewKeys);
     // Key lookups are cached for 5 s, and a lookup in flight is shared: a burst of requests with
     // a key not yet cached (a sale opening, a partner's batch) costs one query, not one each.
     type Org = { id: string; allowedOrigins: string[] };
@@ -147,6 +152,12 @@ export default fp(
           );
         }
         return { kind: 'publishable', orgId: org.id };
+      }
+      if (credential.startsWith('pv_')) {
+        // The console's sandboxed preview: its Origin is "null", so none is checked (see preview-keys.ts).
+        const orgId = previewKeys.verify(credential);
+        if (!orgId) throw unauthenticated('The preview key is invalid or expired; open the preview again');
+        return { kind: 'publishable', orgId };
       }
       if (credential.startsWith('sk_')) {
         const orgId = await orgBySecretKey(credential);

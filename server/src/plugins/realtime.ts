@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { asList } from '../inventory/redis-inventory.js';
 import { registerConsoleNamespace } from '../realtime/console-namespace.js';
 import { SeatFanout } from '../realtime/fanout.js';
+import { HolderIds } from '../realtime/holder-ids.js';
 import { registerWidgetNamespace } from '../realtime/widget-namespace.js';
 
 /** Coalesced seat updates go out at most this often per event (≈ 20 messages a second). */
@@ -10,6 +11,7 @@ const FLUSH_MS = 50;
 
 export default fp(
   async (app) => {
+    const holderIds = new HolderIds(app.config.TOKEN_SECRET);
     const fanout = new SeatFanout(
       app.redis,
       app.io,
@@ -17,9 +19,10 @@ export default fp(
       app.bookingsRepo.totals,
       FLUSH_MS,
       app.log,
+      holderIds,
     );
     const widget = registerWidgetNamespace(app);
-    registerConsoleNamespace(app);
+    registerConsoleNamespace(app, holderIds);
 
     // Booking news goes through the Socket.IO adapter, so watchers on every server get it.
     app.bookingService.listener = {

@@ -10,10 +10,15 @@ import type { Namespace } from 'socket.io';
 import { notFound } from '../lib/errors.js';
 import { accountsRepository } from '../modules/accounts/repository.js';
 import { availabilitySnapshot } from '../modules/events/availability.js';
+import { OPERATORS_ROOM } from '../modules/ops/operators.js';
 import { acknowledged, requireObject, requireUuid } from './ack.js';
+import type { HolderIds } from './holder-ids.js';
 
-/** `/console`: organizers watching events and their organization, with a session token. */
-export function registerConsoleNamespace(app: FastifyInstance): void {
+/**
+ * `/console`: organizers watching events and their organization, with a session token. What a
+ * console receives names holds by holder id only (`holderIds`), for every role.
+ */
+export function registerConsoleNamespace(app: FastifyInstance, holderIds: HolderIds): void {
   const nsp = app.io.of(CONSOLE_NAMESPACE) as unknown as Namespace<
     ConsoleClientToServer,
     ConsoleServerToClient,
@@ -33,6 +38,11 @@ export function registerConsoleNamespace(app: FastifyInstance): void {
 
   nsp.on('connection', (socket) => {
     void socket.join(rooms.user(socket.data.userId));
+    // Deployment-wide queue stats go to operators only (ops/routes.ts pushes to this room).
+    app.operators
+      .isOperator(socket.data.userId)
+      .then((operator) => (operator ? socket.join(OPERATORS_ROOM) : undefined))
+      .catch((error) => app.log.warn({ err: error }, 'could not tell whether a console is an operator'));
     async function roleIn(orgId: string): Promise<Role> {
       const role = await accounts.roleOf(socket.data.userId, orgId);
       if (!role) throw notFound('Organization');
@@ -52,7 +62,9 @@ export function registerConsoleNamespace(app: FastifyInstance): void {
         if (event.status === 'draft') {
           return { eventId: event.id, version: 0, sections: [], seats: {}, waitlistLength: 0 };
         }
-        const { holds: _h, ...snapshot } = await availabilitySnapshot(app.inventory, event);
+        const { holds: _h, ...snapshot } = await availabilitySnapshot(app.inventory, event, {
+          holderIdOf: (token) => holderIds.of(token),
+        });
         return snapshot;
       }),
     );

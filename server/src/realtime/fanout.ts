@@ -14,6 +14,7 @@ import type { Server } from 'socket.io';
 import { INVENTORY_CHANNEL, inventoryKeys } from '../inventory/keys.js';
 import { sectionCounts, statsFrom } from '../modules/events/availability.js';
 import { closeRedis } from '../plugins/redis.js';
+import type { HolderIds } from './holder-ids.js';
 
 /** What the inventory script publishes after each state change (see inventory.lua `finish`). */
 interface ChangeMessage {
@@ -71,6 +72,8 @@ export class SeatFanout {
     private readonly bookingTotals: (eventId: string) => Promise<{ confirmed: number; cancelled: number }>,
     private readonly flushMs: number,
     private readonly log: FastifyBaseLogger,
+    /** Console changes name a hold by its holder id: the token itself is a credential. */
+    private readonly holderIds: HolderIds,
   ) {
     this.subscriber = redis.duplicate({
       connectionName: `happening-fanout-${process.pid}`,
@@ -135,7 +138,7 @@ export class SeatFanout {
       for (const [seatId, status, state, holdExp] of message.c) {
         const change: ConsoleSeatChange = { seatId, status };
         if (state.startsWith('h:')) {
-          change.holdToken = state.slice(2);
+          change.holderId = this.holderIds.of(state.slice(2));
           if (typeof holdExp === 'number') change.holdExpiresAt = new Date(holdExp).toISOString();
         } else if (state.startsWith('b:')) change.bookingId = state.slice(2);
         // Later changes of the same seat in this window replace earlier ones.
@@ -153,7 +156,8 @@ export class SeatFanout {
     const consoleChanges = [...pending.changes.values()];
     const widgetChanges: SeatChange[] = consoleChanges.map(({ seatId, status }) => ({ seatId, status }));
     const base = { eventId, version: pending.version, fromVersion: pending.fromVersion };
-    // Serialised once per room; widgets never see hold tokens or booking ids.
+    // Serialised once per room; widgets never see holders or booking ids, consoles never a hold
+    // token (only its holder id, see holder-ids.ts).
     this.io
       .of(WIDGET_NAMESPACE)
       .local.to(rooms.widgetEvent(eventId))

@@ -62,12 +62,19 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
   nsp.use(async (socket, next) => {
     try {
       const key = socket.handshake.auth?.publishableKey;
-      const org =
-        typeof key === 'string' && key.startsWith('pk_') ? await app.orgByPublishableKey(key) : null;
+      // A preview key (the console's sandboxed preview, Origin "null") names its organization and
+      // is not tied to an origin, like a publishable key used from a server.
+      const previewOrg =
+        typeof key === 'string' && key.startsWith('pv_') ? app.previewKeys.verify(key) : null;
+      const org = previewOrg
+        ? { id: previewOrg, allowedOrigins: [] }
+        : typeof key === 'string' && key.startsWith('pk_')
+          ? await app.orgByPublishableKey(key)
+          : null;
       if (!org)
         return next(Object.assign(new Error('UNAUTHENTICATED'), { data: { code: 'UNAUTHENTICATED' } }));
       const origin = socket.handshake.headers.origin;
-      if (origin && !org.allowedOrigins.includes(origin)) {
+      if (!previewOrg && origin && !org.allowedOrigins.includes(origin)) {
         const message = `${origin} is not allowed to embed this organization's events`;
         return next(
           Object.assign(new Error('ORIGIN_NOT_ALLOWED'), { data: { code: 'ORIGIN_NOT_ALLOWED', message } }),

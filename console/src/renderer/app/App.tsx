@@ -69,10 +69,25 @@ function useRoute(): Route {
   return useMemo(() => parseRoute(hash), [hash]);
 }
 
-const NAV: { route: Route; label: string; match: Route['screen'][] }[] = [
+interface NavItem {
+  route: Route;
+  label: string;
+  match: Route['screen'][];
+  /** Shown only to those who can use it; the server enforces it either way. */
+  shown?: (who: { operator: boolean; role: string }) => boolean;
+}
+
+const NAV: NavItem[] = [
   { route: { screen: 'events' }, label: 'Events', match: ['events', 'event-new', 'event-edit', 'live'] },
   { route: { screen: 'bookings' }, label: 'Bookings', match: ['bookings'] },
-  { route: { screen: 'queues' }, label: 'Queue stats', match: ['queues'] },
+  // The deployment's queues are for operators; an organization's admin sees its failed deliveries.
+  { route: { screen: 'queues' }, label: 'Queue stats', match: ['queues'], shown: (who) => who.operator },
+  {
+    route: { screen: 'queues' },
+    label: 'Failed deliveries',
+    match: ['queues'],
+    shown: (who) => !who.operator && who.role === 'admin',
+  },
   { route: { screen: 'members' }, label: 'Members', match: ['members'] },
   { route: { screen: 'keys' }, label: 'Keys and embedding', match: ['keys'] },
   { route: { screen: 'inbox' }, label: 'Notifications', match: ['inbox'] },
@@ -117,7 +132,9 @@ function Shell() {
       <ConnectionBanner />
       <nav aria-label="Screens" className="sidebar">
         <ul>
-          {NAV.map((item) => (
+          {NAV.filter(
+            (item) => !item.shown || item.shown({ operator: session.operator, role: org.role }),
+          ).map((item) => (
             <li key={item.label}>
               <a
                 href={routeHref(item.route)}

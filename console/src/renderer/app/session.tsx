@@ -12,6 +12,8 @@ export interface SignedIn {
   token: string;
   user: User;
   organizations: Organization[];
+  /** One of the deployment's operators: sees the shared queues (the server decides, this only shows). */
+  operator: boolean;
 }
 
 interface SessionValue {
@@ -73,7 +75,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
           '/auth/me',
         );
         if (!cancelled) {
-          setSession({ token, ...me });
+          setSession({ token, ...me, operator: me.operator === true });
           setStatus('signed-in');
         }
       } catch {
@@ -85,13 +87,16 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     };
   }, [signOutLocally]);
 
-  const start = useCallback(async (url: string, token: string, user: User, organizations: Organization[]) => {
-    await platform.setServerUrl(url);
-    await platform.setToken(token);
-    setServerUrl(url);
-    setSession({ token, user, organizations });
-    setStatus('signed-in');
-  }, []);
+  const start = useCallback(
+    async (url: string, token: string, user: User, organizations: Organization[], operator: boolean) => {
+      await platform.setServerUrl(url);
+      await platform.setToken(token);
+      setServerUrl(url);
+      setSession({ token, user, organizations, operator });
+      setStatus('signed-in');
+    },
+    [],
+  );
 
   const value: SessionValue = {
     status,
@@ -104,8 +109,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         token: string;
         user: User;
         organizations: Organization[];
+        operator?: boolean;
       }>('/auth/login', { email, password });
-      await start(url, answer.token, answer.user, answer.organizations);
+      await start(url, answer.token, answer.user, answer.organizations, answer.operator === true);
     },
     async signUp(url, body) {
       const answer = await new ApiClient({ serverUrl: url, token: () => null }).post<{
@@ -115,7 +121,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       }>('/auth/signup', { ...body, organization: { name: body.organization } });
       setOrgId(answer.organization.id);
       localStorage.setItem(ORG_KEY, answer.organization.id);
-      await start(url, answer.token, answer.user, [answer.organization]);
+      // Signup never makes an operator (the server refuses operator addresses there).
+      await start(url, answer.token, answer.user, [answer.organization], false);
     },
     signOut: signOutLocally,
     switchOrg(id) {
@@ -126,7 +133,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     async refreshMe() {
       if (!session) return;
       const me = await api.get<Omit<SignedIn, 'token'>>('/auth/me');
-      setSession({ token: session.token, ...me });
+      setSession({ token: session.token, ...me, operator: me.operator === true });
     },
     async createOrganization(name) {
       const { organization } = await api.post<{ organization: Organization }>('/orgs', { name: name.trim() });

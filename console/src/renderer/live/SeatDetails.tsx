@@ -3,7 +3,7 @@ import type { Booking } from '@happening/shared';
 import { useQuery } from '@tanstack/react-query';
 import { routeHref } from '../app/routes.js';
 import { useSession } from '../app/session.js';
-import { useNow } from '../ui/common.js';
+import { countOf, useNow } from '../ui/common.js';
 import type { SeatLayout } from './layout.js';
 import type { SeatStore } from './seat-store.js';
 
@@ -49,6 +49,16 @@ export function SeatDetailsPanel({
             <dd>
               in {details.expiryEstimated ? 'about ' : ''}
               {expiresIn} s
+            </dd>
+          </>
+        )}
+        {details.holderId && details.status === 'held' && (
+          <>
+            <dt>Holder</dt>
+            {/* The id groups one attendee's seats; it is no hold token and cannot act on the hold. */}
+            <dd data-testid="seat-holder">
+              {details.holderId.slice(3, 9)} · {countOf(store.seatsHeldBy(details.holderId), 'seat')} in this
+              hold
             </dd>
           </>
         )}

@@ -79,8 +79,9 @@ export function ConnectionProvider({ children }: { children: ReactNode }) {
     };
   }, [serverUrl, token, queryClient]);
 
-  // The organization's room: in-app notifications and queue stats. Switching organizations leaves
-  // the old room, so its notifications stop arriving (and desktop alerts stop naming it).
+  // The organization's room: in-app notifications. Switching organizations leaves the old room, so
+  // its notifications stop arriving (and desktop alerts stop naming it). Queue stats come to
+  // operators' sockets only, whatever the organization (the server decides).
   const { socket, generation } = value;
   useEffect(() => {
     if (!socket || !orgId || generation === 0) return;

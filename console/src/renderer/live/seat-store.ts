@@ -15,7 +15,8 @@ export type ApplyResult = 'applied' | 'stale' | 'gap' | 'buffered' | 'other-even
 
 export interface SeatDetails {
   status: SeatStatus;
-  holdToken?: string;
+  /** Opaque id of the hold (never its token): the same on every seat of that hold. */
+  holderId?: string;
   holdExpiresAt?: string;
   bookingId?: string;
   attendeeName?: string;
@@ -132,6 +133,15 @@ export class SeatStore {
     if (!change || change.status !== status) return { status };
     const { seatId: _seatId, ...rest } = change;
     return rest;
+  }
+
+  /** Seats held under `holderId` now: how many seats one attendee (one hold) has. */
+  seatsHeldBy(holderId: string): number {
+    let seats = 0;
+    for (const [i, change] of this.details) {
+      if (change.holderId === holderId && this.status[i] === STATUS_CODE.held) seats++;
+    }
+    return seats;
   }
 
   counts(): Record<SeatStatus, number> {

@@ -2,8 +2,15 @@
  * Keys and embedding: the publishable key and its rotation (the previous key works for a grace
  * period), secret-key rotation (shown once), allowed origins, the embed snippet and a live preview
  * of the widget.
+ *
+ * The preview loads script from the organization's server, so it never runs on the console's
+ * origin: it is the server's own page `/widget/preview`, framed with `sandbox="allow-scripts"` only.
+ * Without `allow-same-origin` its document has an opaque origin, so even a tampered widget bundle
+ * cannot reach this page's DOM, the session token or the desktop bridge (and the main process
+ * refuses IPC from any frame but the app's top frame). Its requests carry `Origin: null`, so it
+ * uses a short-lived preview key instead of the publishable key (see preview-keys.ts on the server).
  */
-import type { RotateKeysResponse } from '@happening/shared';
+import type { RotateKeysResponse, WidgetPreviewKeyResponse } from '@happening/shared';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useState } from 'react';
 import type { Static } from 'typebox';
@@ -12,6 +19,15 @@ import { useSignedIn } from '../app/session.js';
 import { ConfirmButton, CopyButton, ErrorNote, formatDateTime, Loading } from '../ui/common.js';
 
 type Rotated = Static<typeof RotateKeysResponse>;
+type PreviewKey = Static<typeof WidgetPreviewKeyResponse>;
+
+/** Preview keys last 30 minutes; a fresh one (and a reloaded preview) well before that. */
+const PREVIEW_KEY_REFRESH_MS = 20 * 60_000;
+
+/** The preview page on the server, with the event and the preview key in the fragment (never sent). */
+export function previewUrl(serverUrl: string, eventId: string, previewKey: string): string {
+  return `${serverUrl}/widget/preview#${new URLSearchParams({ event: eventId, key: previewKey })}`;
+}
 
 export function embedSnippet(serverUrl: string, eventId: string, publishableKey: string): string {
   return [
@@ -48,13 +64,19 @@ export function KeysScreen() {
   const onSale = events.data?.filter((event) => event.status === 'on_sale') ?? [];
   const [eventId, setEventId] = useState('');
   const previewEvent = eventId || onSale[0]?.id || '';
+  const previewKey = useQuery({
+    queryKey: keys.previewKey(org.id),
+    queryFn: () => api.post<PreviewKey>(`/orgs/${org.id}/widget-preview-key`),
+    enabled: org.role === 'admin' && previewEvent !== '',
+    refetchInterval: PREVIEW_KEY_REFRESH_MS,
+    staleTime: PREVIEW_KEY_REFRESH_MS,
+  });
 
   if (org.role !== 'admin') return <p className="note">Only admins of {org.name} can see and rotate keys.</p>;
   if (current.isPending) return <Loading what="keys" />;
   if (current.isError) return <ErrorNote error={current.error} retry={() => void current.refetch()} />;
   const data = current.data;
   const snippet = embedSnippet(serverUrl, previewEvent || 'EVENT_ID', data.publishableKey);
-  const previewSrc = `preview.html#${new URLSearchParams({ server: serverUrl, event: previewEvent, key: data.publishableKey })}`;
 
   return (
     <section aria-labelledby={`${id}-title`}>
@@ -166,17 +188,23 @@ export function KeysScreen() {
         {previewEvent ? (
           <>
             <p className="muted">
-              Live preview. It runs from this console's origin ({location.origin}); add that origin above if
-              the widget reports it is not allowed.
+              Live preview, served by {serverUrl} in a sandbox apart from this console, with a key that lasts
+              30 minutes: it needs no allowed origin. Seats picked here are really held.
             </p>
-            {/* Keyed by the origins so saving them reloads the preview with the new permission. */}
-            <iframe
-              key={data.allowedOrigins.join(' ')}
-              title="Widget preview"
-              className="widget-preview"
-              src={previewSrc}
-              sandbox="allow-scripts allow-same-origin"
-            />
+            {previewKey.isError && (
+              <ErrorNote error={previewKey.error} retry={() => void previewKey.refetch()} />
+            )}
+            {previewKey.data && (
+              <iframe
+                key={`${previewEvent} ${previewKey.data.previewKey}`}
+                title="Widget preview"
+                className="widget-preview"
+                src={previewUrl(serverUrl, previewEvent, previewKey.data.previewKey)}
+                // Scripts only: no allow-same-origin, so the frame's origin is opaque (see above).
+                sandbox="allow-scripts"
+                referrerPolicy="no-referrer"
+              />
+            )}
           </>
         ) : (
           <p className="muted">Publish an event to preview the widget.</p>

@@ -1,4 +1,11 @@
-import type { Availability, Event, EventStats, SeatStatus, SectionCounts } from '@happening/shared';
+import type {
+  Availability,
+  Event,
+  EventStats,
+  SeatHolder,
+  SeatStatus,
+  SectionCounts,
+} from '@happening/shared';
 import type { Inventory } from '../../inventory/inventory.js';
 import { asList } from '../../inventory/redis-inventory.js';
 
@@ -31,20 +38,26 @@ export function sectionCounts(event: Event, countsFlat: unknown): SectionCounts[
   });
 }
 
-/** A consistent snapshot: every status and counter at one version, read in one script. */
-export type Holders = Record<string, { holdToken?: string; bookingId?: string }>;
+export type Holders = Record<string, SeatHolder>;
 
+/**
+ * A consistent snapshot: every status and counter at one version, read in one script. With
+ * `holderIdOf` (the console's watch) it also says who holds or booked each taken seat; a held
+ * seat is named by its holder id, never by its hold token, which is a credential.
+ */
 export async function availabilitySnapshot(
   inventory: Inventory,
   event: Event,
+  options: { holderIdOf?: (holdToken: string) => string } = {},
 ): Promise<Availability & { holds: number; holders: Holders }> {
   const snapshot = await inventory.run(event.id, 'snapshot');
   const seats: Record<string, SeatStatus> = {};
-  // Who holds or booked each taken seat: only the console's snapshot passes this on.
   const holders: Holders = {};
+  const { holderIdOf } = options;
   for (const [seat, state] of pairs(snapshot.state)) {
     seats[seat] = statusOf[state[0]!] ?? 'held';
-    if (state.startsWith('h:')) holders[seat] = { holdToken: state.slice(2) };
+    if (!holderIdOf) continue;
+    if (state.startsWith('h:')) holders[seat] = { holderId: holderIdOf(state.slice(2)) };
     else if (state.startsWith('b:')) holders[seat] = { bookingId: state.slice(2) };
   }
   return {

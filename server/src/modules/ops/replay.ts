@@ -1,5 +1,6 @@
 import { deadLetterQueueName, NotificationHeaders } from '@happening/shared';
 import type { ChannelWrapper } from 'amqp-connection-manager';
+import type { GetMessage } from 'amqplib';
 
 /** Headers that describe a past life in the dead-letter queue; a replayed message starts afresh. */
 const forgotten = [
@@ -17,8 +18,33 @@ const forgotten = [
 ];
 
 /**
- * Moves up to `limit` dead letters back to the work queue, one at a time: each is re-published
- * (confirmed) before it is acked, so a crash in between duplicates a message rather than losing it.
+ * Puts one dead letter taken from the dead-letter queue back on the work queue: re-published
+ * (confirmed) before it is acked, so a crash in between duplicates a message rather than losing
+ * it. On a failed publish the letter goes back to the dead-letter queue and the error is thrown.
+ */
+export async function replayOne(channel: ChannelWrapper, queue: string, message: GetMessage): Promise<void> {
+  const headers = { ...message.properties.headers };
+  for (const name of forgotten) delete headers[name];
+  headers[NotificationHeaders.replayedAt] = new Date().toISOString();
+  try {
+    await channel.sendToQueue(queue, message.content, {
+      persistent: true,
+      contentType: message.properties.contentType ?? 'application/json',
+      messageId: message.properties.messageId,
+      type: message.properties.type,
+      headers,
+      timeout: 10_000,
+    });
+  } catch (error) {
+    channel.nack(message, false, true);
+    throw error;
+  }
+  channel.ack(message);
+}
+
+/**
+ * Moves up to `limit` dead letters back to the work queue, one at a time (see `replayOne`). Every
+ * organization's: this is the operators' replay.
  */
 export async function replayDeadLetters(
   channel: ChannelWrapper,
@@ -33,23 +59,7 @@ export async function replayDeadLetters(
   while (replayed < count) {
     const message = await channel.get(deadLetterQueueName(queue), { noAck: false });
     if (!message) break;
-    const headers = { ...message.properties.headers };
-    for (const name of forgotten) delete headers[name];
-    headers[NotificationHeaders.replayedAt] = new Date().toISOString();
-    try {
-      await channel.sendToQueue(queue, message.content, {
-        persistent: true,
-        contentType: message.properties.contentType ?? 'application/json',
-        messageId: message.properties.messageId,
-        type: message.properties.type,
-        headers,
-        timeout: 10_000,
-      });
-    } catch (error) {
-      channel.nack(message, false, true);
-      throw error;
-    }
-    channel.ack(message);
+    await replayOne(channel, queue, message);
     replayed++;
   }
   return replayed;

@@ -1,8 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   CONSOLE_NAMESPACE,
+  DeadLettersQuery,
+  DeadLettersResponse,
   declareTopology,
   notificationTopology,
+  OrgParams,
   QueueStats,
   ReplayDeadLettersBody,
   ReplayDeadLettersResponse,
@@ -10,9 +13,15 @@ import {
 } from '@happening/shared';
 import type { Channel } from 'amqplib';
 import type { FastifyRequest } from 'fastify';
-import { AppError, forbidden } from '../../lib/errors.js';
+import { AppError } from '../../lib/errors.js';
+import { withDeadLetterLock } from './dead-letter-lock.js';
+import { noSuchRoute, OPERATORS_ROOM } from './operators.js';
+import { listOrgDeadLetters, replayOrgDeadLetters } from './org-dead-letters.js';
 import { readQueueStats } from './queue-stats.js';
 import { replayDeadLetters } from './replay.js';
+
+const NOT_OPERATOR =
+  'Only the deployment operators named in `OPERATOR_EMAILS` may call this; for anyone else, signed in or not, it answers 404 `NOT_FOUND` exactly as an unknown route does.';
 
 const opsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const asUser = app.authenticate('user');
@@ -29,20 +38,25 @@ const opsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     await channel.close().catch(() => {});
   });
 
-  /** Queues are shared by every organization: organizers (and admins) of any of them may look. */
-  async function requireOperator(request: FastifyRequest, minimum: 'organizer' | 'admin') {
-    if (request.principal?.kind !== 'user') throw forbidden();
-    const roles = minimum === 'admin' ? ['admin'] : ['admin', 'organizer'];
-    const { rowCount } = await app.pg.query(
-      'SELECT 1 FROM memberships WHERE user_id = $1 AND role = ANY($2) LIMIT 1',
-      [request.principal.userId, roles],
-    );
-    if (!rowCount) throw forbidden(`This needs the ${minimum} role in an organization`);
+  /**
+   * The queues and their dead letters are the whole deployment's, every organization's at once:
+   * only its operators may look. Anyone else learns nothing, not even that the route exists, so a
+   * bad or missing credential gets the same 404 as a good one that is not an operator's.
+   */
+  async function requireOperator(request: FastifyRequest): Promise<void> {
+    const [scheme, credential] = (request.headers.authorization ?? '').split(' ');
+    const userId =
+      scheme?.toLowerCase() === 'bearer' && credential ? app.verifySessionToken(credential) : null;
+    if (!userId || !(await app.operators.isOperator(userId))) throw noSuchRoute(request);
+  }
+
+  async function connected() {
+    if (!app.amqp.isConnected()) throw new AppError(503, 'SERVICE_UNAVAILABLE', 'RabbitMQ is not reachable');
+    await channel.waitForConnect();
   }
 
   async function stats() {
-    if (!app.amqp.isConnected()) throw new AppError(503, 'SERVICE_UNAVAILABLE', 'RabbitMQ is not reachable');
-    await channel.waitForConnect();
+    await connected();
     return readQueueStats({ channel, pg: app.pg, redis: app.redis, queue });
   }
 
@@ -51,15 +65,13 @@ const opsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['operations'],
-        summary: 'Notification queue depths, consumers, outbox backlog and delivery rates',
+        summary: 'Notification queue depths, consumers, outbox backlog and delivery rates (operators)',
+        description: `The deployment's notification pipeline: every organization's messages. ${NOT_OPERATOR} An organization's admin reads its own failed deliveries at \`GET /orgs/:orgId/dead-letters\`.`,
         response: withErrors({ 200: QueueStats }),
       },
-      preHandler: asUser,
+      preHandler: requireOperator,
     },
-    async (request) => {
-      await requireOperator(request, 'organizer');
-      return stats();
-    },
+    () => stats(),
   );
 
   app.post(
@@ -67,28 +79,80 @@ const opsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['operations'],
-        summary: 'Put dead letters back on the notifications queue (sent deliveries are not repeated)',
+        summary: 'Put every dead letter back on the notifications queue (operators)',
+        description: `Moves up to \`limit\` dead letters present now, of every organization, back to the work queue; sent deliveries are not repeated. ${NOT_OPERATOR} An organization's admin replays its own with \`POST /orgs/:orgId/dead-letters/replay\`.`,
+        body: ReplayDeadLettersBody,
+        response: withErrors({ 200: ReplayDeadLettersResponse }),
+      },
+      preHandler: requireOperator,
+    },
+    async (request) => {
+      await connected();
+      const limit = request.body?.limit ?? 1_000;
+      const replayed = await withDeadLetterLock(app.redis, queue, () =>
+        replayDeadLetters(channel, queue, limit),
+      );
+      return { replayed };
+    },
+  );
+
+  app.get(
+    '/orgs/:orgId/dead-letters',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: "The organization's dead letters: notifications that failed for good, and why",
+        description:
+          "Admins of the organization. Oldest first (at most `limit`, default 100) with `total`: each letter's message id, type, the reason it failed (the SMTP or webhook answer) and when, never its body. Only this organization's letters: the dead-letter queue is shared by the deployment and is read letter by letter (the first 10,000), the others put back in their order. 404 for a non-member, 403 `FORBIDDEN` below admin.",
+        params: OrgParams,
+        querystring: DeadLettersQuery,
+        response: withErrors({ 200: DeadLettersResponse }),
+      },
+      preHandler: asUser,
+    },
+    async (request) => {
+      const { orgId } = request.params;
+      await app.requireRole(request, orgId, 'admin', 'Organization');
+      await connected();
+      return withDeadLetterLock(app.redis, queue, () =>
+        listOrgDeadLetters(channel, queue, orgId, request.query.limit ?? 100),
+      );
+    },
+  );
+
+  app.post(
+    '/orgs/:orgId/dead-letters/replay',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: "Put the organization's dead letters back on the notifications queue",
+        description:
+          "Admins of the organization. Moves up to `limit` (default 1,000) of this organization's dead letters back to the work queue; their failed deliveries are tried again, sent ones are not repeated. Every other organization's letters stay in the dead-letter queue, in their order. 404 for a non-member, 403 `FORBIDDEN` below admin.",
+        params: OrgParams,
         body: ReplayDeadLettersBody,
         response: withErrors({ 200: ReplayDeadLettersResponse }),
       },
       preHandler: asUser,
     },
     async (request) => {
-      await requireOperator(request, 'admin');
-      if (!app.amqp.isConnected())
-        throw new AppError(503, 'SERVICE_UNAVAILABLE', 'RabbitMQ is not reachable');
-      await channel.waitForConnect();
-      return { replayed: await replayDeadLetters(channel, queue, request.body?.limit ?? 1_000) };
+      const { orgId } = request.params;
+      await app.requireRole(request, orgId, 'admin', 'Organization');
+      await connected();
+      const limit = request.body?.limit ?? 1_000;
+      const replayed = await withDeadLetterLock(app.redis, queue, () =>
+        replayOrgDeadLetters(channel, queue, orgId, limit),
+      );
+      return { replayed };
     },
   );
 
-  // Live queue stats for the console, only while any console is connected (each server pushes to
-  // its own sockets).
+  // Live queue stats for operators' consoles, only while one is connected to this server (each
+  // server pushes to its own sockets; console-namespace.ts puts operators in OPERATORS_ROOM).
   const pusher = setInterval(() => {
     const consoles = app.io.of(CONSOLE_NAMESPACE);
-    if (consoles.sockets.size === 0) return;
+    if ((consoles.adapter.rooms.get(OPERATORS_ROOM)?.size ?? 0) === 0) return;
     stats()
-      .then((current) => consoles.local.emit('queues', current))
+      .then((current) => consoles.local.to(OPERATORS_ROOM).emit('queues', current))
       .catch((err) => app.log.debug({ err }, 'queue stats push skipped'));
   }, app.config.QUEUE_STATS_PUSH_MS);
   pusher.unref();
