@@ -42,6 +42,20 @@ export const ConfigSchema = Type.Object({
   AUTH_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 20 }),
   HOLD_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 120 }),
   HOLD_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, default: 1_000 }),
+  /**
+   * An event's Redis inventory with no hold, no pending booking and no change (nor rebuild) for
+   * this long is deleted; its next use rebuilds it from PostgreSQL. Bounds Redis by live sales.
+   */
+  INVENTORY_IDLE_SECONDS: Type.Integer({ minimum: 1, default: 600 }),
+  /**
+   * An event is over this many hours after its start: it sells nothing more, no longer counts
+   * against its organization's quotas, and its inventory leaves Redis once its last holds are gone.
+   */
+  EVENT_OVER_AFTER_HOURS: Type.Integer({ minimum: 0, maximum: 8_760, default: 24 }),
+  /** Events an organization may have that are neither cancelled nor over (drafts included). */
+  MAX_EVENTS_PER_ORGANIZATION: Type.Integer({ minimum: 1, default: 1_000 }),
+  /** Seats (reserved seats plus general-admission places) of those events, together. */
+  MAX_SEATS_PER_ORGANIZATION: Type.Integer({ minimum: 1, default: 2_000_000 }),
   SOCKET_HOLD_GRACE_SECONDS: Type.Integer({ minimum: 0, default: 30 }),
   /**
    * Which proxies' `X-Forwarded-For` to believe. Empty: none, the TCP peer is the client (a client
