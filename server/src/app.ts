@@ -21,6 +21,7 @@ import gracefulPlugin from './plugins/graceful.js';
 import healthPlugin from './plugins/health.js';
 import inventoryPlugin from './plugins/inventory.js';
 import metricsPlugin from './plugins/metrics.js';
+import opsServerPlugin from './plugins/ops-server.js';
 import outboxRelayPlugin from './plugins/outbox-relay.js';
 import postgresPlugin from './plugins/postgres.js';
 import rabbitmqPlugin from './plugins/rabbitmq.js';
@@ -50,6 +51,7 @@ export async function app(instance: FastifyInstance, { config }: { config: Confi
   await instance.register(inventoryPlugin);
   await instance.register(realtimePlugin);
   await instance.register(healthPlugin);
+  await instance.register(opsServerPlugin);
   await instance.register(outboxRelayPlugin);
   await instance.register(widgetBundlePlugin);
   await instance.register(pageAssetsPlugin);

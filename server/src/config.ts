@@ -14,6 +14,12 @@ export const ConfigSchema = Type.Object({
   ...commonSettings,
   PORT: Type.Integer({ minimum: 0, maximum: 65_535, default: 3000 }),
   HOST: Type.String({ default: '127.0.0.1' }),
+  /**
+   * Where `/metrics` and `/readyz` with details listen (0: any free port). Not the public port:
+   * keep it on loopback or a private network that only monitoring reaches.
+   */
+  OPS_HOST: Type.String({ default: '127.0.0.1' }),
+  OPS_PORT: Type.Integer({ minimum: 0, maximum: 65_535, default: 9465 }),
   /** PostgreSQL connections per process, and how long a request may wait for one before a 503. */
   PG_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 20 }),
   PG_POOL_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
