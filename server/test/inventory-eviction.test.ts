@@ -4,15 +4,18 @@ import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from './hel
 import { attendee, type LiveEvent, publishedEvent, rowsMap } from './inventory-helpers.js';
 
 // Two servers: one where events are over 6 hours after their start (idle eviction far away, so
-// only "over" can explain an eviction), one where an inventory is idle after a second.
+// only "over" can explain an eviction), one where an inventory is idle after a second. Their own
+// sweepers never tick during the test (an hour apart): the test runs the upkeep itself, and
+// other test files' events in the shared Redis and database are left to their own servers.
+const quietSweeper = { HOLD_SWEEP_INTERVAL_MS: '3600000' };
 let overApp: TestApp;
 let idleApp: TestApp;
 let app: TestApp;
 let owner: SignedUp;
 beforeAll(async () => {
   [overApp, idleApp] = await Promise.all([
-    buildTestApp({ EVENT_OVER_AFTER_HOURS: '6' }),
-    buildTestApp({ INVENTORY_IDLE_SECONDS: '1' }),
+    buildTestApp({ ...quietSweeper, EVENT_OVER_AFTER_HOURS: '6' }),
+    buildTestApp({ ...quietSweeper, INVENTORY_IDLE_SECONDS: '1' }),
   ]);
   app = overApp;
   owner = await signup(app, 'eviction');

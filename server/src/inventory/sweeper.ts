@@ -87,8 +87,10 @@ export class Sweeper {
       await this.healPending(eventId);
       const retired = await this.retireIfOver(eventId);
       if (retired === 'evicted' || retired === 'cold') return;
-      // Not urgent (idleMs is minutes), so at this pace rather than every tick.
-      if (result.idle === true && (await this.evict(eventId, false)) === 'evicted') return;
+      // Not urgent (idleMs is minutes), so at this pace rather than every tick; and only for
+      // events of this server's database, like healing.
+      if (retired === 'live' && result.idle === true && (await this.evict(eventId, false)) === 'evicted')
+        return;
     }
     if (reconcileNow) await this.reconcileOnce(eventId);
   }
@@ -112,16 +114,18 @@ export class Sweeper {
 
   /**
    * An event of this server's database that is over: its sale stops, and its inventory leaves
-   * Redis as soon as no hold or pending booking lives in it. Answers `live` for any other event
-   * (another deployment's events sharing this Redis are not judged). A later read rebuilds it.
+   * Redis as soon as no hold or pending booking lives in it. Answers `live` for an event that is
+   * not over and `foreign` for one this database does not know (another deployment's events
+   * sharing this Redis are not judged). A later read rebuilds it.
    */
-  async retireIfOver(eventId: string): Promise<EvictOutcome | 'live'> {
+  async retireIfOver(eventId: string): Promise<EvictOutcome | 'live' | 'foreign'> {
     const { rows } = await this.pool.query<{ over: boolean }>(
       `SELECT starts_at + make_interval(secs => $2::double precision / 1000) <= now() AS over
        FROM events WHERE id = $1`,
       [eventId, this.options.overAfterMs],
     );
-    if (rows[0]?.over !== true) return 'live';
+    if (!rows[0]) return 'foreign';
+    if (!rows[0].over) return 'live';
     return this.evict(eventId, true);
   }
 

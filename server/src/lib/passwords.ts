@@ -7,7 +7,6 @@ import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
  *
  * OWASP's Password Storage Cheat Sheet asks for at least N = 2^17, r = 8, p = 1 (128 MiB per hash).
  */
-export const OWASP_MINIMUM_COST = 17;
 const BLOCK_SIZE = 8;
 const PARALLELISM = 1;
 
