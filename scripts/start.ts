@@ -147,7 +147,8 @@ const has = (name: string) => running.some((part) => part.name === name);
 console.log(`
   Happening is running.
 
-  API            ${config.PUBLIC_URL}/api/v1   (OpenAPI: ${config.PUBLIC_URL}/docs)${
+  API            ${config.PUBLIC_URL}/api/v1   (OpenAPI: ${config.PUBLIC_URL}/docs)
+  Server ops     http://${config.OPS_HOST}:${config.OPS_PORT}/metrics   (/readyz with details)${
     has('demo') ? `\n  Partner demo   ${process.env.DEMO_URL ?? 'http://localhost:5174'}` : ''
   }${has('console') ? `\n  Console (web)  ${process.env.CONSOLE_URL ?? 'http://localhost:5173'}` : ''}${
     has('worker')

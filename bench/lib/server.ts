@@ -80,6 +80,8 @@ export async function startServer(
         ...process.env,
         PORT: String(port),
         HOST: '127.0.0.1',
+        // Several servers run at once: each takes a free port for /metrics and /readyz.
+        OPS_PORT: '0',
         DATABASE_URL: BENCH_DATABASE_URL,
         REDIS_URL,
         RABBITMQ_URL,

@@ -25,6 +25,7 @@ import holdGuardPlugin from './plugins/hold-guard.js';
 import inventoryPlugin from './plugins/inventory.js';
 import metricsPlugin from './plugins/metrics.js';
 import operatorsPlugin from './plugins/operators.js';
+import opsServerPlugin from './plugins/ops-server.js';
 import outboxRelayPlugin from './plugins/outbox-relay.js';
 import postgresPlugin from './plugins/postgres.js';
 import rabbitmqPlugin from './plugins/rabbitmq.js';
@@ -60,6 +61,7 @@ export async function app(instance: FastifyInstance, { config }: { config: Confi
   await instance.register(holdGuardPlugin);
   await instance.register(realtimePlugin);
   await instance.register(healthPlugin);
+  await instance.register(opsServerPlugin);
   await instance.register(outboxRelayPlugin);
   await instance.register(widgetBundlePlugin);
   await instance.register(widgetPreviewPlugin);

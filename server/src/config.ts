@@ -14,6 +14,12 @@ export const ConfigSchema = Type.Object({
   ...commonSettings,
   PORT: Type.Integer({ minimum: 0, maximum: 65_535, default: 3000 }),
   HOST: Type.String({ default: '127.0.0.1' }),
+  /**
+   * Where `/metrics` and `/readyz` with details listen (0: any free port). Not the public port:
+   * keep it on loopback or a private network that only monitoring reaches.
+   */
+  OPS_HOST: Type.String({ default: '127.0.0.1' }),
+  OPS_PORT: Type.Integer({ minimum: 0, maximum: 65_535, default: 9465 }),
   /** PostgreSQL connections per process, and how long a request may wait for one before a 503. */
   PG_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 20 }),
   PG_POOL_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
@@ -47,6 +53,20 @@ export const ConfigSchema = Type.Object({
   AUTH_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 20 }),
   HOLD_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 120 }),
   HOLD_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, default: 1_000 }),
+  /**
+   * An event's Redis inventory with no hold, no pending booking and no change (nor rebuild) for
+   * this long is deleted; its next use rebuilds it from PostgreSQL. Bounds Redis by live sales.
+   */
+  INVENTORY_IDLE_SECONDS: Type.Integer({ minimum: 1, default: 600 }),
+  /**
+   * An event is over this many hours after its start: it sells nothing more, no longer counts
+   * against its organization's quotas, and its inventory leaves Redis once its last holds are gone.
+   */
+  EVENT_OVER_AFTER_HOURS: Type.Integer({ minimum: 0, maximum: 8_760, default: 24 }),
+  /** Events an organization may have that are neither cancelled nor over (drafts included). */
+  MAX_EVENTS_PER_ORGANIZATION: Type.Integer({ minimum: 1, default: 1_000 }),
+  /** Seats (reserved seats plus general-admission places) of those events, together. */
+  MAX_SEATS_PER_ORGANIZATION: Type.Integer({ minimum: 1, default: 2_000_000 }),
   SOCKET_HOLD_GRACE_SECONDS: Type.Integer({ minimum: 0, default: 30 }),
   /**
    * Which proxies' `X-Forwarded-For` to believe. Empty: none, the TCP peer is the client (a client
@@ -76,8 +96,11 @@ export const ConfigSchema = Type.Object({
   POW_CHALLENGE_TTL_SECONDS: Type.Integer({ minimum: 5, maximum: 3_600, default: 120 }),
   /** Origins that may call the API from a browser besides each organization's allowed origins. */
   CONSOLE_ORIGINS: Type.String({ default: 'http://localhost:5173,http://127.0.0.1:5173' }),
-  /** scrypt cost (log2 N). 15 = 32 MiB per hash; lower only for tests. */
-  PASSWORD_HASH_COST: Type.Integer({ minimum: 10, maximum: 20, default: 15 }),
+  /**
+   * scrypt cost (log2 N, with r = 8, p = 1). The default 17 is OWASP's minimum (128 MiB and a few
+   * hundred ms per hash); below it only for tests. Hashes made at a lower cost are upgraded at login.
+   */
+  PASSWORD_HASH_COST: Type.Integer({ minimum: 10, maximum: 20, default: 17 }),
 });
 
 export type Config = Static<typeof ConfigSchema> & { TOKEN_SECRET: string };

@@ -32,6 +32,9 @@ async function main(): Promise<void> {
   });
 
   await app.listen({ port: config.PORT, host: config.HOST });
+  // Metrics and readiness details: an interface of the operators' choosing, loopback by default.
+  const ops = await app.ops.listen({ port: config.OPS_PORT, host: config.OPS_HOST });
+  app.log.info(`operations endpoints (/metrics, /readyz, /healthz) at ${ops}`);
 }
 
 await main();

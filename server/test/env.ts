@@ -18,6 +18,8 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     // Test apps share one outbox table: a relay in every app would publish other files' rows to
     // the wrong queue. The notification tests run their own relays, scoped to their organizations.
     OUTBOX_RELAY_ENABLED: 'false',
+    // Servers started as processes (lifecycle, crash tests) run side by side: any free ops port.
+    OPS_PORT: '0',
     ...overrides,
   };
 }

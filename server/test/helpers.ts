@@ -83,5 +83,5 @@ export async function accountOutsideSignup(app: TestApp, email: string): Promise
     [email, 'Test operator', await hashPassword(password, 10)],
   );
   const userId = rows[0]!.id;
-  return { token: app.jwt.sign({ sub: userId }), userId, orgId: '', email, password };
+  return { token: await app.issueSession(userId), userId, orgId: '', email, password };
 }

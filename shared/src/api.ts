@@ -61,6 +61,22 @@ export const MeResponse = Type.Object({
   operator: Operator,
 });
 
+/** `POST /auth/logout`: without a body (or `everywhere: false`) only the calling session ends. */
+export const LogoutBody = Type.Object(
+  { everywhere: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
+export const ChangePasswordBody = Type.Object(
+  {
+    currentPassword: Type.String({ minLength: 1, maxLength: 200 }),
+    /** The same rule as at signup. */
+    newPassword: Type.String({ minLength: 10, maxLength: 200 }),
+  },
+  { additionalProperties: false },
+);
+/** A fresh session token: every earlier one, the caller's included, was signed out. */
+export const ChangePasswordResponse = Type.Object({ token: Type.String() });
+
 export const CreateOrganizationBody = Type.Object(
   { name: OrganizationName },
   { additionalProperties: false },

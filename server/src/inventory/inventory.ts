@@ -30,6 +30,8 @@ export class Inventory {
     readonly redis: Redis,
     private readonly pool: pg.Pool,
     private readonly log: FastifyBaseLogger,
+    /** How long after its start an event is over: rebuilt then, it sells nothing (see loader.ts). */
+    private readonly overAfterMs?: number,
   ) {
     defineInventoryCommands(redis);
   }
@@ -94,7 +96,7 @@ export class Inventory {
   ensureLoaded(eventId: string): Promise<void> {
     let pending = this.loading.get(eventId);
     if (!pending) {
-      pending = rebuildInventory(this.redis, this.pool, eventId)
+      pending = rebuildInventory(this.redis, this.pool, eventId, this.overAfterMs)
         .then((rebuilt) => {
           if (rebuilt) {
             this.rebuilds++;

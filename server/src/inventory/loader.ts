@@ -20,6 +20,22 @@ interface EventRow {
   /** Per-address allowances the hold script enforces (events.max_seats_per_address, …). */
   capSeats: number;
   capHolds: number;
+  startsAt: Date;
+}
+
+/**
+ * The status the inventory script sees: an on-sale event whose start lies more than `overAfterMs`
+ * back is `over`, and the script sells nothing for it (holds, bookings, extensions answer
+ * EVENT_NOT_ON_SALE), so an event long past cannot fill Redis with holds again.
+ */
+export function inventoryStatus(event: EventRow, overAfterMs: number | undefined, now = Date.now()): string {
+  if (
+    event.status === 'on_sale' &&
+    overAfterMs !== undefined &&
+    event.startsAt.getTime() + overAfterMs <= now
+  )
+    return 'over';
+  return event.status;
 }
 
 /**
@@ -28,7 +44,12 @@ interface EventRow {
  * install is one script that refuses to overwrite a live inventory. Returns true when this call
  * did the rebuild.
  */
-export async function rebuildInventory(redis: Redis, pool: pg.Pool, eventId: string): Promise<boolean> {
+export async function rebuildInventory(
+  redis: Redis,
+  pool: pg.Pool,
+  eventId: string,
+  overAfterMs?: number,
+): Promise<boolean> {
   const [meta] = inventoryKeys(eventId);
   const loaderId = randomUUID();
   const deadline = Date.now() + LOCK_MS;
@@ -38,7 +59,7 @@ export async function rebuildInventory(redis: Redis, pool: pg.Pool, eventId: str
     if (locked === 'OK') {
       try {
         if ((await redis.exists(meta!)) === 1) return false;
-        return await stageAndInstall(redis, pool, eventId, loaderId);
+        return await stageAndInstall(redis, pool, eventId, loaderId, overAfterMs);
       } finally {
         // Only our own lock: compare-and-delete.
         await redis.eval(
@@ -59,6 +80,7 @@ async function stageAndInstall(
   pool: pg.Pool,
   eventId: string,
   loaderId: string,
+  overAfterMs: number | undefined,
 ): Promise<boolean> {
   const client = await pool.connect();
   let event: EventRow;
@@ -77,7 +99,7 @@ async function stageAndInstall(
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     const found = await client.query<EventRow & { inventory_epoch: number }>(
       `UPDATE events SET inventory_epoch = inventory_epoch + 1 WHERE id = $1
-       RETURNING status, seat_map AS "seatMap", inventory_epoch,
+       RETURNING status, seat_map AS "seatMap", starts_at AS "startsAt", inventory_epoch,
          COALESCE(max_seats_per_address, 2 * max_seats_per_booking) AS "capSeats",
          max_holds_per_address AS "capHolds"`,
       [eventId],
@@ -200,7 +222,7 @@ async function stageAndInstall(
     pipeline.hset(sWlq!, entry.id, JSON.stringify({ q: entry.quantity, s: entry.section_id ?? undefined }));
   }
   pipeline.hset(sMeta, {
-    status: event.status,
+    status: inventoryStatus(event, overAfterMs),
     v: String(epoch * VERSION_EPOCH_SIZE),
     sections: JSON.stringify(sections),
     loadedAt: String(Date.now()),

@@ -1,15 +1,17 @@
 import { readFileSync } from 'node:fs';
 import type { ErrorCode, GeneralQuantity } from '@happening/shared';
 import type { Redis, Result } from 'ioredis';
-import { inventoryKeys, noProofKey } from './keys.js';
+import { INVENTORY_KEY_NAMES, inventoryKeys, noProofKey } from './keys.js';
 
 const inventoryLua = readFileSync(new URL('./inventory.lua', import.meta.url), 'utf8');
 const loadLua = readFileSync(new URL('./load.lua', import.meta.url), 'utf8');
+const evictLua = readFileSync(new URL('./evict.lua', import.meta.url), 'utf8');
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     happeningInventory(...keysAndArgs: string[]): Result<string, Context>;
     happeningLoad(numKeys: number, ...keys: string[]): Result<number, Context>;
+    happeningEvict(numKeys: number, ...keysAndArgs: string[]): Result<EvictOutcome, Context>;
   }
 }
 
@@ -21,6 +23,32 @@ export function defineInventoryCommands(redis: Redis): void {
     lua: inventoryLua,
   });
   redis.defineCommand('happeningLoad', { lua: loadLua });
+  redis.defineCommand('happeningEvict', { lua: evictLua });
+}
+
+export type EvictOutcome = 'cold' | 'busy' | 'recent' | 'evicted';
+
+/**
+ * Deletes the event's inventory unless a hold or a pending booking lives in it, or it was loaded
+ * or changed within `idleMs`. `over` also stops its sale (meta status `over`), busy or not.
+ */
+export function evictInventory(
+  redis: Redis,
+  eventId: string,
+  { idleMs, over }: { idleMs: number; over: boolean },
+): Promise<EvictOutcome> {
+  const keys = inventoryKeys(eventId);
+  // Lua indexes from 1; the script finds these two keys by position, whatever keys are added later.
+  const position = (name: (typeof INVENTORY_KEY_NAMES)[number]) =>
+    String(INVENTORY_KEY_NAMES.indexOf(name) + 1);
+  return redis.happeningEvict(
+    keys.length,
+    ...keys,
+    String(idleMs),
+    over ? '1' : '0',
+    position('hexp'),
+    position('pending'),
+  );
 }
 
 /** Lua encodes empty tables as `{}`; every list we read goes through this. */

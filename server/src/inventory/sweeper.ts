@@ -4,19 +4,27 @@ import { purgeIdempotencyKeys } from '../modules/bookings/idempotency.js';
 import type { BookingService } from '../modules/bookings/service.js';
 import type { Inventory } from './inventory.js';
 import { ACTIVE_EVENTS_KEY } from './keys.js';
-import { asList } from './redis-inventory.js';
+import { asList, type EvictOutcome, evictInventory } from './redis-inventory.js';
 
 const PENDING_GRACE_MS = 30_000;
 /** Events swept concurrently: one Redis round trip each, pipelined by ioredis. */
 const SWEEP_BATCH = 50;
-/** An event unchanged this long, with no holds and nothing in flight, is no longer swept. */
-const IDLE_MS = 10 * 60_000;
+
+export interface SweeperOptions {
+  intervalMs: number;
+  /** An inventory unchanged (and not rebuilt) this long, with no holds and nothing pending, leaves Redis. */
+  idleMs: number;
+  /** An event is over this long after its start: its inventory leaves Redis once its holds are gone. */
+  overAfterMs: number;
+}
 
 /**
  * Background upkeep, run by every server (each step is safe to run concurrently):
  * - every tick: expire holds of live events (invariant 4, docs/architecture.md: no keyspace notifications);
- *   an event idle for 10 minutes (no holds, nothing in flight) leaves the list until it changes;
- * - every 10 s: heal bookings left pending by a crash between Redis and PostgreSQL;
+ * - every 10 s: heal bookings left pending by a crash between Redis and PostgreSQL; take events
+ *   that are over out of sale and, once their last holds are gone, out of Redis; and delete the
+ *   inventory of an event idle for `idleMs` (no holds, nothing pending, no change): the next use
+ *   rebuilds it from PostgreSQL, so Redis memory follows live sales, and the list follows Redis;
  * - every 60 s: reconcile Redis against PostgreSQL (one server per event, under a lock);
  * - every hour: forget idempotency keys older than 24 h.
  */
@@ -29,12 +37,12 @@ export class Sweeper {
     private readonly inventory: Inventory,
     private readonly pool: pg.Pool,
     private readonly bookings: BookingService,
-    private readonly intervalMs: number,
+    private readonly options: SweeperOptions,
     private readonly log: FastifyBaseLogger,
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    this.timer = setInterval(() => void this.tick(), this.options.intervalMs);
     this.timer.unref();
   }
 
@@ -52,7 +60,7 @@ export class Sweeper {
       const redis = this.inventory.redis;
       if (redis.status !== 'ready') return;
       const eventIds = await redis.smembers(ACTIVE_EVENTS_KEY);
-      const perSecond = Math.max(1, Math.round(1_000 / this.intervalMs));
+      const perSecond = Math.max(1, Math.round(1_000 / this.options.intervalMs));
       const heal = this.ticks % (10 * perSecond) === 0;
       const reconcileNow = this.ticks % (60 * perSecond) === 0;
       for (let i = 0; i < eventIds.length && this.timer; i += SWEEP_BATCH) {
@@ -70,19 +78,55 @@ export class Sweeper {
 
   private async sweepEvent(eventId: string, heal: boolean, reconcileNow: boolean): Promise<void> {
     const redis = this.inventory.redis;
-    const result = await this.inventory.runIfLoaded(eventId, 'sweep', { idleMs: IDLE_MS });
+    const result = await this.inventory.runIfLoaded(eventId, 'sweep', { idleMs: this.options.idleMs });
     if (result.code === 'COLD') {
       await redis.srem(ACTIVE_EVENTS_KEY, eventId);
       return;
     }
-    if (heal) await this.healPending(eventId);
-    if (reconcileNow) await this.reconcileOnce(eventId);
-    if (result.idle === true) {
-      // Take it off the list, then look again: a hold made in between puts it back.
-      await redis.srem(ACTIVE_EVENTS_KEY, eventId);
-      const again = await this.inventory.runIfLoaded(eventId, 'sweep', { idleMs: IDLE_MS });
-      if (again.code !== 'COLD' && again.idle !== true) await redis.sadd(ACTIVE_EVENTS_KEY, eventId);
+    if (heal) {
+      await this.healPending(eventId);
+      const retired = await this.retireIfOver(eventId);
+      if (retired === 'evicted' || retired === 'cold') return;
+      // Not urgent (idleMs is minutes), so at this pace rather than every tick; and only for
+      // events of this server's database, like healing.
+      if (retired === 'live' && result.idle === true && (await this.evict(eventId, false)) === 'evicted')
+        return;
     }
+    if (reconcileNow) await this.reconcileOnce(eventId);
+  }
+
+  /** The 10-second upkeep of one event, now: what an operator's script or a test waits for. */
+  async upkeep(eventId: string): Promise<void> {
+    await this.sweepEvent(eventId, true, false);
+  }
+
+  /**
+   * Off the list first, then evict: a rebuild after the eviction puts the event back on the list
+   * itself, and an eviction refused (a hold made in between, or a recent rebuild) puts it back here.
+   */
+  private async evict(eventId: string, over: boolean): Promise<EvictOutcome> {
+    const redis = this.inventory.redis;
+    await redis.srem(ACTIVE_EVENTS_KEY, eventId);
+    const outcome = await evictInventory(redis, eventId, { idleMs: over ? 0 : this.options.idleMs, over });
+    if (outcome !== 'evicted' && outcome !== 'cold') await redis.sadd(ACTIVE_EVENTS_KEY, eventId);
+    return outcome;
+  }
+
+  /**
+   * An event of this server's database that is over: its sale stops, and its inventory leaves
+   * Redis as soon as no hold or pending booking lives in it. Answers `live` for an event that is
+   * not over and `foreign` for one this database does not know (another deployment's events
+   * sharing this Redis are not judged). A later read rebuilds it.
+   */
+  async retireIfOver(eventId: string): Promise<EvictOutcome | 'live' | 'foreign'> {
+    const { rows } = await this.pool.query<{ over: boolean }>(
+      `SELECT starts_at + make_interval(secs => $2::double precision / 1000) <= now() AS over
+       FROM events WHERE id = $1`,
+      [eventId, this.options.overAfterMs],
+    );
+    if (!rows[0]) return 'foreign';
+    if (!rows[0].over) return 'live';
+    return this.evict(eventId, true);
   }
 
   /** Bookings Redis marked but PostgreSQL never confirmed: settle the committed, undo the rest. */

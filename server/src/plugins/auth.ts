@@ -2,16 +2,26 @@ import jwt from '@fastify/jwt';
 import type { Role } from '@happening/shared';
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
+import type pg from 'pg';
 import { AppError, forbidden, notFound, unauthenticated } from '../lib/errors.js';
 import { hashSecretKey } from '../lib/keys.js';
 import { accountsRepository } from '../modules/accounts/repository.js';
+import { sessionsRepository } from '../modules/accounts/sessions.js';
 import { PreviewKeys } from '../widget-preview/preview-keys.js';
 
 export type Principal =
-  | { kind: 'user'; userId: string }
+  | { kind: 'user'; userId: string; sessionId: string }
   | { kind: 'publishable'; orgId: string }
   | { kind: 'secret'; orgId: string };
 export type PrincipalKind = Principal['kind'];
+
+/** A session token that is signed, unexpired and not revoked. */
+export interface Session {
+  userId: string;
+  sessionId: string;
+  /** When the token expires (ms since the epoch): console sockets are dropped then. */
+  expiresAt: number;
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -34,7 +44,16 @@ declare module 'fastify' {
     orgByPublishableKey: (key: string) => Promise<{ id: string; allowedOrigins: string[] } | null>;
     /** Drops cached key lookups (after origins change or a rotation). Other servers follow within 5 s. */
     forgetKeyLookups: () => void;
-    verifySessionToken: (token: string) => string | null;
+    /**
+     * The session a token stands for, or null when it is forged, expired or revoked. Reads the
+     * session's row every time (no cache), so a sign-out on any server holds here at once.
+     */
+    verifySessionToken: (token: string) => Promise<Session | null>;
+    /**
+     * Starts a session for `userId` and returns its token. `ttlSeconds` defaults to
+     * TOKEN_TTL_SECONDS; `db` records the session inside the caller's transaction.
+     */
+    issueSession: (userId: string, options?: { ttlSeconds?: number; db?: pg.PoolClient }) => Promise<string>;
     /** Short-lived stand-ins for a publishable key, for the console's sandboxed widget preview. */
     previewKeys: PreviewKeys;
   }
@@ -43,6 +62,7 @@ declare module 'fastify' {
 const rank: Record<Role, number> = { viewer: 1, organizer: 2, admin: 3 };
 /** How long a key lookup is trusted; a rotated key stops working on every server within it. */
 const KEY_CACHE_MS = 5_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export default fp(
   async (app) => {
@@ -54,6 +74,7 @@ export default fp(
     const accounts = accountsRepository(app.pg);
     const previewKeys = new PreviewKeys(app.config.TOKEN_SECRET);
     app.decorate('previewKeys', previewKeys);
+    const sessions = sessionsRepository(app.pg);
     // Key lookups are cached for 5 s, and a lookup in flight is shared: a burst of requests with
     // a key not yet cached (a sale opening, a partner's batch) costs one query, not one each.
     type Org = { id: string; allowedOrigins: string[] };
@@ -123,13 +144,32 @@ export default fp(
       secretCache.clear();
     });
 
-    app.decorate('verifySessionToken', (token: string) => {
+    app.decorate(
+      'issueSession',
+      async (userId: string, options: { ttlSeconds?: number; db?: pg.PoolClient } = {}) => {
+        const ttlSeconds = options.ttlSeconds ?? app.config.TOKEN_TTL_SECONDS;
+        const session = await sessions.create(userId, ttlSeconds, options.db);
+        const payload = { sub: userId, jti: session.id };
+        // The default lifetime uses the plugin's signer; another one needs a signer of its own.
+        return options.ttlSeconds === undefined
+          ? app.jwt.sign(payload)
+          : app.jwt.sign(payload, { expiresIn: ttlSeconds });
+      },
+    );
+
+    app.decorate('verifySessionToken', async (token: string): Promise<Session | null> => {
+      let payload: { sub?: unknown; jti?: unknown; exp?: unknown };
       try {
-        const payload = app.jwt.verify<{ sub?: string }>(token);
-        return typeof payload.sub === 'string' ? payload.sub : null;
+        payload = app.jwt.verify(token);
       } catch {
         return null;
       }
+      const { sub, jti, exp } = payload;
+      // Tokens from before sessions were recorded carry no `jti`: they cannot be revoked, so they are refused.
+      if (typeof sub !== 'string' || typeof jti !== 'string' || typeof exp !== 'number') return null;
+      if (!UUID.test(jti) || !UUID.test(sub)) return null;
+      if (!(await sessions.isLive(jti, sub))) return null;
+      return { userId: sub, sessionId: jti, expiresAt: exp * 1_000 };
     });
 
     async function resolve(request: FastifyRequest): Promise<Principal | null> {
@@ -164,9 +204,10 @@ export default fp(
         if (!orgId) throw unauthenticated('Unknown secret key');
         return { kind: 'secret', orgId };
       }
-      const userId = app.verifySessionToken(credential);
-      if (!userId) throw unauthenticated('The session token is invalid or expired; sign in again');
-      return { kind: 'user', userId };
+      const session = await app.verifySessionToken(credential);
+      if (!session)
+        throw unauthenticated('The session token is invalid, expired or signed out; sign in again');
+      return { kind: 'user', userId: session.userId, sessionId: session.sessionId };
     }
 
     app.decorate('identify', async (request: FastifyRequest) => {

@@ -2,6 +2,21 @@ import fp from 'fastify-plugin';
 
 type Check = () => Promise<unknown>;
 
+export interface Readiness {
+  ready: boolean;
+  /** Dependencies that did not answer. */
+  down: string[];
+  /** Each dependency's state: `ok`, or `down: <why>` (error messages: for operators only). */
+  checks: Record<string, string>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Asks every dependency, each with a timeout. The details are served on the ops port only. */
+    readiness: () => Promise<Readiness>;
+  }
+}
+
 function withTimeout(check: Check, ms: number): Promise<unknown> {
   const answer = check();
   // A check that fails after the timeout has already been reported; its late rejection is not news.
@@ -12,7 +27,10 @@ function withTimeout(check: Check, ms: number): Promise<unknown> {
   ]);
 }
 
-/** `/healthz`: the process answers. `/readyz`: each dependency answers, else 503 naming the ones that do not. */
+/**
+ * Public `/healthz` (the process answers) and `/readyz` (200 or 503, nothing more: which
+ * dependency is down, and why, is for operators; the ops port serves that, see ops-server.ts).
+ */
 export default fp(
   async (app) => {
     const checks: Record<string, Check> = {
@@ -23,9 +41,7 @@ export default fp(
       },
     };
 
-    app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-
-    app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    app.decorate('readiness', async (): Promise<Readiness> => {
       const results = await Promise.all(
         Object.entries(checks).map(async ([name, check]) => {
           try {
@@ -37,8 +53,15 @@ export default fp(
         }),
       );
       const down = results.filter(([, state]) => state !== 'ok').map(([name]) => name);
-      reply.status(down.length === 0 ? 200 : 503);
-      return { status: down.length === 0 ? 'ready' : 'not ready', down, checks: Object.fromEntries(results) };
+      return { ready: down.length === 0, down, checks: Object.fromEntries(results) };
+    });
+
+    app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+
+    app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+      const { ready } = await app.readiness();
+      reply.status(ready ? 200 : 503).header('cache-control', 'no-store');
+      return { status: ready ? 'ready' : 'not ready' };
     });
   },
   { name: 'health', dependencies: ['redis', 'postgres', 'rabbitmq'] },

@@ -23,12 +23,23 @@ const CACHE_MS = 3_000;
 
 export default fp(
   async (app) => {
-    const inventory = new Inventory(app.redis, app.pg, app.log);
+    const overAfterMs = app.config.EVENT_OVER_AFTER_HOURS * 3_600_000;
+    const inventory = new Inventory(app.redis, app.pg, app.log, overAfterMs);
     const events = eventsRepository(app.pg);
     const bookings = bookingsRepository(app.pg);
     const links = new ManageLinks(app.config.TOKEN_SECRET, app.config.PUBLIC_URL);
     const service = new BookingService(app.pg, inventory, events, bookings, links, app.log);
-    const sweeper = new Sweeper(inventory, app.pg, service, app.config.HOLD_SWEEP_INTERVAL_MS, app.log);
+    const sweeper = new Sweeper(
+      inventory,
+      app.pg,
+      service,
+      {
+        intervalMs: app.config.HOLD_SWEEP_INTERVAL_MS,
+        idleMs: app.config.INVENTORY_IDLE_SECONDS * 1_000,
+        overAfterMs,
+      },
+      app.log,
+    );
     inventory.onExpired((eventId, expired) => {
       for (const hold of expired) if (hold.offer) sweeper.offerExpired(eventId, hold.offer);
     });

@@ -29,11 +29,8 @@ export default fp(
         reply.elapsedTime / 1_000,
       );
     });
+    // Served on the ops port only (ops-server.ts): process and route figures are not for the public.
     app.decorate('metrics', registry);
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-      reply.type(registry.contentType);
-      return registry.metrics();
-    });
   },
   { name: 'metrics' },
 );

@@ -9,10 +9,12 @@ import type { FastifyInstance } from 'fastify';
 import type { Namespace } from 'socket.io';
 import { notFound } from '../lib/errors.js';
 import { accountsRepository } from '../modules/accounts/repository.js';
+import { sessionsRepository } from '../modules/accounts/sessions.js';
 import { availabilitySnapshot } from '../modules/events/availability.js';
 import { OPERATORS_ROOM } from '../modules/ops/operators.js';
 import { acknowledged, requireObject, requireUuid } from './ack.js';
 import type { HolderIds } from './holder-ids.js';
+import { atExpiry, sessionRoom } from './session-sockets.js';
 
 /**
  * `/console`: organizers watching events and their organization, with a session token. What a
@@ -23,21 +25,46 @@ export function registerConsoleNamespace(app: FastifyInstance, holderIds: Holder
     ConsoleClientToServer,
     ConsoleServerToClient,
     Record<string, never>,
-    { userId: string }
+    { userId: string; sessionId: string; expiresAt: number }
   >;
   const accounts = accountsRepository(app.pg);
+  const sessions = sessionsRepository(app.pg);
+
+  const unauthenticated = () =>
+    Object.assign(new Error('UNAUTHENTICATED'), { data: { code: 'UNAUTHENTICATED' } });
 
   nsp.use((socket, next) => {
     const token = socket.handshake.auth?.token;
-    const userId = typeof token === 'string' ? app.verifySessionToken(token) : null;
-    if (!userId)
-      return next(Object.assign(new Error('UNAUTHENTICATED'), { data: { code: 'UNAUTHENTICATED' } }));
-    socket.data.userId = userId;
-    next();
+    if (typeof token !== 'string') return next(unauthenticated());
+    app.verifySessionToken(token).then(
+      (session) => {
+        if (!session) return next(unauthenticated());
+        socket.data.userId = session.userId;
+        socket.data.sessionId = session.sessionId;
+        socket.data.expiresAt = session.expiresAt;
+        next();
+      },
+      (error: unknown) => {
+        app.log.warn({ err: error }, 'could not check a console session');
+        next(Object.assign(new Error('SERVICE_UNAVAILABLE'), { data: { code: 'SERVICE_UNAVAILABLE' } }));
+      },
+    );
   });
 
   nsp.on('connection', (socket) => {
-    void socket.join(rooms.user(socket.data.userId));
+    const { userId, sessionId, expiresAt } = socket.data;
+    void socket.join([rooms.user(userId), sessionRoom(sessionId)]);
+    // The socket lives no longer than its token.
+    const cancelExpiry = atExpiry(expiresAt, () => socket.disconnect(true));
+    socket.on('disconnect', cancelExpiry);
+    // A sign-out that committed between the check above and joining the session's room found no
+    // socket to drop: look once more now that the room is joined (a later sign-out finds it there).
+    sessions.isLive(sessionId, userId).then(
+      (live) => {
+        if (!live) socket.disconnect(true);
+      },
+      () => {},
+    );
     // Deployment-wide queue stats go to operators only (ops/routes.ts pushes to this room).
     app.operators
       .isOperator(socket.data.userId)

@@ -107,6 +107,9 @@ export function errorAdvice(error: unknown): string {
     EVENT_NOT_EDITABLE: 'Only draft events can be edited.',
     SERVICE_UNAVAILABLE: 'A service the server needs is down. Try again shortly.',
     WEBHOOK_URL_NOT_ALLOWED: 'Use a public http(s) address where your own systems receive webhooks.',
+    CURRENT_PASSWORD_WRONG: 'Type the password you signed in with.',
+    EVENT_LIMIT_REACHED: 'Cancel a draft you no longer need, or ask the operator to raise the limit.',
+    SEAT_LIMIT_REACHED: 'Use a smaller seat map, cancel a draft, or ask the operator to raise the limit.',
   };
   const extra = advice[error.code];
   return extra ? `${error.message} ${extra}` : error.message;

@@ -14,6 +14,7 @@ import { QueuesScreen } from '../screens/Queues.js';
 import { SignInScreen } from '../screens/SignIn.js';
 import { WebhooksScreen } from '../screens/Webhooks.js';
 import { Loading } from '../ui/common.js';
+import { ChangePasswordButton } from './ChangePassword.js';
 import { NewOrganizationButton } from './NewOrganization.js';
 import { platform } from './platform.js';
 import { navigate, parseRoute, type Route, routeAfterOrgSwitch, routeHref } from './routes.js';
@@ -95,7 +96,7 @@ const NAV: NavItem[] = [
 ];
 
 function Shell() {
-  const { session, org, switchOrg, createOrganization, signOut, serverUrl } = useSignedIn();
+  const { session, org, switchOrg, createOrganization, signOut, changePassword, serverUrl } = useSignedIn();
   const route = useRoute();
   // A screen about one of the old organization's events must not stay open for the new one.
   const changeOrg = (orgId: string) => {
@@ -125,6 +126,7 @@ function Shell() {
           {serverUrl}
         </span>
         <span className="user">{session.user.name}</span>
+        <ChangePasswordButton change={changePassword} />
         <button type="button" onClick={() => void signOut()}>
           Sign out
         </button>

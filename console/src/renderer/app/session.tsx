@@ -4,8 +4,17 @@
  */
 import type { Organization, User } from '@happening/shared';
 import { useQueryClient } from '@tanstack/react-query';
-import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
-import { ApiClient } from '../api/client.js';
+import {
+  createContext,
+  type ReactNode,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
+import { ApiClient, ApiError } from '../api/client.js';
 import { platform } from './platform.js';
 
 export interface SignedIn {
@@ -27,7 +36,20 @@ interface SessionValue {
     serverUrl: string,
     body: { email: string; password: string; name: string; organization: string },
   ): Promise<void>;
+  /** Ends the session on the server (the token stops working everywhere at once), then here. */
   signOut(): Promise<void>;
+  /**
+   * Changes the password; the server ends every session, this one included, and hands back a
+   * fresh token that this console switches to. Throws the server's refusal (e.g. a wrong current password).
+   */
+  changePassword(currentPassword: string, newPassword: string): Promise<void>;
+  /**
+   * The server closed a live connection made with `token`: a sign-out elsewhere, the token's
+   * expiry, a password change, or a server going away. Answers whether that token still stands
+   * (reconnect then), and signs out here when it does not. A token replaced meanwhile (a
+   * password change from this console) answers false: the new token connects on its own.
+   */
+  confirmSession(token: string): Promise<boolean>;
   /** Acts for another of the user's organizations; nothing cached for the previous one is kept. */
   switchOrg(orgId: string): void;
   refreshMe(): Promise<void>;
@@ -44,6 +66,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [serverUrl, setServerUrl] = useState('');
   const [session, setSession] = useState<SignedIn | null>(null);
   const [orgId, setOrgId] = useState<string | null>(() => globalThis.localStorage?.getItem(ORG_KEY) ?? null);
+  // Read by checks that finish after a render: the token now, and a token change under way.
+  const tokenNow = useRef<string | null>(null);
+  tokenNow.current = session?.token ?? null;
+  const tokenChange = useRef<Promise<unknown> | null>(null);
 
   const signOutLocally = useCallback(async () => {
     await platform.clearToken();
@@ -124,7 +150,37 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       // Signup never makes an operator (the server refuses operator addresses there).
       await start(url, answer.token, answer.user, [answer.organization], false);
     },
-    signOut: signOutLocally,
+    async signOut() {
+      // Signed out here whatever the server answers: unreachable, it will refuse the token once it
+      // expires; and a 401 means it already ended.
+      await api.post('/auth/logout').catch(() => {});
+      await signOutLocally();
+    },
+    async changePassword(currentPassword, newPassword) {
+      if (!session) return;
+      const change = api.post<{ token: string }>('/auth/password', { currentPassword, newPassword });
+      tokenChange.current = change;
+      try {
+        const { token } = await change;
+        await platform.setToken(token);
+        tokenNow.current = token;
+        setSession((current) => (current ? { ...current, token } : current));
+      } finally {
+        if (tokenChange.current === change) tokenChange.current = null;
+      }
+    },
+    async confirmSession(token) {
+      await tokenChange.current?.catch(() => {});
+      if (tokenNow.current !== token) return false;
+      try {
+        await new ApiClient({ serverUrl, token: () => token }).get('/auth/me');
+        return true;
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 401)) return true;
+        if (tokenNow.current === token) await signOutLocally();
+        return false;
+      }
+    },
     switchOrg(id) {
       setOrgId(id);
       localStorage.setItem(ORG_KEY, id);

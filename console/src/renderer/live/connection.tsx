@@ -10,7 +10,7 @@ import {
   type QueueStats,
 } from '@happening/shared';
 import { useQueryClient } from '@tanstack/react-query';
-import { createContext, type ReactNode, useContext, useEffect, useState } from 'react';
+import { createContext, type ReactNode, useContext, useEffect, useRef, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
 import { platform } from '../app/platform.js';
 import { useSession } from '../app/session.js';
@@ -34,7 +34,7 @@ const ConnectionContext = createContext<ConnectionValue>({
 });
 
 export function ConnectionProvider({ children }: { children: ReactNode }) {
-  const { serverUrl, session, org } = useSession();
+  const { serverUrl, session, org, confirmSession } = useSession();
   const queryClient = useQueryClient();
   const [value, setValue] = useState<ConnectionValue>({
     socket: null,
@@ -44,6 +44,9 @@ export function ConnectionProvider({ children }: { children: ReactNode }) {
   });
   const token = session?.token;
   const orgId = org?.id;
+  // The latest one, without making a new socket whenever the session value changes.
+  const confirm = useRef(confirmSession);
+  confirm.current = confirmSession;
 
   useEffect(() => {
     if (!token || !serverUrl) return;
@@ -53,6 +56,7 @@ export function ConnectionProvider({ children }: { children: ReactNode }) {
       reconnectionDelayMax: 5_000,
     });
     let connectedBefore = false;
+    let closed = false;
     setValue({ socket, state: 'connecting', generation: 0, lastError: null });
     socket.on('connect', () => {
       // After a reconnect every list may be stale: refetch whatever is on screen.
@@ -65,7 +69,17 @@ export function ConnectionProvider({ children }: { children: ReactNode }) {
         lastError: null,
       }));
     });
-    socket.on('disconnect', () => setValue((previous) => ({ ...previous, state: 'reconnecting' })));
+    socket.on('disconnect', (reason) => {
+      setValue((previous) => ({ ...previous, state: 'reconnecting' }));
+      // Socket.IO does not reconnect by itself when the server closed the connection. The server
+      // does that when this token was signed out, expired or replaced, and when it shuts down: ask
+      // whether the session still stands, and reconnect only then (else the console signs out).
+      if (reason === 'io server disconnect') {
+        void confirm.current(token).then((stands) => {
+          if (stands && !closed) socket.connect();
+        });
+      }
+    });
     socket.on('connect_error', (error) =>
       setValue((previous) => ({
         ...previous,
@@ -74,6 +88,7 @@ export function ConnectionProvider({ children }: { children: ReactNode }) {
       })),
     );
     return () => {
+      closed = true;
       socket.disconnect();
       setValue({ socket: null, state: 'offline', generation: 0, lastError: null });
     };

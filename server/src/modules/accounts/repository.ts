@@ -5,7 +5,11 @@ type Db = pg.Pool | pg.PoolClient;
 
 export interface UserRecord extends User {
   passwordHash: string;
+  passwordVersion: number;
 }
+
+const userRecordColumns =
+  'id, email, name, password_hash AS "passwordHash", password_version AS "passwordVersion"';
 
 export interface OrgKeysRecord {
   id: string;
@@ -30,10 +34,39 @@ export function accountsRepository(pool: pg.Pool) {
 
     async findUserByEmail(email: string, db: Db = pool): Promise<UserRecord | null> {
       const { rows } = await db.query<UserRecord>(
-        'SELECT id, email, name, password_hash AS "passwordHash" FROM users WHERE lower(email) = lower($1)',
+        `SELECT ${userRecordColumns} FROM users WHERE lower(email) = lower($1)`,
         [email],
       );
       return rows[0] ?? null;
+    },
+
+    async findUserRecordById(id: string, db: Db = pool): Promise<UserRecord | null> {
+      const { rows } = await db.query<UserRecord>(`SELECT ${userRecordColumns} FROM users WHERE id = $1`, [
+        id,
+      ]);
+      return rows[0] ?? null;
+    },
+
+    /** The user's row, locked until the transaction ends: logins and password changes take turns. */
+    async lockUserRecord(id: string, db: pg.PoolClient): Promise<UserRecord | null> {
+      const { rows } = await db.query<UserRecord>(
+        `SELECT ${userRecordColumns} FROM users WHERE id = $1 FOR UPDATE`,
+        [id],
+      );
+      return rows[0] ?? null;
+    },
+
+    /** A stronger hash of the same password: the version stays, sessions stay. */
+    async storeRehash(id: string, passwordHash: string, db: Db = pool): Promise<void> {
+      await db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [id, passwordHash]);
+    },
+
+    /** A new password: bumps the version that in-flight logins check before recording a session. */
+    async changePassword(id: string, passwordHash: string, db: Db = pool): Promise<void> {
+      await db.query(
+        'UPDATE users SET password_hash = $2, password_version = password_version + 1 WHERE id = $1',
+        [id, passwordHash],
+      );
     },
 
     async findUserById(id: string, db: Db = pool): Promise<User | null> {

@@ -10,6 +10,7 @@ import {
   OrgParams,
   type SeatMap,
   seatMapProblems,
+  totalCapacity,
   UpdateEventBody,
   withErrors,
 } from '@happening/shared';
@@ -18,6 +19,7 @@ import { inTransaction } from '../../lib/db.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { assertMayReadPublished, eventForMember } from './access.js';
 import { availabilitySnapshot, statsFrom } from './availability.js';
+import { assertRoomForEvent, type EventQuotas } from './quotas.js';
 
 function assertValidMap(seatMap: SeatMap): void {
   const problems = seatMapProblems(seatMap);
@@ -41,6 +43,11 @@ function assertValidCaps(settings: { maxSeatsPerBooking: number; maxSeatsPerAddr
 const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const asUser = app.authenticate('user');
   const tags = ['events'];
+  const quotas: EventQuotas = {
+    maxEvents: app.config.MAX_EVENTS_PER_ORGANIZATION,
+    maxSeats: app.config.MAX_SEATS_PER_ORGANIZATION,
+    overAfterHours: app.config.EVENT_OVER_AFTER_HOURS,
+  };
 
   app.post(
     '/orgs/:orgId/events',
@@ -51,7 +58,11 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'A draft with its seat map and settings; nothing is on sale until it is published. ' +
           'Hold caps per client address (`maxSeatsPerAddress`, `maxHoldsPerAddress`) and ' +
-          '`proofOfWork` guard the on-sale against scripts (see docs/security.md).',
+          '`proofOfWork` guard the on-sale against scripts (see docs/security.md). ' +
+          'Needs the organizer role. Refused with 409 `EVENT_LIMIT_REACHED` when the organization already has ' +
+          '`MAX_EVENTS_PER_ORGANIZATION` events that are neither cancelled nor over (an event is over ' +
+          '`EVENT_OVER_AFTER_HOURS` after its start; drafts count), and with 409 `SEAT_LIMIT_REACHED` when its ' +
+          'seats would take those events past `MAX_SEATS_PER_ORGANIZATION` seats together. Both carry `limit`.',
         params: OrgParams,
         body: CreateEventBody,
         response: withErrors({ 201: EventResponse }),
@@ -61,13 +72,19 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       bodyLimit: 8 * 1_048_576,
     },
     async (request, reply) => {
-      await app.requireRole(request, request.params.orgId, 'organizer', 'Organization');
+      const { orgId } = request.params;
+      await app.requireRole(request, orgId, 'organizer', 'Organization');
       assertValidMap(request.body.seatMap);
       assertValidCaps({
         maxSeatsPerBooking: request.body.maxSeatsPerBooking ?? 10,
         maxSeatsPerAddress: request.body.maxSeatsPerAddress ?? null,
       });
-      const event = await app.eventsRepo.insert(request.params.orgId, request.body);
+      const event = await inTransaction(app.pg, async (client) => {
+        await assertRoomForEvent(client, quotas, orgId, {
+          create: { startsAt: request.body.startsAt, capacity: totalCapacity(request.body.seatMap) },
+        });
+        return app.eventsRepo.insert(orgId, request.body, client);
+      });
       return reply.status(201).send({ event });
     },
   );
@@ -128,7 +145,9 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Edit a draft event',
         description:
           'Changes the fields sent, while the event is a draft (409 `EVENT_NOT_EDITABLE` after). ' +
-          '`maxSeatsPerAddress: null` goes back to the default, 2 × `maxSeatsPerBooking`.',
+          '`maxSeatsPerAddress: null` goes back to the default, 2 × `maxSeatsPerBooking`. A new seat map or start that would add to what the ' +
+          'organization has counted against its quotas is refused like a creation (409 `EVENT_LIMIT_REACHED`, ' +
+          '`SEAT_LIMIT_REACHED`); an edit that adds nothing always passes.',
         params: EventParams,
         body: UpdateEventBody,
         response: withErrors({ 200: EventResponse }),
@@ -137,16 +156,27 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       bodyLimit: 8 * 1_048_576,
     },
     async (request) => {
-      const current = await eventForMember(app, request, request.params.id, 'organizer');
-      if (request.body.seatMap) assertValidMap(request.body.seatMap);
+      const existing = await eventForMember(app, request, request.params.id, 'organizer');
+      const { seatMap, startsAt } = request.body;
+      if (seatMap) assertValidMap(seatMap);
       assertValidCaps({
-        maxSeatsPerBooking: request.body.maxSeatsPerBooking ?? current.maxSeatsPerBooking,
+        maxSeatsPerBooking: request.body.maxSeatsPerBooking ?? existing.maxSeatsPerBooking,
         maxSeatsPerAddress:
           request.body.maxSeatsPerAddress === undefined
-            ? current.maxSeatsPerAddress
+            ? existing.maxSeatsPerAddress
             : request.body.maxSeatsPerAddress,
       });
-      const event = await app.eventsRepo.updateDraft(request.params.id, request.body);
+      const event = await inTransaction(app.pg, async (client) => {
+        // Only a new start or seat map can change what the event takes from the quotas.
+        if (seatMap || startsAt) {
+          await assertRoomForEvent(client, quotas, existing.orgId, {
+            eventId: existing.id,
+            ...(startsAt ? { startsAt } : {}),
+            ...(seatMap ? { capacity: totalCapacity(seatMap) } : {}),
+          });
+        }
+        return app.eventsRepo.updateDraft(request.params.id, request.body, client);
+      });
       if (!event) throw new AppError(409, 'EVENT_NOT_EDITABLE', 'Only draft events can be edited');
       return { event };
     },

@@ -233,7 +233,7 @@ const invitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
           const user = await accounts.insertUser({ email: invitation.email, name, passwordHash }, client);
           return { user, organization: await invitations.join(invitation, user.id, client) };
         });
-        return reply.status(201).send({ token: app.jwt.sign({ sub: result.user.id }), ...result });
+        return reply.status(201).send({ token: await app.issueSession(result.user.id), ...result });
       } catch (error) {
         // The only unique key a brand-new user can hit is the address: that person should sign in.
         if (isUniqueViolation(error))

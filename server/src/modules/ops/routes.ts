@@ -45,9 +45,9 @@ const opsRoutes: FastifyPluginAsyncTypebox = async (app) => {
    */
   async function requireOperator(request: FastifyRequest): Promise<void> {
     const [scheme, credential] = (request.headers.authorization ?? '').split(' ');
-    const userId =
-      scheme?.toLowerCase() === 'bearer' && credential ? app.verifySessionToken(credential) : null;
-    if (!userId || !(await app.operators.isOperator(userId))) throw noSuchRoute(request);
+    const session =
+      scheme?.toLowerCase() === 'bearer' && credential ? await app.verifySessionToken(credential) : null;
+    if (!session || !(await app.operators.isOperator(session.userId))) throw noSuchRoute(request);
   }
 
   async function connected() {
