@@ -38,7 +38,7 @@ export const ConfigSchema = Type.Object({
   TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, default: 43_200 }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1_024, default: 1_048_576 }),
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 1_200 }),
-  /** Per IP, for signup and login: slows password guessing. */
+  /** Per client address (see TRUST_PROXY), for signup and login: slows password guessing. */
   AUTH_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 20 }),
   HOLD_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 120 }),
   HOLD_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, default: 1_000 }),
@@ -46,10 +46,13 @@ export const ConfigSchema = Type.Object({
   /**
    * Which proxies' `X-Forwarded-For` to believe. Empty: none, the TCP peer is the client (a client
    * could otherwise name any address and walk around every per-address limit). A hop count
-   * (`1`), or a comma-separated list of proxy addresses/CIDRs, means what Fastify's `trustProxy` means.
+   * (`1`), or a comma-separated list of proxy addresses/CIDRs (or proxy-addr's `loopback`,
+   * `linklocal`, `uniquelocal`), means what Fastify's `trustProxy` means. REST and both socket
+   * transports apply it alike (lib/client-address.ts).
    */
   TRUST_PROXY: Type.String({
-    pattern: '^([0-9]+|[0-9a-fA-F:.]+(/[0-9]+)?(, *[0-9a-fA-F:.]+(/[0-9]+)?)*)?$',
+    pattern:
+      '^([0-9]+|([0-9a-fA-F:.]+(/[0-9]+)?|loopback|linklocal|uniquelocal)(, *([0-9a-fA-F:.]+(/[0-9]+)?|loopback|linklocal|uniquelocal))*)?$',
     default: '',
   }),
   /** Origins that may call the API from a browser besides each organization's allowed origins. */

@@ -6,7 +6,7 @@ import {
   type WidgetServerToClient,
 } from '@happening/shared';
 import type { FastifyInstance } from 'fastify';
-import { socketClientAddress } from '../lib/client-address.js';
+import { socketLimitKey } from '../lib/client-address.js';
 import { AppError, notFound } from '../lib/errors.js';
 import { hashManageToken } from '../modules/bookings/manage-links.js';
 import { availabilitySnapshot } from '../modules/events/availability.js';
@@ -123,7 +123,7 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
       'hold',
       acknowledged(app.log, async (payload) => {
         const { eventId, seatIds, holdToken } = requireObject(payload);
-        await limitHolds(`socket-hold-ip:${socketClientAddress(socket)}`);
+        await limitHolds(`socket-hold-ip:${socketLimitKey(socket)}`);
         if (typeof holdToken === 'string') await limitHolds(`socket-hold-token:${holdToken}`);
         const event = await eventOfOrg(eventId);
         if (event.status === 'cancelled')

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { EventParams, Hold, HoldBody, HoldParams, HoldSeatParams, withErrors } from '@happening/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toHoldView } from '../../inventory/redis-inventory.js';
+import { limitKeyOf } from '../../lib/client-address.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { scriptError } from '../bookings/service.js';
 import { assertSameOrg, eventOnSale } from '../events/access.js';
@@ -22,7 +23,7 @@ const holdRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const perAddress = app.rateLimit({
     max: app.config.HOLD_RATE_LIMIT_PER_MINUTE,
     timeWindow: 60_000,
-    keyGenerator: (request: FastifyRequest) => `hold-ip:${request.ip}`,
+    keyGenerator: (request: FastifyRequest) => `hold-ip:${limitKeyOf(request.ip)}`,
   });
   const perToken = app.createRateLimit({
     max: app.config.HOLD_RATE_LIMIT_PER_MINUTE,
