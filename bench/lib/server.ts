@@ -89,6 +89,9 @@ export async function startServer(
         RATE_LIMIT_PER_MINUTE: '100000000',
         HOLD_RATE_LIMIT_PER_MINUTE: '100000000',
         AUTH_RATE_LIMIT_PER_MINUTE: '100000000',
+        // 10,000 simulated attendees share 127.0.0.1.
+        DIRECT_BOOKING_LIMIT: '100000000',
+        WAITLIST_JOIN_LIMIT: '100000000',
         OUTBOX_RELAY_ENABLED: 'false',
         PUBLIC_URL: `http://127.0.0.1:${port}`,
         ...options.env,

@@ -55,6 +55,14 @@ export const ConfigSchema = Type.Object({
       '^([0-9]+|([0-9a-fA-F:.]+(/[0-9]+)?|loopback|linklocal|uniquelocal)(, *([0-9a-fA-F:.]+(/[0-9]+)?|loopback|linklocal|uniquelocal))*)?$',
     default: '',
   }),
+  /**
+   * Publishable-key bookings (`directBooking` events) one client address may make per event per
+   * BOOKING_LIMIT_WINDOW_SECONDS, and of those, how many may join the waitlist. Secret keys and
+   * organizers are not counted: a partner backend books for many attendees from one address.
+   */
+  DIRECT_BOOKING_LIMIT: Type.Integer({ minimum: 1, default: 5 }),
+  WAITLIST_JOIN_LIMIT: Type.Integer({ minimum: 1, default: 3 }),
+  BOOKING_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 600 }),
   /** Origins that may call the API from a browser besides each organization's allowed origins. */
   CONSOLE_ORIGINS: Type.String({ default: 'http://localhost:5173,http://127.0.0.1:5173' }),
   /** scrypt cost (log2 N). 15 = 32 MiB per hash; lower only for tests. */
