@@ -92,6 +92,10 @@ export async function startServer(
         // 10,000 simulated attendees share 127.0.0.1.
         DIRECT_BOOKING_LIMIT: '100000000',
         WAITLIST_JOIN_LIMIT: '100000000',
+        SOCKET_MESSAGES_PER_MINUTE: '100000000',
+        SOCKET_MESSAGES_PER_ADDRESS_PER_MINUTE: '100000000',
+        SOCKET_CONNECTIONS_PER_ADDRESS: '100000000',
+        CONSOLE_SOCKET_MESSAGES_PER_MINUTE: '100000000',
         OUTBOX_RELAY_ENABLED: 'false',
         PUBLIC_URL: `http://127.0.0.1:${port}`,
         ...options.env,

@@ -63,6 +63,14 @@ export const ConfigSchema = Type.Object({
   DIRECT_BOOKING_LIMIT: Type.Integer({ minimum: 1, default: 5 }),
   WAITLIST_JOIN_LIMIT: Type.Integer({ minimum: 1, default: 3 }),
   BOOKING_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 600 }),
+  /** Messages one `/widget` socket may send per minute (bursts of a quarter of it). */
+  SOCKET_MESSAGES_PER_MINUTE: Type.Integer({ minimum: 4, default: 120 }),
+  /** Messages all `/widget` sockets of one client address may send per minute, across servers. */
+  SOCKET_MESSAGES_PER_ADDRESS_PER_MINUTE: Type.Integer({ minimum: 1, default: 3_000 }),
+  /** Open `/widget` sockets per client address on one server process. */
+  SOCKET_CONNECTIONS_PER_ADDRESS: Type.Integer({ minimum: 1, default: 200 }),
+  /** Messages one `/console` socket may send per minute (bursts of a quarter of it). */
+  CONSOLE_SOCKET_MESSAGES_PER_MINUTE: Type.Integer({ minimum: 4, default: 600 }),
   /** Origins that may call the API from a browser besides each organization's allowed origins. */
   CONSOLE_ORIGINS: Type.String({ default: 'http://localhost:5173,http://127.0.0.1:5173' }),
   /** scrypt cost (log2 N). 15 = 32 MiB per hash; lower only for tests. */

@@ -5,7 +5,14 @@ import { limitKeyOf, proxyTrustOf } from '../src/lib/client-address.js';
 import { testEnv } from './env.js';
 import { bearer, buildTestApp, type SignedUp, signup, type TestApp, uniqueEmail } from './helpers.js';
 import { type LiveEvent, publishedEvent, rowsMap } from './inventory-helpers.js';
-import { freshAddress } from './socket-helpers.js';
+import {
+  connected,
+  freshAddress,
+  openSockets,
+  type Transport,
+  urlOf,
+  widgetSocket,
+} from './socket-helpers.js';
 
 // The attack of the issue: with its default settings the product believed any X-Forwarded-For,
 // so a script naming a new address on each request walked around every per-address limit.
@@ -36,6 +43,7 @@ beforeAll(async () => {
   live = await publishedEvent(setup, owner, rowsMap(1, 10));
 });
 afterAll(async () => {
+  for (const socket of openSockets) socket.close();
   await Promise.all([plain.close(), proxied.close(), setup.close()]);
 });
 
@@ -144,5 +152,46 @@ describe('REST with TRUST_PROXY naming the proxy', () => {
     );
     expect(viaProxy.slice(0, 20)).toEqual(Array(20).fill(401));
     expect(viaProxy.slice(20)).toEqual(Array(5).fill(429));
+  });
+});
+
+// Sockets: one open /widget socket per address here, so which address a socket is counted on
+// shows in whether a second one is let in. Both transports carry the header on the request that
+// opens the connection (the first polling request, or the WebSocket upgrade).
+describe.each<Transport>(['websocket', 'polling'])('widget sockets over %s', (transport) => {
+  const apps: Record<'none' | 'other' | 'peer', TestApp> = {} as never;
+  beforeAll(async () => {
+    const env = { SOCKET_CONNECTIONS_PER_ADDRESS: '1' };
+    [apps.none, apps.other, apps.peer] = await Promise.all([
+      buildTestApp(env),
+      // Trusts a proxy that is not the test's peer: the header must still be ignored.
+      buildTestApp({ ...env, TRUST_PROXY: '192.0.2.1' }),
+      // The test's own address is the proxy: the header is the client.
+      buildTestApp({ ...env, TRUST_PROXY: '127.0.0.1' }),
+    ]);
+    await Promise.all(Object.values(apps).map((app) => app.listen({ port: 0, host: '127.0.0.1' })));
+  });
+  afterAll(async () => {
+    for (const socket of openSockets) socket.close();
+    await Promise.all(Object.values(apps).map((app) => app.close()));
+  });
+
+  const open = (app: TestApp, forwardedFor: string) =>
+    connected(widgetSocket(urlOf(app), live.publishableKey, { transport, forwardedFor }));
+
+  it('without TRUST_PROXY, sockets naming different addresses are one client: the TCP peer', async () => {
+    expect(await open(apps.none, '203.0.113.1')).toBe('connected');
+    expect(await open(apps.none, '203.0.113.2')).toBe('RATE_LIMITED');
+  });
+
+  it('with TRUST_PROXY naming another proxy, the header is ignored just the same', async () => {
+    expect(await open(apps.other, '203.0.113.1')).toBe('connected');
+    expect(await open(apps.other, '203.0.113.2')).toBe('RATE_LIMITED');
+  });
+
+  it('with TRUST_PROXY naming the peer, each forwarded client is counted on its own address', async () => {
+    expect(await open(apps.peer, '203.0.113.1')).toBe('connected');
+    expect(await open(apps.peer, '203.0.113.2')).toBe('connected');
+    expect(await open(apps.peer, '203.0.113.1')).toBe('RATE_LIMITED');
   });
 });

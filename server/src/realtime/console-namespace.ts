@@ -11,6 +11,7 @@ import { notFound } from '../lib/errors.js';
 import { accountsRepository } from '../modules/accounts/repository.js';
 import { availabilitySnapshot } from '../modules/events/availability.js';
 import { acknowledged, requireObject, requireString } from './ack.js';
+import { limitMessages, socketBucket } from './message-limits.js';
 
 /** `/console`: organizers watching events and their organization, with a session token. */
 export function registerConsoleNamespace(app: FastifyInstance): void {
@@ -32,6 +33,8 @@ export function registerConsoleNamespace(app: FastifyInstance): void {
   });
 
   nsp.on('connection', (socket) => {
+    // Signed-in organizers: a looser per-socket limit, and none per address (an office shares one).
+    limitMessages(socket, { bucket: socketBucket(app.config.CONSOLE_SOCKET_MESSAGES_PER_MINUTE) });
     void socket.join(rooms.user(socket.data.userId));
     async function roleIn(orgId: string): Promise<Role> {
       const role = await accounts.roleOf(socket.data.userId, orgId);
