@@ -71,6 +71,11 @@ export const ConfigSchema = Type.Object({
   SOCKET_CONNECTIONS_PER_ADDRESS: Type.Integer({ minimum: 1, default: 200 }),
   /** Messages one `/console` socket may send per minute (bursts of a quarter of it). */
   CONSOLE_SOCKET_MESSAGES_PER_MINUTE: Type.Integer({ minimum: 4, default: 600 }),
+  /**
+   * Longest a server serves one availability snapshot while it hears no change of the event
+   * (changes end it at once); 0 reads Redis for every `join` and availability request.
+   */
+  AVAILABILITY_CACHE_MS: Type.Integer({ minimum: 0, default: 2_000 }),
   /** Origins that may call the API from a browser besides each organization's allowed origins. */
   CONSOLE_ORIGINS: Type.String({ default: 'http://localhost:5173,http://127.0.0.1:5173' }),
   /** scrypt cost (log2 N). 15 = 32 MiB per hash; lower only for tests. */

@@ -17,6 +17,7 @@ export default fp(
       app.bookingsRepo.totals,
       FLUSH_MS,
       app.log,
+      app.availability,
     );
     const widget = registerWidgetNamespace(app);
     registerConsoleNamespace(app);

@@ -10,7 +10,6 @@ import { socketLimitKey } from '../lib/client-address.js';
 import { AppError, notFound } from '../lib/errors.js';
 import { rateCounter, rateLimited } from '../lib/rate-counter.js';
 import { hashManageToken } from '../modules/bookings/manage-links.js';
-import { availabilitySnapshot } from '../modules/events/availability.js';
 import { eventIdOfHold } from '../modules/holds/routes.js';
 import { holdSeats } from '../modules/holds/service.js';
 import { acknowledged, requireObject, requireString, requireStrings } from './ack.js';
@@ -126,11 +125,8 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
           const attached = await app.inventory.run(event.id, 'attach', { token: holdToken });
           if (attached.ok) track(holdToken, event.id);
         }
-        const {
-          holds: _h,
-          holders: _holders,
-          ...snapshot
-        } = await availabilitySnapshot(app.inventory, event);
+        // One snapshot per event version however many join (AvailabilityCache); never who holds what.
+        const { holds: _h, holders: _holders, ...snapshot } = await app.availability.get(event);
         return snapshot;
       }),
     );

@@ -158,7 +158,17 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/events/:id/availability',
     {
-      schema: { tags, params: EventParams, response: withErrors({ 200: Availability }) },
+      schema: {
+        tags,
+        summary: "Every seat's status and each section's counts, at one inventory version",
+        description:
+          'The same snapshot a widget socket gets on `join`, without hold tokens or booking ids. ' +
+          'A server reads it once per event version and serves that copy until it hears of a ' +
+          'change (at most `AVAILABILITY_CACHE_MS`); live changes after `version` arrive on the ' +
+          'socket. Per client address, the global rate limit applies (429 `RATE_LIMITED`).',
+        params: EventParams,
+        response: withErrors({ 200: Availability }),
+      },
       // The same check as `GET /events/:id`: a publishable key sent from a page outside its
       // organization's allowed origins is refused, so the widget can ask for the event and its
       // seats at once and a foreign page still gets no seat data.
@@ -167,11 +177,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const event = await app.findEvent(request.params.id);
       if (!event || event.status === 'draft') throw notFound('Event');
-      const {
-        holds: _h,
-        holders: _holders,
-        ...availability
-      } = await availabilitySnapshot(app.inventory, event);
+      const { holds: _h, holders: _holders, ...availability } = await app.availability.get(event);
       return availability;
     },
   );
