@@ -21,7 +21,15 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/auth/signup',
     {
-      schema: { tags: ['accounts'], body: SignupBody, response: withErrors({ 201: SignupResponse }) },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Create an account and its first organization, with the caller as admin',
+        description:
+          'At most `AUTH_RATE_LIMIT_PER_MINUTE` signup attempts per client address (see `TRUST_PROXY`) ' +
+          'per minute; beyond, 429 `RATE_LIMITED` with `Retry-After`.',
+        body: SignupBody,
+        response: withErrors({ 201: SignupResponse }),
+      },
       config: { rateLimit: { max: app.config.AUTH_RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 } },
     },
     async (request, reply) => {
@@ -49,7 +57,16 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/auth/login',
     {
-      schema: { tags: ['accounts'], body: LoginBody, response: withErrors({ 200: LoginResponse }) },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Sign in with email and password; answers a session token',
+        description:
+          'At most `AUTH_RATE_LIMIT_PER_MINUTE` attempts per client address (see `TRUST_PROXY`) per ' +
+          'minute, counted across servers; beyond, 429 `RATE_LIMITED` with `Retry-After`. ' +
+          '`X-Forwarded-For` from anyone but a trusted proxy changes nothing.',
+        body: LoginBody,
+        response: withErrors({ 200: LoginResponse }),
+      },
       config: { rateLimit: { max: app.config.AUTH_RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 } },
     },
     async (request) => {

@@ -61,7 +61,17 @@ const holdRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/events/:id/holds',
     {
-      schema: { tags, params: EventParams, body: HoldBody, response: withErrors({ 200: Hold }) },
+      schema: {
+        tags,
+        summary: 'Hold seats, general-admission places or best available, or add to a hold',
+        description:
+          'At most `HOLD_RATE_LIMIT_PER_MINUTE` requests per client address (see `TRUST_PROXY`; IPv6 ' +
+          'by its /64) and per hold token per minute, socket holds included; beyond, 429 ' +
+          '`RATE_LIMITED` with `Retry-After`.',
+        params: EventParams,
+        body: HoldBody,
+        response: withErrors({ 200: Hold }),
+      },
       preValidation: holdLimits,
       preHandler: asHolder,
       // Replaced by holdLimits, which asks both of this route's counters in one round trip.
