@@ -79,6 +79,8 @@ describe('the limit key of an address', () => {
     expect(proxyTrustOf('')).toBeNull();
     expect(proxyTrustOf('1')!('198.51.100.1', 0)).toBe(true);
     expect(proxyTrustOf('1')!('198.51.100.1', 1)).toBe(false);
+    expect(proxyTrustOf('loopback')!('127.0.0.1', 0)).toBe(true);
+    expect(proxyTrustOf('loopback')!('192.0.2.1', 0)).toBe(false);
     const listed = proxyTrustOf('10.0.0.0/8, 192.0.2.1')!;
     expect([listed('10.1.2.3', 0), listed('192.0.2.1', 0), listed('192.0.2.2', 0)]).toEqual([
       true,

@@ -90,7 +90,14 @@ export class Inventory {
 
   private reportVersion(eventId: string, result: ScriptResult): void {
     if (typeof result.v !== 'number') return;
-    for (const listener of this.versionListeners) listener(eventId, result.v);
+    for (const listener of this.versionListeners) {
+      try {
+        listener(eventId, result.v);
+      } catch (error) {
+        // Never in the way of the expired-hold report that follows, nor of the caller.
+        this.log.error({ err: error, eventId }, 'version listener failed');
+      }
+    }
   }
 
   private reportExpired(eventId: string, result: ScriptResult): void {

@@ -28,7 +28,11 @@ export function proxyTrustOf(setting: string): ProxyTrust | null {
  * `X-Forwarded-For` that was not added by a trusted proxy. Exactly Fastify's `request.ip`.
  */
 export function clientAddressOf(request: IncomingMessage, trust: ProxyTrust | null): string | undefined {
-  return proxyAddr(request, trust ?? NOBODY) ?? undefined;
+  try {
+    return proxyAddr(request, trust ?? NOBODY) ?? undefined;
+  } catch {
+    return request.socket?.remoteAddress;
+  }
 }
 
 /**
@@ -72,8 +76,14 @@ export function socketClientAddress(socket: SocketLike): string {
   const request = socket.request;
   let address = addressOfRequest.get(request);
   if (address === undefined) {
-    address =
-      clientAddressOf(request, trustOfServer.get(socket.nsp.server) ?? null) ?? socket.handshake.address;
+    // The TCP peer as the engine saw it when the connection opened (a long-polling request's own
+    // socket may be gone by now), with the headers of the request that opened it.
+    const peer = socket.handshake.address;
+    const opening = {
+      headers: request.headers,
+      socket: { remoteAddress: peer },
+    } as unknown as IncomingMessage;
+    address = clientAddressOf(opening, trustOfServer.get(socket.nsp.server) ?? null) ?? peer;
     addressOfRequest.set(request, address);
   }
   return address;
