@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import bookingPagePlugin from './booking-page/plugin.js';
 import type { Config } from './config.js';
 import invitationPagePlugin from './invitation-page/plugin.js';
+import { proxyTrustOf } from './lib/client-address.js';
 import { requestSerializer } from './lib/log-redaction.js';
 import accountsRoutes from './modules/accounts/routes.js';
 import bookingRoutes from './modules/bookings/routes.js';
@@ -102,25 +103,10 @@ export function serverOptions(config: Config): FastifyServerOptions {
     requestIdHeader: 'x-request-id',
     // Sockets stay open for long; requests must not.
     requestTimeout: 30_000,
-    trustProxy: trustProxyOf(config.TRUST_PROXY),
+    // One trust rule for REST and sockets (lib/client-address.ts); false keeps Fastify's fast path.
+    trustProxy: proxyTrustOf(config.TRUST_PROXY) ?? false,
     frameworkErrors,
   };
-}
-
-/**
- * `TRUST_PROXY` as Fastify's `trustProxy`: nothing, a hop count (the nearest `n` hops are proxies,
- * as proxy-addr reads a number), or proxy addresses/CIDRs.
- */
-export function trustProxyOf(
-  setting: string,
-): boolean | string[] | ((address: string, hop: number) => boolean) {
-  const value = setting.trim();
-  if (value === '') return false;
-  if (/^[0-9]+$/.test(value)) {
-    const hops = Number(value);
-    return (_address, hop) => hop < hops;
-  }
-  return value.split(',').map((entry) => entry.trim());
 }
 
 /** Builds a ready app without listening: what server.ts starts and what tests `inject` into. */

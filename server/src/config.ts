@@ -49,7 +49,7 @@ export const ConfigSchema = Type.Object({
   TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, default: 43_200 }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1_024, default: 1_048_576 }),
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 1_200 }),
-  /** Per IP, for signup and login: slows password guessing. */
+  /** Per client address (see TRUST_PROXY), for signup and login: slows password guessing. */
   AUTH_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 20 }),
   HOLD_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 120 }),
   HOLD_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, default: 1_000 }),
@@ -71,10 +71,13 @@ export const ConfigSchema = Type.Object({
   /**
    * Which proxies' `X-Forwarded-For` to believe. Empty: none, the TCP peer is the client (a client
    * could otherwise name any address and walk around every per-address limit). A hop count
-   * (`1`), or a comma-separated list of proxy addresses/CIDRs, means what Fastify's `trustProxy` means.
+   * (`1`), or a comma-separated list of proxy addresses/CIDRs (or proxy-addr's `loopback`,
+   * `linklocal`, `uniquelocal`), means what Fastify's `trustProxy` means. REST and both socket
+   * transports apply it alike (lib/client-address.ts).
    */
   TRUST_PROXY: Type.String({
-    pattern: '^([0-9]+|[0-9a-fA-F:.]+(/[0-9]+)?(, *[0-9a-fA-F:.]+(/[0-9]+)?)*)?$',
+    pattern:
+      '^([0-9]+|([0-9a-fA-F:.]+(/[0-9]+)?|loopback|linklocal|uniquelocal)(, *([0-9a-fA-F:.]+(/[0-9]+)?|loopback|linklocal|uniquelocal))*)?$',
     default: '',
   }),
   /**
@@ -94,6 +97,27 @@ export const ConfigSchema = Type.Object({
   POW_MAX_NUMBER: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 50_000 }),
   /** How long a proof-of-work challenge may be solved and used (ALTCHA's `expires`). */
   POW_CHALLENGE_TTL_SECONDS: Type.Integer({ minimum: 5, maximum: 3_600, default: 120 }),
+  /**
+   * Publishable-key bookings (`directBooking` events) one client address may make per event per
+   * BOOKING_LIMIT_WINDOW_SECONDS, and of those, how many may join the waitlist. Secret keys and
+   * organizers are not counted: a partner backend books for many attendees from one address.
+   */
+  DIRECT_BOOKING_LIMIT: Type.Integer({ minimum: 1, default: 5 }),
+  WAITLIST_JOIN_LIMIT: Type.Integer({ minimum: 1, default: 3 }),
+  BOOKING_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 600 }),
+  /** Messages one `/widget` socket may send per minute (bursts of a quarter of it). */
+  SOCKET_MESSAGES_PER_MINUTE: Type.Integer({ minimum: 4, default: 120 }),
+  /** Messages all `/widget` sockets of one client address may send per minute, across servers. */
+  SOCKET_MESSAGES_PER_ADDRESS_PER_MINUTE: Type.Integer({ minimum: 1, default: 3_000 }),
+  /** Open `/widget` sockets per client address on one server process. */
+  SOCKET_CONNECTIONS_PER_ADDRESS: Type.Integer({ minimum: 1, default: 200 }),
+  /** Messages one `/console` socket may send per minute (bursts of a quarter of it). */
+  CONSOLE_SOCKET_MESSAGES_PER_MINUTE: Type.Integer({ minimum: 4, default: 600 }),
+  /**
+   * Longest a server serves one availability snapshot while it hears no change of the event
+   * (changes end it at once); 0 reads Redis for every `join` and availability request.
+   */
+  AVAILABILITY_CACHE_MS: Type.Integer({ minimum: 0, default: 2_000 }),
   /** Origins that may call the API from a browser besides each organization's allowed origins. */
   CONSOLE_ORIGINS: Type.String({ default: 'http://localhost:5173,http://127.0.0.1:5173' }),
   /**

@@ -13,6 +13,11 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     RATE_LIMIT_PER_MINUTE: '100000',
     HOLD_RATE_LIMIT_PER_MINUTE: '100000',
     AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+    // Every test file books and connects from 127.0.0.1: the per-address limits' own tests set them.
+    DIRECT_BOOKING_LIMIT: '100000',
+    WAITLIST_JOIN_LIMIT: '100000',
+    SOCKET_MESSAGES_PER_ADDRESS_PER_MINUTE: '10000000',
+    SOCKET_CONNECTIONS_PER_ADDRESS: '100000',
     // Stress tests queue thousands of requests on a 2-core machine shared with other suites.
     PG_POOL_TIMEOUT_MS: '60000',
     // Test apps share one outbox table: a relay in every app would publish other files' rows to

@@ -13,6 +13,7 @@ import {
 } from './redis-inventory.js';
 
 export type ExpiredListener = (eventId: string, expired: ExpiredHold[]) => void;
+export type VersionListener = (eventId: string, version: number) => void;
 
 /**
  * The inventory of every event as seen by this server: runs the Lua script, rebuilds an event
@@ -24,6 +25,7 @@ export class Inventory {
   rebuilds = 0;
   private readonly loading = new Map<string, Promise<void>>();
   private readonly expiredListeners: ExpiredListener[] = [];
+  private readonly versionListeners: VersionListener[] = [];
   private readonly markedActive = new Map<string, number>();
 
   constructor(
@@ -54,6 +56,11 @@ export class Inventory {
     this.expiredListeners.push(listener);
   }
 
+  /** The event's version after each script this process ran (the availability cache's own writes). */
+  onVersion(listener: VersionListener): void {
+    this.versionListeners.push(listener);
+  }
+
   async run(
     eventId: string,
     operation: Operation,
@@ -70,6 +77,7 @@ export class Inventory {
     if (result.ok && (operation === 'hold' || operation === 'promote' || operation.startsWith('book'))) {
       this.markActive(eventId);
     }
+    this.reportVersion(eventId, result);
     this.reportExpired(eventId, result);
     return result;
   }
@@ -77,8 +85,23 @@ export class Inventory {
   /** Like `run`, but never loads: for the sweeper, which must not resurrect idle events. */
   async runIfLoaded(eventId: string, operation: Operation, args: Record<string, unknown> = {}) {
     const result = await runInventoryScript(this.redis, eventId, operation, args);
-    if (result.code !== 'COLD') this.reportExpired(eventId, result);
+    if (result.code !== 'COLD') {
+      this.reportVersion(eventId, result);
+      this.reportExpired(eventId, result);
+    }
     return result;
+  }
+
+  private reportVersion(eventId: string, result: ScriptResult): void {
+    if (typeof result.v !== 'number') return;
+    for (const listener of this.versionListeners) {
+      try {
+        listener(eventId, result.v);
+      } catch (error) {
+        // Never in the way of the expired-hold report that follows, nor of the caller.
+        this.log.error({ err: error, eventId }, 'version listener failed');
+      }
+    }
   }
 
   private reportExpired(eventId: string, result: ScriptResult): void {

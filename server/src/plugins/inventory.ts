@@ -5,6 +5,7 @@ import { Sweeper } from '../inventory/sweeper.js';
 import { ManageLinks } from '../modules/bookings/manage-links.js';
 import { type BookingsRepository, bookingsRepository } from '../modules/bookings/repository.js';
 import { BookingService } from '../modules/bookings/service.js';
+import { AvailabilityCache } from '../modules/events/availability-cache.js';
 import { type EventsRepository, eventsRepository } from '../modules/events/repository.js';
 
 declare module 'fastify' {
@@ -14,6 +15,8 @@ declare module 'fastify' {
     eventsRepo: EventsRepository;
     bookingsRepo: BookingsRepository;
     sweeper: Sweeper;
+    /** Availability snapshots per event version (widget `join`, `GET /events/:id/availability`). */
+    availability: AvailabilityCache;
     /** An event by id; on-sale events are cached for a few seconds because they sit on the hold path. */
     findEvent: (id: string) => Promise<Event | null>;
   }
@@ -61,7 +64,12 @@ export default fp(
       return event;
     });
 
+    // Fed with changes by the fan-out too (plugins/realtime.ts), which also says when it follows them.
+    const availability = new AvailabilityCache(inventory, app.config.AVAILABILITY_CACHE_MS);
+    inventory.onVersion((eventId, version) => availability.versionSeen(eventId, version));
+
     app.decorate('inventory', inventory);
+    app.decorate('availability', availability);
     app.decorate('bookingService', service);
     app.decorate('eventsRepo', events);
     app.decorate('bookingsRepo', bookings);

@@ -20,6 +20,7 @@ export default fp(
       FLUSH_MS,
       app.log,
       holderIds,
+      app.availability,
     );
     const widget = registerWidgetNamespace(app);
     registerConsoleNamespace(app, holderIds);

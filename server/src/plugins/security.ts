@@ -2,6 +2,7 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import fp from 'fastify-plugin';
+import { limitKeyOf } from '../lib/client-address.js';
 
 /**
  * CORS reflects any origin without credentials: every API credential is a bearer token, never a
@@ -26,9 +27,12 @@ export default fp(
       // The widget bundle is loaded by partner pages on other origins.
       crossOriginResourcePolicy: { policy: 'cross-origin' },
     });
-    // Counters live in Redis so the limit holds across every server process.
+    // Counters live in Redis so the limit holds across every server process. Every limit is per
+    // client address as TRUST_PROXY defines it, keyed by limitKeyOf (IPv6 by its /64); routes'
+    // own `config.rateLimit` inherit this keyGenerator.
     await app.register(rateLimit, {
       global: true,
+      keyGenerator: (request) => limitKeyOf(request.ip),
       max: app.config.RATE_LIMIT_PER_MINUTE,
       timeWindow: 60_000,
       redis: app.redis,

@@ -2,6 +2,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
+import { proxyTrustOf, trustProxiesFor } from '../lib/client-address.js';
 import { closeRedis } from './redis.js';
 
 /**
@@ -49,6 +50,8 @@ export default fp(
       pingTimeout: 8_000,
       connectionStateRecovery: undefined,
     });
+    // Sockets name their client by the same TRUST_PROXY rule as REST's request.ip.
+    trustProxiesFor(io, proxyTrustOf(app.config.TRUST_PROXY));
     app.decorate('io', io);
     app.addHook('preClose', async () => {
       // Tell clients to reconnect elsewhere instead of waiting for a ping timeout.
@@ -61,5 +64,5 @@ export default fp(
       await Promise.all([pub, sub].map(closeRedis));
     });
   },
-  { name: 'socketio', dependencies: ['redis'] },
+  { name: 'socketio', dependencies: ['config', 'redis'] },
 );

@@ -9,7 +9,11 @@ export default fp(
         info: {
           title: 'Happening API',
           version: '1.0.0',
-          description: 'Real-time seat booking for live events. Errors are `{ error: { code, message } }`.',
+          description:
+            'Real-time seat booking for live events. Errors are `{ error: { code, message } }`. ' +
+            'Every route is rate-limited per client address (`RATE_LIMIT_PER_MINUTE`; the address is ' +
+            'the TCP peer unless `TRUST_PROXY` names the proxies, IPv6 counted by its /64): beyond ' +
+            'it, 429 `RATE_LIMITED` with `Retry-After`.',
         },
         servers: [{ url: app.config.PUBLIC_URL }],
         components: {

@@ -14,6 +14,7 @@ import { availabilitySnapshot } from '../modules/events/availability.js';
 import { OPERATORS_ROOM } from '../modules/ops/operators.js';
 import { acknowledged, requireObject, requireUuid } from './ack.js';
 import type { HolderIds } from './holder-ids.js';
+import { limitMessages, socketBucket } from './message-limits.js';
 import { atExpiry, sessionRoom } from './session-sockets.js';
 
 /**
@@ -52,6 +53,8 @@ export function registerConsoleNamespace(app: FastifyInstance, holderIds: Holder
   });
 
   nsp.on('connection', (socket) => {
+    // Signed-in organizers: a looser per-socket limit, and none per address (an office shares one).
+    limitMessages(socket, { bucket: socketBucket(app.config.CONSOLE_SOCKET_MESSAGES_PER_MINUTE) });
     const { userId, sessionId, expiresAt } = socket.data;
     void socket.join([rooms.user(userId), sessionRoom(sessionId)]);
     // The socket lives no longer than its token.

@@ -35,6 +35,14 @@ interface Pending {
 
 export const hashRoom = (token: string) => `hold:${token}`;
 
+/** Who else wants to hear every version (the availability cache), and whether the channel is live. */
+export interface VersionFollower {
+  versionSeen(eventId: string, version: number): void;
+  follow(live: boolean): void;
+}
+
+const NO_FOLLOWER: VersionFollower = { versionSeen: () => {}, follow: () => {} };
+
 /**
  * Section counts go out at most this often per event (the latest, read when sent), stretched in
  * big rooms like the coalescing window (`windowFor`): they follow every seat change, and at
@@ -74,13 +82,24 @@ export class SeatFanout {
     private readonly log: FastifyBaseLogger,
     /** Console changes name a hold by its holder id: the token itself is a credential. */
     private readonly holderIds: HolderIds,
+    private readonly versions: VersionFollower = NO_FOLLOWER,
   ) {
     this.subscriber = redis.duplicate({
       connectionName: `happening-fanout-${process.pid}`,
       enableAutoPipelining: false,
     });
     this.subscriber.on('error', () => {}); // the main client reports Redis trouble
-    this.subscriber.subscribe(INVENTORY_CHANNEL).catch(() => {});
+    // Followed from the moment Redis confirms the subscription (again after every reconnect:
+    // ioredis resubscribes on its own, this confirms it); messages of a gap are lost, so the
+    // follower forgets what it knew when the connection closes.
+    const followOnceSubscribed = () =>
+      this.subscriber
+        .subscribe(INVENTORY_CHANNEL)
+        .then(() => this.versions.follow(true))
+        .catch(() => {});
+    void followOnceSubscribed();
+    this.subscriber.on('ready', followOnceSubscribed);
+    this.subscriber.on('close', () => this.versions.follow(false));
     this.subscriber.on('message', (_channel: string, raw: string) => this.receive(raw));
   }
 
@@ -108,6 +127,8 @@ export class SeatFanout {
     } catch {
       return;
     }
+    // Before anything is sent to a room (see AvailabilityCache for why the order matters).
+    this.versions.versionSeen(message.e, message.v);
     const widget = this.io.of(WIDGET_NAMESPACE);
     if (Array.isArray(message.x)) {
       for (const [token, seats] of message.x) {
@@ -233,6 +254,7 @@ export class SeatFanout {
   }
 
   async close(): Promise<void> {
+    this.versions.follow(false);
     for (const eventId of [...this.pending.keys()]) this.flush(eventId);
     for (const state of this.counts.values()) if (state.timer) clearTimeout(state.timer);
     this.counts.clear();

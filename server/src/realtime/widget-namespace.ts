@@ -6,10 +6,10 @@ import {
   type WidgetServerToClient,
 } from '@happening/shared';
 import type { FastifyInstance } from 'fastify';
-import { socketClientAddress } from '../lib/client-address.js';
+import { socketLimitKey } from '../lib/client-address.js';
 import { AppError, notFound } from '../lib/errors.js';
+import { rateCounter, rateLimited } from '../lib/rate-counter.js';
 import { hashManageToken } from '../modules/bookings/manage-links.js';
-import { availabilitySnapshot } from '../modules/events/availability.js';
 import { eventIdOfHold } from '../modules/holds/routes.js';
 import { holdSeats } from '../modules/holds/service.js';
 import {
@@ -21,6 +21,7 @@ import {
   requireUuid,
 } from './ack.js';
 import { hashRoom } from './fanout.js';
+import { AddressAllowances, limitMessages, OpenSockets, socketBucket } from './message-limits.js';
 
 const MAX_TRACKED_HOLDS = 10;
 
@@ -30,6 +31,10 @@ interface WidgetSocketData {
   publishableKey: string;
   /** Holds made or resumed on this socket: released if it goes away and does not come back. */
   holds: Map<string, string>;
+  /** The client address's limit key (lib/client-address.ts), the same a REST request would get. */
+  limitKey: string;
+  /** Disconnected for flooding: its holds go as any leaving attendee's do. */
+  flooded?: boolean;
 }
 
 /**
@@ -45,19 +50,22 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
   >;
   const graceTimers = new Set<NodeJS.Timeout>();
   // The REST limits (per address, per hold token) apply to socket holds too, in the same Redis.
-  const holdLimiter = app.createRateLimit({
-    max: app.config.HOLD_RATE_LIMIT_PER_MINUTE,
-    timeWindow: 60_000,
-    keyGenerator: (request) => (request as unknown as { rateKey: string }).rateKey,
-  });
+  const holdCounter = rateCounter(app, { max: app.config.HOLD_RATE_LIMIT_PER_MINUTE, windowMs: 60_000 });
   async function limitHolds(key: string): Promise<void> {
-    const verdict = await holdLimiter({ rateKey: key, url: '', routeOptions: { config: {} } } as never).catch(
-      () => null,
-    );
-    if (verdict && !verdict.isAllowed && verdict.isExceeded) {
-      throw new AppError(429, 'RATE_LIMITED', 'Too many hold requests; slow down');
-    }
+    const verdict = await holdCounter(key);
+    if (!verdict.allowed) throw rateLimited('Too many hold requests; slow down', verdict.retryAfterSeconds);
   }
+  // Every message: the socket's own bucket in this process, then its address's allowance, leased
+  // from Redis so it holds across servers without a round trip per message (message-limits.ts).
+  const { lease, leasesPerMinute } = AddressAllowances.leaseFor(
+    app.config.SOCKET_MESSAGES_PER_ADDRESS_PER_MINUTE,
+  );
+  const allowances = new AddressAllowances(
+    rateCounter(app, { max: leasesPerMinute, windowMs: 60_000 }),
+    lease,
+  );
+  // Open sockets per address on this process: a script cannot hold thousands of rooms open.
+  const openSockets = new OpenSockets(app.config.SOCKET_CONNECTIONS_PER_ADDRESS);
 
   nsp.use(async (socket, next) => {
     try {
@@ -80,6 +88,12 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
           Object.assign(new Error('ORIGIN_NOT_ALLOWED'), { data: { code: 'ORIGIN_NOT_ALLOWED', message } }),
         );
       }
+      const limitKey = socketLimitKey(socket);
+      if (!openSockets.admit(limitKey, socket)) {
+        const message = 'Too many open connections from this address';
+        return next(Object.assign(new Error('RATE_LIMITED'), { data: { code: 'RATE_LIMITED', message } }));
+      }
+      socket.data.limitKey = limitKey;
       socket.data.orgId = org.id;
       socket.data.publishableKey = key as string;
       socket.data.holds = new Map();
@@ -91,6 +105,16 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
   });
 
   nsp.on('connection', (socket) => {
+    const { limitKey } = socket.data;
+    limitMessages(socket, {
+      bucket: socketBucket(app.config.SOCKET_MESSAGES_PER_MINUTE),
+      address: { allowances, key: limitKey },
+      onFlood: () => {
+        socket.data.flooded = true;
+        app.log.info({ limitKey }, 'widget socket disconnected for flooding');
+      },
+    });
+
     async function eventOfOrg(eventId: unknown): Promise<Event> {
       // Cached for 5 s like every key lookup, so this costs nothing on a busy socket.
       if (!(await app.orgByPublishableKey(socket.data.publishableKey))) {
@@ -125,11 +149,8 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
           const attached = await app.inventory.run(event.id, 'attach', { token });
           if (attached.ok) track(token, event.id);
         }
-        const {
-          holds: _h,
-          holders: _holders,
-          ...snapshot
-        } = await availabilitySnapshot(app.inventory, event);
+        // One snapshot per event version however many join (AvailabilityCache); never who holds what.
+        const { holds: _h, holders: _holders, ...snapshot } = await app.availability.get(event);
         return snapshot;
       }),
     );
@@ -147,8 +168,7 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
       'hold',
       acknowledged(app.log, async (payload) => {
         const { eventId, seatIds, holdToken, altcha } = requireObject(payload);
-        const address = socketClientAddress(socket);
-        await limitHolds(`socket-hold-ip:${address}`);
+        await limitHolds(`socket-hold-ip:${limitKey}`);
         const token = holdToken === undefined ? undefined : requireHoldToken(holdToken);
         if (token) await limitHolds(`socket-hold-token:${token}`);
         const event = await eventOfOrg(eventId);
@@ -160,7 +180,7 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
         // Every widget socket holds with the publishable key: capped per address, like REST.
         const attendee = await app.holdGuard.capFor(
           event,
-          address,
+          limitKey,
           altcha === undefined ? undefined : requireString(altcha, 'altcha', 2_048),
         );
         const hold = await holdSeats(
@@ -209,7 +229,9 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
 
     socket.on('disconnect', (reason) => {
       // Our own shutdown is not the attendee leaving: they reconnect elsewhere and keep their holds.
-      if (reason === 'server namespace disconnect' || reason === 'server shutting down') return;
+      // A flood's disconnect is, though it reads the same.
+      const ours = reason === 'server namespace disconnect' || reason === 'server shutting down';
+      if (ours && !socket.data.flooded) return;
       const grace = app.config.SOCKET_HOLD_GRACE_SECONDS * 1_000;
       for (const [token, eventId] of socket.data.holds) {
         // Mark the hold detached now; release it later only if nobody re-attached meanwhile.

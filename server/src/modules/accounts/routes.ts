@@ -39,9 +39,11 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
-        summary: 'Create an account and its organization',
+        summary: 'Create an account and its first organization, with the caller as admin',
         description:
-          'A new account, admin of a new organization with its own keys. 409 `EMAIL_TAKEN` when the address has an account, and for the addresses in `OPERATOR_EMAILS`: signup proves no mailbox, so an operator address is never claimed this way (an invitation link, which does, still works).',
+          'A new account, admin of a new organization with its own keys. 409 `EMAIL_TAKEN` when the address has an account, and for the addresses in `OPERATOR_EMAILS`: signup proves no mailbox, so an operator address is never claimed this way (an invitation link, which does, still works). ' +
+          'At most `AUTH_RATE_LIMIT_PER_MINUTE` signup attempts per client address (see `TRUST_PROXY`) ' +
+          'per minute; beyond, 429 `RATE_LIMITED` with `Retry-After`.',
         body: SignupBody,
         response: withErrors({ 201: SignupResponse }),
       },
@@ -80,7 +82,10 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'Answers a session token (valid `TOKEN_TTL_SECONDS`, until signed out, or until the password changes), ' +
           'the user, their organizations with their role in each, and `operator`: whether the account is one of ' +
           'the deployment operators named in `OPERATOR_EMAILS`. 401 `INVALID_CREDENTIALS`. ' +
-          'A password stored with less work than `PASSWORD_HASH_COST` asks for is hashed again and stored on the way.',
+          'A password stored with less work than `PASSWORD_HASH_COST` asks for is hashed again and stored on the way. ' +
+          'At most `AUTH_RATE_LIMIT_PER_MINUTE` attempts per client address (see `TRUST_PROXY`) per ' +
+          'minute, counted across servers; beyond, 429 `RATE_LIMITED` with `Retry-After`. ' +
+          '`X-Forwarded-For` from anyone but a trusted proxy changes nothing.',
         body: LoginBody,
         response: withErrors({ 200: LoginResponse }),
       },

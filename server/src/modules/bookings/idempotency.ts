@@ -25,7 +25,8 @@ function canonical(value: unknown): string {
 /**
  * Stripe's semantics for `Idempotency-Key`: the same key with the same request replays the first
  * answer; with another request it is 422; while the first is still running it is 409. Answers
- * are kept 24 hours. Unexpected failures (5xx) release the key so the client can retry.
+ * are kept 24 hours. Unexpected failures (5xx) and rate limits (429) release the key so the
+ * client can retry.
  */
 export async function withIdempotency(
   pool: pg.Pool,
@@ -90,7 +91,8 @@ export async function withIdempotency(
   try {
     answer = await work();
   } catch (error) {
-    if (error instanceof AppError && error.statusCode < 500) {
+    // A 429 is no answer to the request: the key is released so the same request can come back.
+    if (error instanceof AppError && error.statusCode < 500 && error.statusCode !== 429) {
       answer = {
         status: error.statusCode,
         body: { error: { code: error.code, message: error.message, ...error.details } },

@@ -20,6 +20,7 @@ import { Type } from 'typebox';
 import { AppError, notFound } from '../../lib/errors.js';
 import type { Principal } from '../../plugins/auth.js';
 import { eventForMember, eventOnSale } from '../events/access.js';
+import { attendeeBookingLimits } from './attendee-limits.js';
 import { withIdempotency } from './idempotency.js';
 import { hashManageToken } from './manage-links.js';
 import { type BookingRecord, publicBooking } from './repository.js';
@@ -50,6 +51,7 @@ function changedBy(actor: string): BookingStatusChange['by'] {
 
 const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['bookings'];
+  const attendeeLimits = attendeeBookingLimits(app);
 
   /**
    * A booking, if the caller may see (viewer) or manage (organizer) it: a member of its
@@ -78,6 +80,14 @@ const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        summary: 'Book from a hold, or by quantity (best available, else the waitlist)',
+        description:
+          'With a secret key or an organizer session: any event on sale. With the publishable key: ' +
+          'only events with `directBooking`, and per client address (see `TRUST_PROXY`) and per ' +
+          'event at most `DIRECT_BOOKING_LIMIT` bookings and, of those, `WAITLIST_JOIN_LIMIT` ' +
+          'waitlist joins per `BOOKING_LIMIT_WINDOW_SECONDS`; beyond that 429 `RATE_LIMITED` with ' +
+          '`Retry-After` (nothing is booked, and an `Idempotency-Key` is released for a retry). ' +
+          '201: confirmed; 202: on the waitlist.',
         params: EventParams,
         body: BookingBody,
         headers: Type.Object({
@@ -107,17 +117,28 @@ const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
             );
           }
           const { holdToken, quantity, section, attendee } = request.body;
-          const actor = actorOf(principal);
-          let result: { status: 201 | 202; booking: unknown; manageToken: string };
-          if (holdToken) {
-            result = await app.bookingService.bookFromHold(event, holdToken, attendee, actor);
-          } else if (quantity) {
-            result = await app.bookingService.bookByQuantity(event, quantity, section, attendee, actor);
-          } else {
+          if (!holdToken && !quantity) {
             throw new AppError(
               400,
               'VALIDATION_FAILED',
               'Send a holdToken, or a quantity for best available',
+            );
+          }
+          // An attendee's own booking: counted per address and event (a partner backend is not).
+          const attendeeBooking = principal.kind === 'publishable';
+          if (attendeeBooking) await attendeeLimits.booking(request, reply, event.id);
+          const actor = actorOf(principal);
+          let result: { status: 201 | 202; booking: unknown; manageToken: string };
+          if (holdToken) {
+            result = await app.bookingService.bookFromHold(event, holdToken, attendee, actor);
+          } else {
+            result = await app.bookingService.bookByQuantity(
+              event,
+              quantity!,
+              section,
+              attendee,
+              actor,
+              attendeeBooking ? () => attendeeLimits.waitlistJoin(request, reply, event.id) : undefined,
             );
           }
           return {

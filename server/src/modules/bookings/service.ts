@@ -113,13 +113,17 @@ export class BookingService {
     return this.commitConfirmed(event, bookingId, seats, general, attendee, actor);
   }
 
-  /** Best available (or general admission) for `quantity`; joins the waitlist when nothing fits. */
+  /**
+   * Best available (or general admission) for `quantity`; joins the waitlist when nothing fits,
+   * once `beforeJoiningWaitlist` (a per-address limit) lets it: a refusal there leaves nothing.
+   */
   async bookByQuantity(
     event: Event,
     quantity: number,
     section: string | undefined,
     attendee: Attendee,
     actor: string,
+    beforeJoiningWaitlist?: () => Promise<void>,
   ) {
     if (section && !event.seatMap.sections.some((s) => s.id === section)) {
       throw new AppError(400, 'UNKNOWN_SEATS', `There is no section "${section}"`, { sections: [section] });
@@ -153,6 +157,7 @@ export class BookingService {
     if (result.code !== 'NO_FIT') throw scriptError(result);
     if (!event.waitlistEnabled)
       throw new AppError(409, 'SOLD_OUT', 'Not enough places are left for this booking');
+    await beforeJoiningWaitlist?.();
     return this.joinWaitlist(event, bookingId, quantity, section ?? null, attendee, actor);
   }
 

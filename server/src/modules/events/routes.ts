@@ -239,8 +239,13 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
-        summary: 'Which seats are not available now, per section counts, and the waitlist length',
-        description: whoMayRead,
+        summary: "Every seat's status and each section's counts, at one inventory version",
+        description:
+          `${whoMayRead} ` +
+          'The same snapshot a widget socket gets on `join`, without hold tokens or booking ids. ' +
+          'A server reads it once per event version and serves that copy until it hears of a ' +
+          'change (at most `AVAILABILITY_CACHE_MS`); live changes after `version` arrive on the ' +
+          'socket. Per client address, the global rate limit applies (429 `RATE_LIMITED`).',
         params: EventParams,
         response: withErrors({ 200: Availability }),
       },
@@ -252,11 +257,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const event = await app.findEvent(request.params.id);
       if (!event || event.status === 'draft') throw notFound('Event');
       await assertMayReadPublished(app, request, event);
-      const {
-        holds: _h,
-        holders: _holders,
-        ...availability
-      } = await availabilitySnapshot(app.inventory, event);
+      const { holds: _h, holders: _holders, ...availability } = await app.availability.get(event);
       return availability;
     },
   );

@@ -11,6 +11,7 @@ import {
 } from '@happening/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toHoldView } from '../../inventory/redis-inventory.js';
+import { limitKeyOf } from '../../lib/client-address.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { scriptError } from '../bookings/service.js';
 import { assertSameOrg, eventOnSale } from '../events/access.js';
@@ -33,7 +34,7 @@ const holdRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const perAddress = app.rateLimit({
     max: app.config.HOLD_RATE_LIMIT_PER_MINUTE,
     timeWindow: 60_000,
-    keyGenerator: (request: FastifyRequest) => `hold-ip:${request.ip}`,
+    keyGenerator: (request: FastifyRequest) => `hold-ip:${limitKeyOf(request.ip)}`,
   });
   const perToken = app.createRateLimit({
     max: app.config.HOLD_RATE_LIMIT_PER_MINUTE,
@@ -99,7 +100,7 @@ const holdRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
-        summary: 'Hold seats',
+        summary: 'Hold seats, general-admission places or best available, or add to a hold',
         description:
           'Holds named seats, general-admission places or the best available block, all or nothing, ' +
           'for `holdTtlSeconds`; with `holdToken` the places join that hold. With the publishable key ' +
@@ -107,7 +108,10 @@ const holdRoutes: FastifyPluginAsyncTypebox = async (app) => {
           '(`maxSeatsPerAddress`, `maxHoldsPerAddress`): past it the answer is 409 `HOLD_CAP_REACHED` ' +
           '(`cap`: `seats` or `holds`, `max`). A hold that needs proof of work and has no valid `altcha` ' +
           'is answered 428 `CHALLENGE_REQUIRED` with a fresh `challenge` to solve and send back. ' +
-          'Secret-key and session holds (a partner backend, a box office) are not capped.',
+          'Secret-key and session holds (a partner backend, a box office) are not capped. ' +
+          'At most `HOLD_RATE_LIMIT_PER_MINUTE` requests per client address (see `TRUST_PROXY`; IPv6 ' +
+          'by its /64) and per hold token per minute, socket holds included; beyond, 429 ' +
+          '`RATE_LIMITED` with `Retry-After`.',
         params: EventParams,
         body: HoldBody,
         response: withErrors({ 200: Hold }),
@@ -125,7 +129,7 @@ const holdRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { altcha, ...body } = request.body;
       const attendee =
         request.principal?.kind === 'publishable'
-          ? await app.holdGuard.capFor(event, request.ip, altcha)
+          ? await app.holdGuard.capFor(event, limitKeyOf(request.ip), altcha)
           : undefined;
       return reply.send(await holdSeats(app.inventory, event, body, attendee ? { attendee } : {}));
     },
