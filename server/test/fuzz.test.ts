@@ -59,6 +59,12 @@ interface FuzzRequest {
 
 let app: TestApp;
 let owner: SignedUp;
+/**
+ * Signs out and changes passwords: a fuzzed `POST /auth/logout {"everywhere": true}` or password
+ * change ends every session of its caller, so those routes get an account of their own and the
+ * owner's token stays valid for everything else.
+ */
+let sessionsOwner: SignedUp;
 let live: LiveEvent;
 let holdToken: string;
 let bookingId: string;
@@ -69,6 +75,7 @@ const knownCodes = new Set<string>(Object.values(ErrorCode));
 beforeAll(async () => {
   app = await buildTestApp({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' });
   owner = await signup(app, 'fuzz');
+  sessionsOwner = await signup(app, 'fuzz-sessions');
   live = await publishedEvent(app, owner, rowsMap(3, 10), { directBooking: true });
   const hold = await app.inject({
     method: 'POST',
@@ -279,6 +286,9 @@ const encode = (value: string) => {
   }
 };
 
+const endsSessions = (op: Operation) =>
+  op.path.endsWith('/auth/logout') || op.path.endsWith('/auth/password');
+
 function requestFor(op: Operation): fc.Arbitrary<FuzzRequest> {
   const path = fc
     .tuple(
@@ -311,7 +321,10 @@ function requestFor(op: Operation): fc.Arbitrary<FuzzRequest> {
     .map((pairs) => pairs.map(([key, value]) => `${encode(key)}=${encode(value)}`).join('&'));
   const headers = fc.record({
     authorization: fc.oneof(
-      { weight: 6, arbitrary: fc.constant(`Bearer ${owner.token}`) },
+      {
+        weight: 6,
+        arbitrary: fc.constant(`Bearer ${endsSessions(op) ? sessionsOwner.token : owner.token}`),
+      },
       { weight: 2, arbitrary: fc.constant(`Bearer ${live.publishableKey}`) },
       {
         weight: 1,

@@ -26,7 +26,12 @@ let live: LiveEvent;
 const sockets: Socket[] = [];
 
 beforeAll(async () => {
-  app = await buildTestApp();
+  // Each test sends dozens of messages on one socket: more than the honest per-socket rate, whose
+  // refusals (and the disconnect after ten) have their own test in widget-limits.test.ts.
+  app = await buildTestApp({
+    SOCKET_MESSAGES_PER_MINUTE: '100000',
+    CONSOLE_SOCKET_MESSAGES_PER_MINUTE: '100000',
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   owner = await signup(app, 'sockets');

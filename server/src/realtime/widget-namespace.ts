@@ -115,9 +115,16 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
       },
     });
 
-    async function eventOfOrg(eventId: unknown): Promise<Event> {
+    /** Whether the key the socket connected with still works (rotated away, or a preview key expired). */
+    async function keyStillValid(): Promise<boolean> {
+      const key = socket.data.publishableKey;
+      if (key.startsWith('pv_')) return app.previewKeys.verify(key) !== null;
       // Cached for 5 s like every key lookup, so this costs nothing on a busy socket.
-      if (!(await app.orgByPublishableKey(socket.data.publishableKey))) {
+      return (await app.orgByPublishableKey(key)) !== null;
+    }
+
+    async function eventOfOrg(eventId: unknown): Promise<Event> {
+      if (!(await keyStillValid())) {
         // After the answer: the widget reconnects, and the handshake explains the refusal.
         setImmediate(() => socket.disconnect(true));
         throw new AppError(401, 'UNAUTHENTICATED', 'This publishable key is no longer valid');
