@@ -8,9 +8,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../server/src/config.js';
-import { migrate } from '../server/src/db/migrate.js';
-import { seedDemo } from '../server/src/db/seed.js';
+import { loadConfig } from '@happening/server/config';
+import { migrate } from '@happening/server/db/migrate';
+import { seedDemo } from '@happening/server/db/seed';
 import { startDevMailCatcher } from './dev-mail.js';
 import { dockerEngineAvailable, reachable, type Service, waitUntilReachable } from './services.js';
 import { type Part, Supervisor } from './supervisor.js';

@@ -1,6 +1,7 @@
 /** The dedicated benchmark database: migrated like production, plus the peers' own tables. */
+
+import { migrate } from '@happening/server/db/migrate';
 import pg from 'pg';
-import { migrate } from '../../server/src/db/migrate.js';
 import { BENCH_DATABASE_URL } from './config.js';
 
 export async function prepareDatabase(): Promise<void> {

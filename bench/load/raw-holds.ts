@@ -3,8 +3,8 @@
  * called straight through ioredis with the same concurrency. No HTTP, no Socket.IO, no checks.
  */
 import { randomBytes } from 'node:crypto';
+import { defineInventoryCommands, runInventoryScript } from '@happening/server/inventory';
 import { Redis } from 'ioredis';
-import { defineInventoryCommands, runInventoryScript } from '../../server/src/inventory/redis-inventory.js';
 import { serveParent } from '../lib/child.js';
 import { REDIS_URL } from '../lib/config.js';
 import { closedLoops } from '../lib/loop.js';

@@ -5,8 +5,8 @@
  * sending the same number of changes to the same number of clients.
  */
 import { randomBytes } from 'node:crypto';
+import { defineInventoryCommands, runInventoryScript } from '@happening/server/inventory';
 import { Redis } from 'ioredis';
-import { defineInventoryCommands, runInventoryScript } from '../../server/src/inventory/redis-inventory.js';
 import { newOrganizer, publishedEvent } from '../lib/api.js';
 import { type ChildHandle, startChild } from '../lib/child.js';
 import { REDIS_URL } from '../lib/config.js';

@@ -6,10 +6,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { defineInventoryCommands, runInventoryScript } from '@happening/server/inventory';
 import { launchChromium } from '@happening/testing';
+import { startDemoServer } from '@happening/widget/demo';
 import { Redis } from 'ioredis';
-import { defineInventoryCommands, runInventoryScript } from '../../server/src/inventory/redis-inventory.js';
-import { startDemoServer } from '../../widget/demo/serve.js';
 import { newOrganizer, publishedEvent } from '../lib/api.js';
 import { REDIS_URL } from '../lib/config.js';
 import { startServer } from '../lib/server.js';
@@ -63,7 +63,7 @@ export async function widgetSuite(context: SuiteContext): Promise<void> {
   const { seats, updates } = context.sizes.widget;
   if (!existsSync(bundlePath)) {
     context.progress('widget: building the bundle (npm run widget:build)');
-    const { buildWidget } = await import('../../widget/scripts/build.js');
+    const { buildWidget } = await import('@happening/widget/build');
     await buildWidget();
   }
   const bundle = readFileSync(bundlePath);

@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ConfigSchema } from '@happening/server/config';
+import { WorkerConfigSchema } from '@happening/worker/config';
 import { expect, it } from 'vitest';
-import { ConfigSchema } from '../../server/src/config.js';
-import { WorkerConfigSchema } from '../../worker/src/config.js';
 
 const page = readFileSync(fileURLToPath(new URL('../../docs/configuration.md', import.meta.url)), 'utf8');
 // Up to the section for development and tests, whose variables no product process reads.

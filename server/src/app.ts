@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import fp from 'fastify-plugin';
 import bookingPagePlugin from './booking-page/plugin.js';
 import type { Config } from './config.js';
+import './decorations.js';
 import invitationPagePlugin from './invitation-page/plugin.js';
 import { proxyTrustOf } from './lib/client-address.js';
 import { requestSerializer } from './lib/log-redaction.js';

@@ -1,5 +1,5 @@
+import { bearer, buildTestApp, signup, type TestApp, uniqueEmail } from '@happening/testing/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, buildTestApp, signup, type TestApp, uniqueEmail } from './helpers.js';
 
 let app: TestApp;
 beforeAll(async () => {

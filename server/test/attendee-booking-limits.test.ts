@@ -1,10 +1,10 @@
+import { testEnv } from '@happening/testing/env';
+import { attendee, type LiveEvent, publishedEvent, rowsMap } from '@happening/testing/inventory';
+import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from '@happening/testing/server';
+import { freshAddress } from '@happening/testing/sockets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { testEnv } from './env.js';
-import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from './helpers.js';
-import { attendee, type LiveEvent, publishedEvent, rowsMap } from './inventory-helpers.js';
-import { freshAddress } from './socket-helpers.js';
 
 // A script with the public key of a `directBooking` event could book it out, or fill its line,
 // with made-up attendees. With the shipped limits (5 bookings and 3 waitlist joins per address

@@ -1,8 +1,15 @@
 import type { Availability, SeatsMessage } from '@happening/shared';
+import { type LiveEvent, publishedEvent, rowsMap } from '@happening/testing/inventory';
+import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from '@happening/testing/server';
+import {
+  connected,
+  openSockets,
+  send,
+  urlOf,
+  type WidgetSocket,
+  widgetSocket,
+} from '@happening/testing/sockets';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from './helpers.js';
-import { type LiveEvent, publishedEvent, rowsMap } from './inventory-helpers.js';
-import { connected, openSockets, send, urlOf, type WidgetSocket, widgetSocket } from './socket-helpers.js';
 
 // A thousand attendees opening the page at once each `join`: without the cache each join reads
 // the whole seat hash in its own snapshot script. Two servers: A serves the joins, B makes a

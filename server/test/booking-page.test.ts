@@ -8,14 +8,14 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { NotificationMessage } from '@happening/shared';
 import { axeViolations, launchChromium } from '@happening/testing';
+import { testEnv } from '@happening/testing/env';
+import { attendee, type LiveEvent, publishedEvent, rowsMap } from '@happening/testing/inventory';
+import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from '@happening/testing/server';
 import { renderEmail } from '@happening/worker';
 import { Redis } from 'ioredis';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inventoryKeys } from '../src/inventory/keys.js';
-import { testEnv } from './env.js';
-import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from './helpers.js';
-import { attendee, type LiveEvent, publishedEvent, rowsMap } from './inventory-helpers.js';
 
 /** For what a person waits for: true soon, on a busy machine too. */
 const soon = { timeout: 15_000 };

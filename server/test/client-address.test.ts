@@ -1,10 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import { limitKeyOf, proxyTrustOf } from '../src/lib/client-address.js';
-import { testEnv } from './env.js';
-import { bearer, buildTestApp, type SignedUp, signup, type TestApp, uniqueEmail } from './helpers.js';
-import { type LiveEvent, publishedEvent, rowsMap } from './inventory-helpers.js';
+import { testEnv } from '@happening/testing/env';
+import { type LiveEvent, publishedEvent, rowsMap } from '@happening/testing/inventory';
+import {
+  bearer,
+  buildTestApp,
+  type SignedUp,
+  signup,
+  type TestApp,
+  uniqueEmail,
+} from '@happening/testing/server';
 import {
   connected,
   freshAddress,
@@ -12,7 +15,11 @@ import {
   type Transport,
   urlOf,
   widgetSocket,
-} from './socket-helpers.js';
+} from '@happening/testing/sockets';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { limitKeyOf, proxyTrustOf } from '../src/lib/client-address.js';
 
 // The attack of the issue: with its default settings the product believed any X-Forwarded-For,
 // so a script naming a new address on each request walked around every per-address limit.

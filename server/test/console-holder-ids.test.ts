@@ -14,10 +14,17 @@ import type {
   WidgetClientToServer,
   WidgetServerToClient,
 } from '@happening/shared';
+import { attendee, type LiveEvent, publishedEvent, rowsMap } from '@happening/testing/inventory';
+import {
+  addMember,
+  bearer,
+  buildTestApp,
+  type SignedUp,
+  signup,
+  type TestApp,
+} from '@happening/testing/server';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addMember, bearer, buildTestApp, type SignedUp, signup, type TestApp } from './helpers.js';
-import { attendee, type LiveEvent, publishedEvent, rowsMap } from './inventory-helpers.js';
 
 type WidgetSocket = Socket<WidgetServerToClient, WidgetClientToServer>;
 

@@ -1,6 +1,13 @@
+import { publishedEvent, rowsMap } from '@happening/testing/inventory';
+import {
+  addMember,
+  bearer,
+  buildTestApp,
+  type SignedUp,
+  signup,
+  type TestApp,
+} from '@happening/testing/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addMember, bearer, buildTestApp, type SignedUp, signup, type TestApp } from './helpers.js';
-import { publishedEvent, rowsMap } from './inventory-helpers.js';
 
 let app: TestApp;
 let admin: SignedUp;

@@ -1,8 +1,8 @@
 import type { CountsMessage, WidgetClientToServer, WidgetServerToClient } from '@happening/shared';
+import { publishedEvent, rowsMap } from '@happening/testing/inventory';
+import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from '@happening/testing/server';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from './helpers.js';
-import { publishedEvent, rowsMap } from './inventory-helpers.js';
 
 // Section counts follow every seat change but go out at most every 250 ms per event (each
 // broadcast is one write per watching socket): a burst of changes must still end with counts

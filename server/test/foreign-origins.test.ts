@@ -5,10 +5,10 @@
  * REST and the widget socket agree.
  */
 import type { WidgetClientToServer, WidgetServerToClient } from '@happening/shared';
+import { type LiveEvent, publishedEvent, rowsMap } from '@happening/testing/inventory';
+import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from '@happening/testing/server';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from './helpers.js';
-import { type LiveEvent, publishedEvent, rowsMap } from './inventory-helpers.js';
 
 type WidgetSocket = Socket<WidgetServerToClient, WidgetClientToServer>;
 

@@ -1,9 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '@happening/shared';
+import { attendee, type LiveEvent, publishedEvent, rowsMap } from '@happening/testing/inventory';
+import {
+  bearer,
+  buildTestApp,
+  invite,
+  type SignedUp,
+  signup,
+  type TestApp,
+  uniqueEmail,
+} from '@happening/testing/server';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, buildTestApp, invite, type SignedUp, signup, type TestApp, uniqueEmail } from './helpers.js';
-import { attendee, type LiveEvent, publishedEvent, rowsMap } from './inventory-helpers.js';
 
 /**
  * A few thousand generated requests (bodies shaped after each route's schema in the OpenAPI

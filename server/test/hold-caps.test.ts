@@ -4,10 +4,7 @@
  * when its holds end in any way. The first test is the attack from the issue.
  */
 import type { WidgetClientToServer, WidgetServerToClient } from '@happening/shared';
-import { io, type Socket } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from './helpers.js';
-import { attendee, type LiveEvent, publishedEvent, rowsMap } from './inventory-helpers.js';
+import { attendee, type LiveEvent, publishedEvent, rowsMap } from '@happening/testing/inventory';
 import {
   addressCounters,
   expireNow,
@@ -15,7 +12,10 @@ import {
   holdSolving,
   POW_TEST_ENV,
   randomAddress,
-} from './proof-of-work-helpers.js';
+} from '@happening/testing/proof-of-work';
+import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from '@happening/testing/server';
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Two servers on one Redis and PostgreSQL, as behind a load balancer; defaults everywhere else.
 let first: TestApp;

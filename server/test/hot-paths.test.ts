@@ -6,11 +6,11 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import { attendee, publishedEvent, rowsMap } from '@happening/testing/inventory';
+import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from '@happening/testing/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inventoryKeys } from '../src/inventory/keys.js';
 import { bookingsRepository, CapacityError } from '../src/modules/bookings/repository.js';
-import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from './helpers.js';
-import { attendee, publishedEvent, rowsMap } from './inventory-helpers.js';
 
 let first: TestApp;
 let second: TestApp;

@@ -1,7 +1,7 @@
+import { attendee, type LiveEvent, publishedEvent, rowsMap } from '@happening/testing/inventory';
+import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from '@happening/testing/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inventoryKeys } from '../src/inventory/keys.js';
-import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from './helpers.js';
-import { attendee, type LiveEvent, publishedEvent, rowsMap } from './inventory-helpers.js';
 
 // Two servers: one where events are over 6 hours after their start (idle eviction far away, so
 // only "over" can explain an eviction), one where an inventory is idle after a second. Their own

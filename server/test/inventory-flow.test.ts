@@ -1,6 +1,6 @@
+import { attendee, type LiveEvent, publishedEvent, rowsMap } from '@happening/testing/inventory';
+import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from '@happening/testing/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from './helpers.js';
-import { attendee, type LiveEvent, publishedEvent, rowsMap } from './inventory-helpers.js';
 
 let app: TestApp;
 let owner: SignedUp;

@@ -1,10 +1,10 @@
+import { attendee, type LiveEvent, publishedEvent, rowsMap } from '@happening/testing/inventory';
+import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from '@happening/testing/server';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Inventory } from '../src/inventory/inventory.js';
 import { inventoryKeys } from '../src/inventory/keys.js';
 import { reconcile } from '../src/inventory/sweeper.js';
-import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from './helpers.js';
-import { attendee, type LiveEvent, publishedEvent, rowsMap } from './inventory-helpers.js';
 
 // This file flushes Redis, so it works in a Redis database of its own (db 7), never db 0.
 const REDIS_URL = `${process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'}/7`;

@@ -1,8 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Role } from '@happening/shared';
 import { axeViolations, launchChromium } from '@happening/testing';
-import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bearer,
   buildTestApp,
@@ -11,7 +9,9 @@ import {
   signup,
   type TestApp,
   uniqueEmail,
-} from './helpers.js';
+} from '@happening/testing/server';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const password = 'correct horse battery staple';
 /** For what a person waits for: true soon, on a busy machine too. */

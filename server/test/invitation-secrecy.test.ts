@@ -8,14 +8,7 @@
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { launchChromium } from '@happening/testing';
-import { createLogger, loadWorkerConfig, NotificationWorker } from '@happening/worker';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, serverOptions } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import { OutboxRelay } from '../src/notifications/relay.js';
-import { TEST_DATABASE_URL, testEnv } from './env.js';
-import { bearer, type SignedUp, signup, type TestApp, uniqueEmail } from './helpers.js';
+import { TEST_DATABASE_URL, testEnv } from '@happening/testing/env';
 import {
   deletePipeline,
   quietLog,
@@ -26,7 +19,14 @@ import {
   uniqueQueue,
   waitFor,
   workerEnv,
-} from './notifications-harness.js';
+} from '@happening/testing/notifications';
+import { bearer, type SignedUp, signup, type TestApp, uniqueEmail } from '@happening/testing/server';
+import { createLogger, loadWorkerConfig, NotificationWorker } from '@happening/worker';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, serverOptions } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { OutboxRelay } from '../src/notifications/relay.js';
 
 const password = 'correct horse battery staple';
 const soon = { timeout: 15_000 };

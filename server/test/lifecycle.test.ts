@@ -1,13 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { TEST_DATABASE_URL, testEnv } from '@happening/testing/env';
+import { buildTestApp } from '@happening/testing/server';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { io as connectSocket } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { TEST_DATABASE_URL, testEnv } from './env.js';
-import { buildTestApp } from './helpers.js';
 
 const serverEntry = fileURLToPath(new URL('../src/server.ts', import.meta.url));
 const serverDir = fileURLToPath(new URL('..', import.meta.url));

@@ -1,9 +1,9 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { NotificationMessage } from '@happening/shared';
+import { attendee, publishedEvent, rowsMap } from '@happening/testing/inventory';
+import { bearer, buildTestApp, signup, type TestApp } from '@happening/testing/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashManageToken, ManageLinks } from '../src/modules/bookings/manage-links.js';
-import { bearer, buildTestApp, signup, type TestApp } from './helpers.js';
-import { attendee, publishedEvent, rowsMap } from './inventory-helpers.js';
 
 const secret = 'a-token-secret-of-at-least-32-characters';
 const links = new ManageLinks(secret, 'https://tickets.example.test/');

@@ -4,9 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { QueueStats } from '@happening/shared';
-import { io } from 'socket.io-client';
-import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestReceiver } from '@happening/testing/notifications';
 import {
   accountOutsideSignup,
   addMember,
@@ -16,8 +14,10 @@ import {
   signup,
   type TestApp,
   uniqueEmail,
-} from './helpers.js';
-import { TestReceiver } from './notifications-harness.js';
+} from '@happening/testing/server';
+import { io } from 'socket.io-client';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let app: TestApp;
 let devApp: TestApp; // allows private-network webhook targets, as development does

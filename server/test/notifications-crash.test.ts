@@ -5,11 +5,7 @@
  */
 import type { NotificationMessage } from '@happening/shared';
 import { declareTopology, notificationTopology } from '@happening/shared';
-import amqplib from 'amqplib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OutboxRelay } from '../src/notifications/relay.js';
-import { TEST_DATABASE_URL, testEnv } from './env.js';
-import { buildTestApp, type SignedUp, signup, type TestApp } from './helpers.js';
+import { TEST_DATABASE_URL, testEnv } from '@happening/testing/env';
 import {
   bookingMessage,
   type Child,
@@ -25,7 +21,11 @@ import {
   uniqueQueue,
   waitFor,
   workerEnv,
-} from './notifications-harness.js';
+} from '@happening/testing/notifications';
+import { buildTestApp, type SignedUp, signup, type TestApp } from '@happening/testing/server';
+import amqplib from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OutboxRelay } from '../src/notifications/relay.js';
 
 const workerQueue = uniqueQueue();
 const relayQueue = uniqueQueue();

@@ -4,20 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { NotificationMessage } from '@happening/shared';
-import { createLogger, loadWorkerConfig, NotificationWorker } from '@happening/worker';
-import amqplib from 'amqplib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OutboxRelay } from '../src/notifications/relay.js';
-import { TEST_DATABASE_URL } from './env.js';
-import {
-  accountOutsideSignup,
-  bearer,
-  buildTestApp,
-  type SignedUp,
-  signup,
-  type TestApp,
-  uniqueEmail,
-} from './helpers.js';
+import { TEST_DATABASE_URL } from '@happening/testing/env';
 import {
   bookingMessage,
   deletePipeline,
@@ -32,7 +19,20 @@ import {
   uniqueQueue,
   waitFor,
   workerEnv,
-} from './notifications-harness.js';
+} from '@happening/testing/notifications';
+import {
+  accountOutsideSignup,
+  bearer,
+  buildTestApp,
+  type SignedUp,
+  signup,
+  type TestApp,
+  uniqueEmail,
+} from '@happening/testing/server';
+import { createLogger, loadWorkerConfig, NotificationWorker } from '@happening/worker';
+import amqplib from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OutboxRelay } from '../src/notifications/relay.js';
 
 const queue = uniqueQueue();
 const smtp = new TestSmtp();

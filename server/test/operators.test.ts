@@ -13,9 +13,14 @@ import {
   notificationTopology,
   type QueueStats,
 } from '@happening/shared';
-import amqplib from 'amqplib';
-import { io, type Socket } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bookingMessage,
+  deletePipeline,
+  invitationMessage,
+  RABBITMQ_URL,
+  testRetry,
+  uniqueQueue,
+} from '@happening/testing/notifications';
 import {
   accountOutsideSignup,
   addMember,
@@ -25,15 +30,10 @@ import {
   signup,
   type TestApp,
   uniqueEmail,
-} from './helpers.js';
-import {
-  bookingMessage,
-  deletePipeline,
-  invitationMessage,
-  RABBITMQ_URL,
-  testRetry,
-  uniqueQueue,
-} from './notifications-harness.js';
+} from '@happening/testing/server';
+import amqplib from 'amqplib';
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const queue = uniqueQueue();
 const operatorEmail = uniqueEmail('operator');

@@ -6,12 +6,20 @@ import {
   type InAppNotification,
   rooms,
 } from '@happening/shared';
+import { testEnv } from '@happening/testing/env';
+import { attendee, publishedEvent, rowsMap } from '@happening/testing/inventory';
+import {
+  addMember,
+  bearer,
+  buildTestApp,
+  invite,
+  type SignedUp,
+  signup,
+  type TestApp,
+} from '@happening/testing/server';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { testEnv } from './env.js';
-import { addMember, bearer, buildTestApp, invite, type SignedUp, signup, type TestApp } from './helpers.js';
-import { attendee, publishedEvent, rowsMap } from './inventory-helpers.js';
 
 let app: TestApp;
 beforeAll(async () => {

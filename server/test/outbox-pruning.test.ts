@@ -1,9 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pruneOutbox } from '../src/notifications/outbox-pruner.js';
-import { OutboxRelay } from '../src/notifications/relay.js';
-import { TEST_DATABASE_URL } from './env.js';
-import { buildTestApp, type TestApp } from './helpers.js';
+import { TEST_DATABASE_URL } from '@happening/testing/env';
 import {
   bookingMessage,
   deletePipeline,
@@ -13,7 +9,11 @@ import {
   testRetry,
   uniqueQueue,
   waitFor,
-} from './notifications-harness.js';
+} from '@happening/testing/notifications';
+import { buildTestApp, type TestApp } from '@happening/testing/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pruneOutbox } from '../src/notifications/outbox-pruner.js';
+import { OutboxRelay } from '../src/notifications/relay.js';
 
 const WEEK_MS = 7 * 24 * 3_600_000;
 let app: TestApp;

@@ -2,10 +2,10 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { testEnv } from '@happening/testing/env';
+import { publishedEvent, rowsMap } from '@happening/testing/inventory';
+import { bearer, buildTestApp, signup, type TestApp } from '@happening/testing/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testEnv } from './env.js';
-import { bearer, buildTestApp, signup, type TestApp } from './helpers.js';
-import { publishedEvent, rowsMap } from './inventory-helpers.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 

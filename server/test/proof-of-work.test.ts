@@ -3,12 +3,12 @@
  * server, solved as the widget solves them, accepted once on any server and only while fresh.
  */
 import type { Ack, Hold, WidgetClientToServer, WidgetServerToClient } from '@happening/shared';
+import { type LiveEvent, publishedEvent, rowsMap } from '@happening/testing/inventory';
+import { holdFrom, POW_TEST_ENV, randomAddress, solve } from '@happening/testing/proof-of-work';
+import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from '@happening/testing/server';
 import { createChallenge, extractParams } from 'altcha-lib/v1';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from './helpers.js';
-import { type LiveEvent, publishedEvent, rowsMap } from './inventory-helpers.js';
-import { holdFrom, POW_TEST_ENV, randomAddress, solve } from './proof-of-work-helpers.js';
 
 const POW_SECRET = 'proof-of-work-test-secret-0123456789abcdef';
 

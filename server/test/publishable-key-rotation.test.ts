@@ -5,10 +5,17 @@
  * rotating again ends the previous key's grace at once.
  */
 import type { WidgetClientToServer, WidgetServerToClient } from '@happening/shared';
+import { publishedEvent, rowsMap } from '@happening/testing/inventory';
+import {
+  addMember,
+  bearer,
+  buildTestApp,
+  type SignedUp,
+  signup,
+  type TestApp,
+} from '@happening/testing/server';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addMember, bearer, buildTestApp, type SignedUp, signup, type TestApp } from './helpers.js';
-import { publishedEvent, rowsMap } from './inventory-helpers.js';
 
 type WidgetSocket = Socket<WidgetServerToClient, WidgetClientToServer>;
 

@@ -1,6 +1,6 @@
+import { rowsMap } from '@happening/testing/inventory';
+import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from '@happening/testing/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from './helpers.js';
-import { rowsMap } from './inventory-helpers.js';
 
 // Small limits, so the boundary is a few requests away.
 let events: TestApp;

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
+import { buildTestApp } from '@happening/testing/server';
 import { describe, expect, it } from 'vitest';
-import { buildTestApp } from './helpers.js';
 
 /** A port that nothing listens on: bind one, then close it. */
 async function closedPort(): Promise<number> {

@@ -6,12 +6,12 @@ import type {
   WidgetClientToServer,
   WidgetServerToClient,
 } from '@happening/shared';
+import { type LiveEvent, publishedEvent, rowsMap } from '@happening/testing/inventory';
+import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from '@happening/testing/server';
 import { Redis } from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inventoryKeys } from '../src/inventory/keys.js';
-import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from './helpers.js';
-import { type LiveEvent, publishedEvent, rowsMap } from './inventory-helpers.js';
 
 type WidgetSocket = Socket<WidgetServerToClient, WidgetClientToServer>;
 const SWEEP_MS = 200;

@@ -1,5 +1,12 @@
+import {
+  addMember,
+  bearer,
+  buildTestApp,
+  type SignedUp,
+  signup,
+  type TestApp,
+} from '@happening/testing/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addMember, bearer, buildTestApp, type SignedUp, signup, type TestApp } from './helpers.js';
 
 let app: TestApp;
 let admin: SignedUp;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attendee, type LiveEvent, publishedEvent, rowsMap } from '@happening/testing/inventory';
 import {
   addMember,
   bearer,
@@ -9,8 +9,8 @@ import {
   signup,
   type TestApp,
   uniqueEmail,
-} from './helpers.js';
-import { attendee, type LiveEvent, publishedEvent, rowsMap } from './inventory-helpers.js';
+} from '@happening/testing/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * Every route's parameters, read from the OpenAPI document the server publishes, get real values

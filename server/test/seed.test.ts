@@ -1,9 +1,9 @@
+import { TEST_DATABASE_URL, testEnv } from '@happening/testing/env';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { migrate } from '../src/db/migrate.js';
 import { DEMO_EVENT_NAME, seedDemo } from '../src/db/seed.js';
-import { TEST_DATABASE_URL, testEnv } from './env.js';
 
 // The demo seed needs a database of its own: it looks for "the" demo account.
 const SEED_DATABASE_URL = TEST_DATABASE_URL.replace(/\/[^/]+$/, '/happening_seed_test');

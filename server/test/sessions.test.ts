@@ -1,7 +1,7 @@
 import { CONSOLE_NAMESPACE } from '@happening/shared';
+import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from '@happening/testing/server';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from './helpers.js';
 
 // Two listening servers sharing PostgreSQL and Redis, as two processes behind a load balancer.
 let a: TestApp;

@@ -8,10 +8,10 @@ import {
   type WidgetClientToServer,
   type WidgetServerToClient,
 } from '@happening/shared';
+import { type LiveEvent, publishedEvent, rowsMap } from '@happening/testing/inventory';
+import { buildTestApp, type SignedUp, signup, type TestApp } from '@happening/testing/server';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type SignedUp, signup, type TestApp } from './helpers.js';
-import { type LiveEvent, publishedEvent, rowsMap } from './inventory-helpers.js';
 
 /**
  * Socket messages take the same id and token shapes as REST: a malformed `eventId`, `holdToken`,

@@ -1,8 +1,6 @@
 import type { Ack } from '@happening/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FLOOD_REFUSALS } from '../src/realtime/message-limits.js';
-import { buildTestApp, type SignedUp, signup, type TestApp } from './helpers.js';
-import { type LiveEvent, publishedEvent, rowsMap } from './inventory-helpers.js';
+import { type LiveEvent, publishedEvent, rowsMap } from '@happening/testing/inventory';
+import { buildTestApp, type SignedUp, signup, type TestApp } from '@happening/testing/server';
 import {
   connected,
   freshAddress,
@@ -11,7 +9,9 @@ import {
   urlOf,
   type WidgetSocket,
   widgetSocket,
-} from './socket-helpers.js';
+} from '@happening/testing/sockets';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FLOOD_REFUSALS } from '../src/realtime/message-limits.js';
 
 // Each test's sockets name a client address of their own through a trusted X-Forwarded-For, so
 // per-address counters left in Redis by other files (all on 127.0.0.1) do not matter.

@@ -5,11 +5,18 @@
  * publishable key there, and nothing else accepts it.
  */
 import type { Availability } from '@happening/shared';
+import { type LiveEvent, publishedEvent, rowsMap } from '@happening/testing/inventory';
+import {
+  addMember,
+  bearer,
+  buildTestApp,
+  type SignedUp,
+  signup,
+  type TestApp,
+} from '@happening/testing/server';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PreviewKeys } from '../src/widget-preview/preview-keys.js';
-import { addMember, bearer, buildTestApp, type SignedUp, signup, type TestApp } from './helpers.js';
-import { type LiveEvent, publishedEvent, rowsMap } from './inventory-helpers.js';
 
 const TOKEN_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 let app: TestApp;

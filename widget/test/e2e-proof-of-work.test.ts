@@ -1,7 +1,7 @@
 import { launchChromium } from '@happening/testing';
+import { bearer } from '@happening/testing/server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { bearer } from '../../server/test/helpers.js';
 import { live, loggedEvents, type Stack, seat, smallMap, startStack } from './e2e-stack.js';
 
 // The server runs with the default difficulty (POW_MAX_NUMBER): what a real attendee's browser solves.

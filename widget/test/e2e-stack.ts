@@ -7,9 +7,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CreateEventBody, SeatMap } from '@happening/shared';
+import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from '@happening/testing/server';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from '../../server/test/helpers.js';
 import { startDemoServer } from '../demo/serve.js';
 
 export interface Stack {

@@ -1,7 +1,7 @@
 import { axeViolations, launchChromium } from '@happening/testing';
+import { bearer } from '@happening/testing/server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { bearer } from '../../server/test/helpers.js';
 import { live, loggedEvents, type Stack, seat, seatLabel, smallMap, startStack } from './e2e-stack.js';
 
 let stack: Stack;

@@ -6,14 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { OutboxRelay, type OutboxRelayOptions } from '@happening/server/notifications/relay';
 import { axeViolations, launchChromium } from '@happening/testing';
-import { createLogger, loadWorkerConfig, NotificationWorker } from '@happening/worker';
-import amqplib from 'amqplib';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { OutboxRelay, type OutboxRelayOptions } from '../../../server/src/notifications/relay.js';
-import { TEST_DATABASE_URL } from '../../../server/test/env.js';
-import { accountOutsideSignup, buildTestApp, type TestApp } from '../../../server/test/helpers.js';
+import { TEST_DATABASE_URL } from '@happening/testing/env';
 import {
   deletePipeline,
   peekDeadLetters,
@@ -25,7 +20,12 @@ import {
   uniqueQueue,
   waitFor,
   workerEnv,
-} from '../../../server/test/notifications-harness.js';
+} from '@happening/testing/notifications';
+import { accountOutsideSignup, buildTestApp, type TestApp } from '@happening/testing/server';
+import { createLogger, loadWorkerConfig, NotificationWorker } from '@happening/worker';
+import amqplib from 'amqplib';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildRenderer } from '../../scripts/build.js';
 import { type StaticServer, serveStatic } from '../../scripts/static-server.js';
 

@@ -7,9 +7,9 @@ import type {
   WidgetClientToServer,
   WidgetServerToClient,
 } from '@happening/shared';
+// The schema-free subpath: the package index would bring TypeBox into the bundle.
+import { WIDGET_NAMESPACE } from '@happening/shared/socket';
 import { io, type Socket } from 'socket.io-client';
-// socket.ts itself has no run-time imports; the package index would bring TypeBox along.
-import { WIDGET_NAMESPACE } from '../../../shared/src/socket.js';
 import { ApiError } from './api-client.js';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'refused';

@@ -1,5 +1,5 @@
 import type { CreateEventBody, SeatMap } from '@happening/shared';
-import { bearer, type SignedUp, type TestApp } from './helpers.js';
+import { bearer, type SignedUp, type TestApp } from './server.js';
 
 export function rowsMap(rows: number, seatsPerRow: number, extra: SeatMap['sections'] = []): SeatMap {
   return {

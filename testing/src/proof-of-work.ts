@@ -1,9 +1,9 @@
+import { inventoryKeys } from '@happening/server/inventory/keys';
 import type { ProofOfWorkChallenge } from '@happening/shared';
 import { solveChallenge } from 'altcha-lib/v1';
 import { Redis } from 'ioredis';
-import { inventoryKeys } from '../src/inventory/keys.js';
-import { bearer, type TestApp } from './helpers.js';
-import type { LiveEvent } from './inventory-helpers.js';
+import type { LiveEvent } from './inventory.js';
+import { bearer, type TestApp } from './server.js';
 
 /** A test server's settings: a small difficulty, so solving in Node takes milliseconds. */
 export const POW_TEST_ENV = { POW_MAX_NUMBER: '2000' };

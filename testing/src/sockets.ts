@@ -1,6 +1,6 @@
 import type { Ack, WidgetClientToServer, WidgetServerToClient } from '@happening/shared';
 import { io, type Socket } from 'socket.io-client';
-import type { TestApp } from './helpers.js';
+import type { TestApp } from './server.js';
 
 export type WidgetSocket = Socket<WidgetServerToClient, WidgetClientToServer>;
 export type Transport = 'websocket' | 'polling';

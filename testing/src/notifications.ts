@@ -7,14 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { inTransaction } from '@happening/server/db';
+import { enqueueNotifications } from '@happening/server/outbox';
 import type { NotificationMessage, NotificationType } from '@happening/shared';
 import { deadLetterQueueName, retryDelays, retryQueueName } from '@happening/shared';
 import amqplib from 'amqplib';
 import type pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { Webhook } from 'standardwebhooks';
-import { inTransaction } from '../src/lib/db.js';
-import { enqueueNotifications } from '../src/lib/outbox.js';
 
 export const RABBITMQ_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 

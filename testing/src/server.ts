@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { buildApp } from '@happening/server';
+import { loadConfig } from '@happening/server/config';
+import { hashPassword } from '@happening/server/passwords';
 import type { Role } from '@happening/shared';
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import { hashPassword } from '../src/lib/passwords.js';
 import { testEnv } from './env.js';
 
 export type TestApp = Awaited<ReturnType<typeof buildApp>>;
