@@ -6,5 +6,6 @@ export * from './network.js';
 export * from './notifications.js';
 export * from './notifications-api.js';
 export * from './seatmap.js';
+export * from './seats.js';
 export * from './socket.js';
 export * from './topology.js';

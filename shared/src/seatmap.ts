@@ -1,9 +1,10 @@
+/**
+ * The seat map's schemas and the types they define. What runs on a seat map without validating it
+ * (the seat enumeration, capacity, the checks a schema cannot express) is in seats.ts, which
+ * browser bundles import as `@happening/shared/seats` without bringing TypeBox along.
+ */
 import { type Static, Type } from 'typebox';
-
-/** Section ids and row labels may not contain '-', which separates the parts of a seat id. */
-export const SECTION_ID_PATTERN = '^[a-z0-9][a-z0-9_]{0,31}$';
-export const ROW_LABEL_PATTERN = '^[A-Za-z0-9]{1,8}$';
-export const MAX_SEATS_PER_EVENT = 100_000;
+import { MAX_SEATS_PER_EVENT, ROW_LABEL_PATTERN, SECTION_ID_PATTERN } from './seats.js';
 
 export const SeatPosition = Type.Object(
   {
@@ -75,100 +76,3 @@ export type GeneralSection = Static<typeof GeneralSection>;
 export type Section = Static<typeof Section>;
 export type PriceCategory = Static<typeof PriceCategory>;
 export type SeatMap = Static<typeof SeatMap>;
-
-export function seatId(sectionId: string, rowLabel: string, n: number): string {
-  return `${sectionId}-${rowLabel}-${n}`;
-}
-
-export interface SeatRef {
-  id: string;
-  section: string;
-  row: string;
-  n: number;
-  /** Row index from the front (0 = front row). */
-  rowIndex: number;
-  /** Seat index within its row, in drawing order. */
-  index: number;
-  x?: number;
-  y?: number;
-}
-
-/** Every reserved seat of a map, in section → row → seat order. */
-export function* reservedSeats(map: SeatMap): Generator<SeatRef> {
-  for (const section of map.sections) {
-    if (section.kind !== 'reserved') continue;
-    for (const [rowIndex, row] of section.rows.entries()) {
-      if (typeof row.seats === 'number') {
-        for (let n = 1; n <= row.seats; n++) {
-          yield {
-            id: seatId(section.id, row.label, n),
-            section: section.id,
-            row: row.label,
-            n,
-            rowIndex,
-            index: n - 1,
-          };
-        }
-      } else {
-        for (const [index, seat] of row.seats.entries()) {
-          yield {
-            id: seatId(section.id, row.label, seat.n),
-            section: section.id,
-            row: row.label,
-            n: seat.n,
-            rowIndex,
-            index,
-            ...(seat.x === undefined ? {} : { x: seat.x }),
-            ...(seat.y === undefined ? {} : { y: seat.y }),
-          };
-        }
-      }
-    }
-  }
-}
-
-export function totalCapacity(map: SeatMap): number {
-  let total = 0;
-  for (const section of map.sections) {
-    if (section.kind === 'general') total += section.capacity;
-    else
-      for (const row of section.rows) total += typeof row.seats === 'number' ? row.seats : row.seats.length;
-  }
-  return total;
-}
-
-/** Problems a JSON Schema cannot express: uniqueness, references and the size limit. */
-export function seatMapProblems(map: SeatMap): string[] {
-  const problems: string[] = [];
-  const categoryKeys = new Set<string>();
-  for (const category of map.categories) {
-    if (categoryKeys.has(category.key)) problems.push(`category "${category.key}" is defined twice`);
-    categoryKeys.add(category.key);
-  }
-  const sectionIds = new Set<string>();
-  for (const section of map.sections) {
-    if (sectionIds.has(section.id)) problems.push(`section "${section.id}" is defined twice`);
-    sectionIds.add(section.id);
-    if (!categoryKeys.has(section.category)) {
-      problems.push(`section "${section.id}" refers to unknown category "${section.category}"`);
-    }
-    if (section.kind !== 'reserved') continue;
-    const rowLabels = new Set<string>();
-    for (const row of section.rows) {
-      if (rowLabels.has(row.label))
-        problems.push(`row "${row.label}" of section "${section.id}" is defined twice`);
-      rowLabels.add(row.label);
-      if (typeof row.seats === 'number') continue;
-      const numbers = new Set<number>();
-      for (const seat of row.seats) {
-        if (numbers.has(seat.n))
-          problems.push(`seat "${seatId(section.id, row.label, seat.n)}" is defined twice`);
-        numbers.add(seat.n);
-      }
-    }
-  }
-  const total = totalCapacity(map);
-  if (total > MAX_SEATS_PER_EVENT)
-    problems.push(`the map has ${total} places; the limit is ${MAX_SEATS_PER_EVENT}`);
-  return problems;
-}

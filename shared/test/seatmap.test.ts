@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reservedSeats, type SeatMap, seatMapProblems, totalCapacity } from '../src/seatmap.js';
+import { reservedSeats, type SeatMap, seatMapProblems, totalCapacity } from '../src/seats.js';
 
 const map = (patch: Partial<SeatMap> = {}): SeatMap => ({
   sections: [

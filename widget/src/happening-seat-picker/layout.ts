@@ -1,4 +1,11 @@
-import type { PriceCategory, ReservedSection, SeatMap, SeatRef } from '@happening/shared';
+import {
+  forEachSeatInRow,
+  type PriceCategory,
+  type ReservedSection,
+  rowLength,
+  type SeatMap,
+  type SeatRef,
+} from '@happening/shared/seats';
 
 /** Map units: a seat is drawn as a circle of radius SEAT_RADIUS on a SEAT_PITCH grid. */
 export const SEAT_PITCH = 12;
@@ -38,12 +45,11 @@ export interface MapLayout {
  * explicit positions keep them (relative to their section's block). Computed once per seat map;
  * everything after (painting, keyboard moves) reads from the result.
  *
- * Each section's seats are the ones `reservedSeats()` in the shared package yields, in the same
- * order, each created once with its final position: this runs on the first render for every one
- * of up to 10,000 seats, where a generator, per-seat copies and per-section maps cost ~10 ms.
- * The enumeration is repeated here because importing that module at run time would pull its
- * TypeBox schemas (~10 KB gzip) into a bundle that never validates anything; test/logic.test.ts
- * checks that both produce the same seats.
+ * Each section's seats are the ones the shared enumeration (`forEachSeatInRow`, which
+ * `reservedSeats()` is built on) visits, in its order, each created once with its final position:
+ * this runs on the first render for every one of up to 10,000 seats. The enumeration comes from
+ * `@happening/shared/seats`, the schema-free part of the shared package, so no TypeBox enters the
+ * bundle.
  */
 export function layoutSeatMap(map: SeatMap, onlySection?: string): MapLayout {
   // First pass: each section's width (its longest row, or its rightmost explicit seat), so the
@@ -55,10 +61,9 @@ export function layoutSeatMap(map: SeatMap, onlySection?: string): MapLayout {
     let explicitWidth = 0;
     let count = 0;
     const lengths = section.rows.map((row) => {
-      const seats = row.seats;
-      const length = typeof seats === 'number' ? Math.max(0, seats) : seats.length;
-      if (typeof seats !== 'number')
-        for (const seat of seats) explicitWidth = Math.max(explicitWidth, (seat.x ?? 0) + SEAT_PITCH);
+      const length = rowLength(row);
+      if (typeof row.seats !== 'number')
+        for (const seat of row.seats) explicitWidth = Math.max(explicitWidth, (seat.x ?? 0) + SEAT_PITCH);
       longest = Math.max(longest, length);
       count += length;
       return length;
@@ -82,15 +87,13 @@ export function layoutSeatMap(map: SeatMap, onlySection?: string): MapLayout {
       const length = lengths[rowIndex]!;
       if (length === 0) continue;
       const row = section.rows[rowIndex]!;
-      const explicit = typeof row.seats === 'number' ? null : row.seats;
+      const explicit = typeof row.seats !== 'number';
       const rowLeft = left + (blockWidth - length * SEAT_PITCH) / 2 + SEAT_PITCH / 2;
       const rowY = blockTop + rowIndex * SEAT_PITCH + SEAT_PITCH / 2;
       const placed: PlacedSeat[] = new Array(length);
-      for (let index = 0; index < length; index++) {
-        const given = explicit?.[index];
-        const n = given ? given.n : index + 1;
+      forEachSeatInRow(section, row, (id, n, index, given) => {
         const seat: PlacedSeat = {
-          id: `${section.id}-${row.label}-${n}`,
+          id,
           section: section.id,
           row: row.label,
           n,
@@ -106,7 +109,7 @@ export function layoutSeatMap(map: SeatMap, onlySection?: string): MapLayout {
         byId.set(seat.id, seat);
         placed[index] = seat;
         seats.push(seat);
-      }
+      });
       // Explicit positions may run in any order; keyboard moves go left to right.
       rows.push(explicit ? placed.sort((a, b) => a.cx - b.cx) : placed);
     }
