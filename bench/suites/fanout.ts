@@ -6,7 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { defineInventoryCommands, runInventoryScript } from '../../server/src/inventory/redis-inventory.js';
+import {
+  defineInventoryCommands,
+  isCold,
+  runInventoryScript,
+} from '../../server/src/inventory/redis-inventory.js';
 import { newOrganizer, publishedEvent } from '../lib/api.js';
 import { type ChildHandle, startChild } from '../lib/child.js';
 import { REDIS_URL } from '../lib/config.js';
@@ -71,6 +75,7 @@ export async function fanoutSuite(context: SuiteContext): Promise<void> {
         max: 10,
         ttl: 600_000,
       });
+      if (isCold(result)) throw new Error('the event is not loaded in Redis');
       if (result.ok) issued[result.v] = at;
       return result.v;
     };

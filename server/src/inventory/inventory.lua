@@ -541,11 +541,12 @@ elseif op == 'unblock' then
 
 elseif op == 'attach' then
   local h = get_hold(args.token)
-  if h and h.d then
+  if not h then return fail('HOLD_NOT_FOUND') end
+  if h.d then
     h.d = nil
     save_hold(args.token, h)
   end
-  return finish({ ok = h ~= nil, hold = h and hold_view(args.token, h) or nil })
+  return finish({ ok = true, hold = hold_view(args.token, h) })
 
 elseif op == 'detach' then
   local h = get_hold(args.token)

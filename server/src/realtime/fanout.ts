@@ -227,7 +227,7 @@ export class SeatFanout {
       const message: CountsMessage = {
         eventId,
         version,
-        sections: sectionCounts(event, Object.entries(counts).flat()),
+        sections: sectionCounts(event, counts),
         waitlistLength: Number(results?.[1]?.[1] ?? 0),
       };
       this.io.of(WIDGET_NAMESPACE).local.to(rooms.widgetEvent(eventId)).emit('counts', message);
