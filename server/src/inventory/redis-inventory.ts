@@ -5,9 +5,10 @@ import { type ArgsOf, type Cold, decodeReply, type Operation, type ResultOf } fr
 // The bench calls the script through this module alone.
 export { isCold } from './contract.js';
 
+import { inventoryScript } from './inventory-script.js';
 import { INVENTORY_KEY_NAMES, inventoryKeys, noProofKey } from './keys.js';
 
-const inventoryLua = readFileSync(new URL('./inventory.lua', import.meta.url), 'utf8');
+const inventoryLua = inventoryScript();
 const loadLua = readFileSync(new URL('./load.lua', import.meta.url), 'utf8');
 const evictLua = readFileSync(new URL('./evict.lua', import.meta.url), 'utf8');
 
