@@ -418,6 +418,9 @@ const decoders: { [Op in Operation]: (r: Json, envelope: Envelope) => ResultOf<O
   reconcile: operation((r) => ({ repaired: strings(r.repaired) })),
 };
 
+/** Every operation of the contract, at run time (tests check the Lua side defines the same). */
+export const OPERATIONS = Object.keys(decoders) as Operation[];
+
 /** Reads the script's JSON answer to `op`: its typed result, or `Cold` when the event is not loaded. */
 export function decodeReply<Op extends Operation>(op: Op, raw: string): ResultOf<Op> | Cold {
   const r = JSON.parse(raw) as Json;

@@ -6,7 +6,7 @@ import { type ArgsOf, type Cold, decodeReply, type Operation, type ResultOf } fr
 export { isCold } from './contract.js';
 
 import { inventoryScript } from './inventory-script.js';
-import { INVENTORY_KEY_NAMES, inventoryKeys, noProofKey } from './keys.js';
+import { INVENTORY_KEY_NAMES, scriptKeys } from './keys.js';
 
 const inventoryLua = inventoryScript();
 const loadLua = readFileSync(new URL('./load.lua', import.meta.url), 'utf8');
@@ -24,7 +24,7 @@ export function defineInventoryCommands(redis: Redis): void {
   if (typeof redis.happeningInventory === 'function') return;
   // The inventory's keys, then the call's proof key (see keys.ts).
   redis.defineCommand('happeningInventory', {
-    numberOfKeys: inventoryKeys('x').length + 1,
+    numberOfKeys: scriptKeys.inventory('x').length,
     lua: inventoryLua,
   });
   redis.defineCommand('happeningLoad', { lua: loadLua });
@@ -42,7 +42,7 @@ export function evictInventory(
   eventId: string,
   { idleMs, over }: { idleMs: number; over: boolean },
 ): Promise<EvictOutcome> {
-  const keys = inventoryKeys(eventId);
+  const keys = scriptKeys.evict(eventId);
   // Lua indexes from 1; the script finds these two keys by position, whatever keys are added later.
   const position = (name: (typeof INVENTORY_KEY_NAMES)[number]) =>
     String(INVENTORY_KEY_NAMES.indexOf(name) + 1);
@@ -62,11 +62,10 @@ export async function runInventoryScript<Op extends Operation>(
   eventId: string,
   operation: Op,
   args: ArgsOf<Op>,
-  proofKey: string = noProofKey(eventId),
+  proofKey?: string,
 ): Promise<ResultOf<Op> | Cold> {
   const raw = await redis.happeningInventory(
-    ...inventoryKeys(eventId),
-    proofKey,
+    ...scriptKeys.inventory(eventId, proofKey),
     operation,
     eventId,
     JSON.stringify(args),
