@@ -1,7 +1,7 @@
 /**
  * `npm run build`, second step: tsc compiles the server's TypeScript to `server/dist/`; the files
  * it reads at run time next to its modules (Lua scripts, the pages' public folders) are copied
- * beside them, so `new URL('./inventory.lua', import.meta.url)` finds them in `dist/` as in `src/`.
+ * beside them, so `new URL('./lua/holds.lua', import.meta.url)` finds them in `dist/` as in `src/`.
  */
 import { cpSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';

@@ -5,7 +5,7 @@
  * sending the same number of changes to the same number of clients.
  */
 import { randomBytes } from 'node:crypto';
-import { defineInventoryCommands, runInventoryScript } from '@happening/server/inventory';
+import { defineInventoryCommands, isCold, runInventoryScript } from '@happening/server/inventory';
 import { Redis } from 'ioredis';
 import { newOrganizer, publishedEvent } from '../lib/api.js';
 import { type ChildHandle, startChild } from '../lib/child.js';
@@ -71,6 +71,7 @@ export async function fanoutSuite(context: SuiteContext): Promise<void> {
         max: 10,
         ttl: 600_000,
       });
+      if (isCold(result)) throw new Error('the event is not loaded in Redis');
       if (result.ok) issued[result.v] = at;
       return result.v;
     };

@@ -2,6 +2,7 @@ export * from './api.js';
 export * from './config.js';
 export * from './errors.js';
 export * from './ids.js';
+export * from './inventory-change.js';
 export * from './network.js';
 export * from './notifications.js';
 export * from './notifications-api.js';

@@ -2,15 +2,18 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { AppError } from '../lib/errors.js';
+import {
+  type ArgsOf,
+  type Cold,
+  type Envelope,
+  type ExpiredHold,
+  isCold,
+  type Operation,
+  type ResultOf,
+} from './contract.js';
 import { ACTIVE_EVENTS_KEY } from './keys.js';
 import { EventNotLoadable, rebuildInventory } from './loader.js';
-import {
-  defineInventoryCommands,
-  type ExpiredHold,
-  type Operation,
-  runInventoryScript,
-  type ScriptResult,
-} from './redis-inventory.js';
+import { defineInventoryCommands, runInventoryScript } from './redis-inventory.js';
 
 export type ExpiredListener = (eventId: string, expired: ExpiredHold[]) => void;
 export type VersionListener = (eventId: string, version: number) => void;
@@ -61,18 +64,19 @@ export class Inventory {
     this.versionListeners.push(listener);
   }
 
-  async run(
+  /** One operation of the inventory script (see contract.ts), loading the event first if needed. */
+  async run<Op extends Operation>(
     eventId: string,
-    operation: Operation,
-    args: Record<string, unknown> = {},
+    operation: Op,
+    args: ArgsOf<Op>,
     /** A hold's proof-of-work solution, to mark spent if the hold needs it (keys.ts `proofKey`). */
     proofKey?: string,
-  ): Promise<ScriptResult> {
+  ): Promise<ResultOf<Op>> {
     let result = await runInventoryScript(this.redis, eventId, operation, args, proofKey);
-    if (result.code === 'COLD') {
+    if (isCold(result)) {
       await this.ensureLoaded(eventId);
       result = await runInventoryScript(this.redis, eventId, operation, args, proofKey);
-      if (result.code === 'COLD') throw new Error(`inventory of ${eventId} vanished right after loading`);
+      if (isCold(result)) throw new Error(`inventory of ${eventId} vanished right after loading`);
     }
     if (result.ok && (operation === 'hold' || operation === 'promote' || operation.startsWith('book'))) {
       this.markActive(eventId);
@@ -83,16 +87,20 @@ export class Inventory {
   }
 
   /** Like `run`, but never loads: for the sweeper, which must not resurrect idle events. */
-  async runIfLoaded(eventId: string, operation: Operation, args: Record<string, unknown> = {}) {
+  async runIfLoaded<Op extends Operation>(
+    eventId: string,
+    operation: Op,
+    args: ArgsOf<Op>,
+  ): Promise<ResultOf<Op> | Cold> {
     const result = await runInventoryScript(this.redis, eventId, operation, args);
-    if (result.code !== 'COLD') {
+    if (!isCold(result)) {
       this.reportVersion(eventId, result);
       this.reportExpired(eventId, result);
     }
     return result;
   }
 
-  private reportVersion(eventId: string, result: ScriptResult): void {
+  private reportVersion(eventId: string, result: Envelope): void {
     if (typeof result.v !== 'number') return;
     for (const listener of this.versionListeners) {
       try {
@@ -104,7 +112,7 @@ export class Inventory {
     }
   }
 
-  private reportExpired(eventId: string, result: ScriptResult): void {
+  private reportExpired(eventId: string, result: Envelope): void {
     if (result.expired.length === 0) return;
     for (const listener of this.expiredListeners) {
       try {

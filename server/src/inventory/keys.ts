@@ -38,6 +38,24 @@ export const noProofKey = (eventId: string) => `inv:{${eventId}}:proof:-`;
 
 export const loadLockKey = (eventId: string) => `inv:{${eventId}}:loading`;
 
+/**
+ * The keys each script of one event is called with, in order: the one place they are listed, so
+ * `cluster-slots.test.ts` can check that every call stays in one Redis Cluster slot (invariant 5).
+ */
+export const scriptKeys = {
+  /** The inventory script (every operation): the inventory's keys, then the call's proof key. */
+  inventory: (eventId: string, proof: string = noProofKey(eventId)) => [...inventoryKeys(eventId), proof],
+  /** load.lua: the live keys, then one loader's staged keys in the same order. */
+  install: (eventId: string, loaderId: string) => [
+    ...inventoryKeys(eventId),
+    ...stagingKeys(eventId, loaderId),
+  ],
+  /** evict.lua: the inventory's keys. */
+  evict: (eventId: string) => inventoryKeys(eventId),
+  /** The loader's compare-and-delete of its lock. */
+  unlock: (eventId: string) => [loadLockKey(eventId)],
+};
+
 /** Events with live inventory, for the sweeper. Outside any hash tag: read with plain commands. */
 export const ACTIVE_EVENTS_KEY = 'inv:active-events';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { reservedSeats, type SeatMap } from '@happening/shared';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { ACTIVE_EVENTS_KEY, inventoryKeys, loadLockKey, stagingKeys } from './keys.js';
+import { ACTIVE_EVENTS_KEY, inventoryKeys, loadLockKey, scriptKeys, stagingKeys } from './keys.js';
 
 export const VERSION_EPOCH_SIZE = 1_000_000_000;
 const LOCK_MS = 20_000;
@@ -65,7 +65,7 @@ export async function rebuildInventory(
         await redis.eval(
           "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
           1,
-          loadLockKey(eventId),
+          ...scriptKeys.unlock(eventId),
           loaderId,
         );
       }
@@ -146,7 +146,6 @@ async function stageAndInstall(
     client.release();
   }
 
-  const live = inventoryKeys(eventId);
   const stage = stagingKeys(eventId, loaderId);
   const [sMeta, sIds, sState, sHolds, sHexp, sCounts, sLayout, sWl, sWlq] = stage as [string, ...string[]];
   const pipeline = redis.pipeline();
@@ -230,7 +229,8 @@ async function stageAndInstall(
     capHolds: String(event.capHolds),
   });
   await pipeline.exec();
-  const installed = (await redis.happeningLoad(live.length * 2, ...live, ...stage)) === 1;
+  const installKeys = scriptKeys.install(eventId, loaderId);
+  const installed = (await redis.happeningLoad(installKeys.length, ...installKeys)) === 1;
   if (installed) await redis.sadd(ACTIVE_EVENTS_KEY, eventId);
   return installed;
 }

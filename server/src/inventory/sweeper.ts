@@ -2,9 +2,10 @@ import type { FastifyBaseLogger } from 'fastify';
 import type pg from 'pg';
 import { purgeIdempotencyKeys } from '../modules/bookings/idempotency.js';
 import type { BookingService } from '../modules/bookings/service.js';
+import { isCold } from './contract.js';
 import type { Inventory } from './inventory.js';
 import { ACTIVE_EVENTS_KEY } from './keys.js';
-import { asList, type EvictOutcome, evictInventory } from './redis-inventory.js';
+import { type EvictOutcome, evictInventory } from './redis-inventory.js';
 
 const PENDING_GRACE_MS = 30_000;
 /** Events swept concurrently: one Redis round trip each, pipelined by ioredis. */
@@ -79,7 +80,7 @@ export class Sweeper {
   private async sweepEvent(eventId: string, heal: boolean, reconcileNow: boolean): Promise<void> {
     const redis = this.inventory.redis;
     const result = await this.inventory.runIfLoaded(eventId, 'sweep', { idleMs: this.options.idleMs });
-    if (result.code === 'COLD') {
+    if (isCold(result)) {
       await redis.srem(ACTIVE_EVENTS_KEY, eventId);
       return;
     }
@@ -89,7 +90,7 @@ export class Sweeper {
       if (retired === 'evicted' || retired === 'cold') return;
       // Not urgent (idleMs is minutes), so at this pace rather than every tick; and only for
       // events of this server's database, like healing.
-      if (retired === 'live' && result.idle === true && (await this.evict(eventId, false)) === 'evicted')
+      if (retired === 'live' && result.ok && result.idle && (await this.evict(eventId, false)) === 'evicted')
         return;
     }
     if (reconcileNow) await this.reconcileOnce(eventId);
@@ -134,7 +135,7 @@ export class Sweeper {
     if (!(await eventInDatabase(this.pool, eventId))) return 0;
     const result = await this.inventory.run(eventId, 'pending_stale', { graceMs: PENDING_GRACE_MS });
     let healed = 0;
-    for (const bookingId of asList<string>(result.ids)) {
+    for (const bookingId of result.ids) {
       const { rows } = await this.pool.query<{ status: string }>(
         'SELECT status FROM bookings WHERE id = $1',
         [bookingId],
@@ -229,7 +230,7 @@ export async function reconcile(
     client.release();
   }
   const result = await inventory.run(eventId, 'reconcile', { booked, blocked, general, waitlist, readAt });
-  const repaired = asList<string>(result.repaired);
+  const { repaired } = result;
   if (repaired.length > 0) log?.warn({ eventId, repaired }, 'repaired drift between Redis and PostgreSQL');
   return repaired;
 }

@@ -1,6 +1,5 @@
 import { CONSOLE_NAMESPACE, rooms, WIDGET_NAMESPACE } from '@happening/shared';
 import fp from 'fastify-plugin';
-import { asList } from '../inventory/redis-inventory.js';
 import { registerConsoleNamespace } from '../realtime/console-namespace.js';
 import { SeatFanout } from '../realtime/fanout.js';
 import { HolderIds } from '../realtime/holder-ids.js';
@@ -44,7 +43,7 @@ export default fp(
           .run(eventId, 'wl_positions', { limit: 1_000 })
           .then((result) => {
             const widgetNsp = app.io.of(WIDGET_NAMESPACE);
-            asList<string>(result.ids).forEach((bookingId, index) => {
+            result.ids.forEach((bookingId, index) => {
               widgetNsp
                 .to(rooms.booking(bookingId))
                 .emit('waitlist', { bookingId, position: index + 1, status: 'waitlisted' });

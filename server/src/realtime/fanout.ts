@@ -3,9 +3,9 @@ import {
   type ConsoleSeatChange,
   type CountsMessage,
   type Event,
+  type InventoryChangeMessage,
   rooms,
   type SeatChange,
-  type SeatStatus,
   WIDGET_NAMESPACE,
 } from '@happening/shared';
 import type { FastifyBaseLogger } from 'fastify';
@@ -15,16 +15,6 @@ import { INVENTORY_CHANNEL, inventoryKeys } from '../inventory/keys.js';
 import { sectionCounts, statsFrom } from '../modules/events/availability.js';
 import { closeRedis } from '../plugins/redis.js';
 import type { HolderIds } from './holder-ids.js';
-
-/** What the inventory script publishes after each state change (see inventory.lua `finish`). */
-interface ChangeMessage {
-  e: string;
-  v: number;
-  c: [string, SeatStatus, string, number?][] | Record<string, never>;
-  g: boolean;
-  x: [string, string[] | Record<string, never>][] | Record<string, never>;
-  w: boolean;
-}
 
 interface Pending {
   fromVersion: number;
@@ -121,9 +111,9 @@ export class SeatFanout {
   }
 
   private receive(raw: string): void {
-    let message: ChangeMessage;
+    let message: InventoryChangeMessage;
     try {
-      message = JSON.parse(raw) as ChangeMessage;
+      message = JSON.parse(raw) as InventoryChangeMessage;
     } catch {
       return;
     }
@@ -227,7 +217,7 @@ export class SeatFanout {
       const message: CountsMessage = {
         eventId,
         version,
-        sections: sectionCounts(event, Object.entries(counts).flat()),
+        sections: sectionCounts(event, counts),
         waitlistLength: Number(results?.[1]?.[1] ?? 0),
       };
       this.io.of(WIDGET_NAMESPACE).local.to(rooms.widgetEvent(eventId)).emit('counts', message);

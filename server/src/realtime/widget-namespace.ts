@@ -214,7 +214,7 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
           seats.length > 0 ? { token, seats } : { token, all: true },
         );
         if (!result.ok) throw new AppError(404, 'HOLD_NOT_FOUND', 'Unknown hold token');
-        return { released: Array.isArray(result.released) ? (result.released as string[]) : [] };
+        return { released: result.released };
       }),
     );
 

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Attendee, Booking, Event, GeneralQuantity } from '@happening/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type pg from 'pg';
+import type { Envelope, InventoryRefusal, RefusalCode } from '../../inventory/contract.js';
 import type { Inventory } from '../../inventory/inventory.js';
-import { asGeneral, asList, type ScriptResult } from '../../inventory/redis-inventory.js';
 import { inTransaction } from '../../lib/db.js';
 import { AppError } from '../../lib/errors.js';
 import { enqueueNotifications } from '../../lib/outbox.js';
@@ -27,7 +27,10 @@ export interface BookingListener {
   waitlistChanged(eventId: string): void;
 }
 
-const scriptErrors: Record<string, [number, string]> = {
+const scriptErrors: Record<
+  Exclude<RefusalCode, 'HOLD_CAP_REACHED' | 'CHALLENGE_REQUIRED' | 'NO_FIT'>,
+  [number, string]
+> = {
   HOLD_NOT_FOUND: [404, 'The hold does not exist or has already expired'],
   HOLD_EXPIRED: [409, 'The hold expired before the booking'],
   EVENT_NOT_ON_SALE: [409, 'The event is not on sale'],
@@ -40,13 +43,13 @@ const scriptErrors: Record<string, [number, string]> = {
 };
 
 /** Turns a refused script result into the client's error, keeping its details (e.g. seat ids). */
-export function scriptError(result: ScriptResult): AppError {
+export function scriptError(result: InventoryRefusal & Envelope): AppError {
   const { ok: _ok, code, v: _v, expired: _e, ...details } = result;
-  const [status, message] = scriptErrors[code ?? ''] ?? [409, 'The inventory refused the change'];
-  if (Array.isArray(details.seats) || (details.seats && typeof details.seats === 'object')) {
-    details.seats = asList(details.seats);
-  }
-  return new AppError(status, (code ?? 'SEAT_UNAVAILABLE') as never, message, details);
+  const [status, message] = (scriptErrors as Partial<Record<RefusalCode, [number, string]>>)[code] ?? [
+    409,
+    'The inventory refused the change',
+  ];
+  return new AppError(status, code as never, message, details);
 }
 
 const total = (seats: string[], general: GeneralQuantity[]) =>
@@ -108,9 +111,7 @@ export class BookingService {
     const bookingId = randomUUID();
     const result = await this.inventory.run(event.id, 'book_hold', { token: holdToken, bookingId });
     if (!result.ok) throw scriptError(result);
-    const seats = asList<string>(result.seats);
-    const general = asGeneral(result.general);
-    return this.commitConfirmed(event, bookingId, seats, general, attendee, actor);
+    return this.commitConfirmed(event, bookingId, result.seats, result.general, attendee, actor);
   }
 
   /**
@@ -145,14 +146,7 @@ export class BookingService {
       ...(section ? { section } : {}),
     });
     if (result.ok) {
-      return this.commitConfirmed(
-        event,
-        bookingId,
-        asList(result.seats),
-        asGeneral(result.general),
-        attendee,
-        actor,
-      );
+      return this.commitConfirmed(event, bookingId, result.seats, result.general, attendee, actor);
     }
     if (result.code !== 'NO_FIT') throw scriptError(result);
     if (!event.waitlistEnabled)
@@ -340,7 +334,8 @@ export class BookingService {
     });
     await this.inventory.run(event.id, 'wl_join', {
       bookingId,
-      seq: record.waitlistSeq,
+      // PostgreSQL numbers every waitlisted booking as it is inserted.
+      seq: record.waitlistSeq!,
       quantity,
       ...(section ? { section } : {}),
     });
@@ -365,14 +360,11 @@ export class BookingService {
         offerTtl: event.offerWindowSeconds * 1_000,
         limit: 20,
       });
-      const promoted = asList<Record<string, unknown>>(result.promoted);
+      const { promoted } = result;
       for (const entry of promoted) {
-        await this.applyPromotion(event, {
-          bookingId: String(entry.bookingId),
-          seats: asList(entry.seats),
-          general: asGeneral(entry.general),
-          ...(typeof entry.token === 'string' ? { token: entry.token, exp: Number(entry.exp) } : {}),
-        }).catch((error) => this.log.error({ err: error, bookingId: entry.bookingId }, 'promotion failed'));
+        await this.applyPromotion(event, entry).catch((error) =>
+          this.log.error({ err: error, bookingId: entry.bookingId }, 'promotion failed'),
+        );
       }
       if (promoted.length > 0) this.listener.waitlistChanged(event.id);
       if (promoted.length < 20) return;
@@ -477,8 +469,7 @@ export class BookingService {
       offerFor: booking.id,
     });
     if (!result.ok) throw new AppError(409, 'OFFER_NOT_CLAIMABLE', 'The offer expired');
-    const seats = asList<string>(result.seats);
-    const general = asGeneral(result.general);
+    const { seats, general } = result;
     let record: BookingRecord;
     try {
       record = await inTransaction(this.pool, async (client) => {

@@ -7,22 +7,13 @@ import type {
   SectionCounts,
 } from '@happening/shared';
 import type { Inventory } from '../../inventory/inventory.js';
-import { asList } from '../../inventory/redis-inventory.js';
 
 const statusOf: Record<string, SeatStatus> = { h: 'held', b: 'booked', x: 'blocked' };
 
-function pairs(flat: unknown): [string, string][] {
-  const list = asList<string>(flat);
-  const out: [string, string][] = [];
-  for (let i = 0; i < list.length; i += 2) out.push([list[i]!, list[i + 1]!]);
-  return out;
-}
-
-/** Section counters as clients see them, in seat-map order. */
-export function sectionCounts(event: Event, countsFlat: unknown): SectionCounts[] {
-  const counts = new Map(pairs(countsFlat).map(([key, value]) => [key, Number(value)]));
+/** Section counters as clients see them, in seat-map order, from `<section>:<kind>` → count. */
+export function sectionCounts(event: Event, counts: Record<string, number | string>): SectionCounts[] {
   return event.seatMap.sections.map((section) => {
-    const get = (kind: string) => counts.get(`${section.id}:${kind}`) ?? 0;
+    const get = (kind: string) => Number(counts[`${section.id}:${kind}`] ?? 0);
     const capacity = get('cap');
     const held = get('held');
     const booked = get('booked');
@@ -50,11 +41,11 @@ export async function availabilitySnapshot(
   event: Event,
   options: { holderIdOf?: (holdToken: string) => string } = {},
 ): Promise<Availability & { holds: number; holders: Holders }> {
-  const snapshot = await inventory.run(event.id, 'snapshot');
+  const snapshot = await inventory.run(event.id, 'snapshot', {});
   const seats: Record<string, SeatStatus> = {};
   const holders: Holders = {};
   const { holderIdOf } = options;
-  for (const [seat, state] of pairs(snapshot.state)) {
+  for (const [seat, state] of snapshot.state) {
     seats[seat] = statusOf[state[0]!] ?? 'held';
     if (!holderIdOf) continue;
     if (state.startsWith('h:')) holders[seat] = { holderId: holderIdOf(state.slice(2)) };
@@ -65,8 +56,8 @@ export async function availabilitySnapshot(
     version: snapshot.v,
     sections: sectionCounts(event, snapshot.counts),
     seats,
-    waitlistLength: Number(snapshot.waitlist ?? 0),
-    holds: Number(snapshot.holds ?? 0),
+    waitlistLength: snapshot.waitlist,
+    holds: snapshot.holds,
     holders,
   };
 }

@@ -286,10 +286,12 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const seats = [...new Set(request.body.seats)];
       const result = await app.inventory.run(event.id, 'block', { seats });
       if (!result.ok) {
-        const code = result.code === 'UNKNOWN_SEATS' ? 'UNKNOWN_SEATS' : 'SEAT_UNAVAILABLE';
-        throw new AppError(code === 'UNKNOWN_SEATS' ? 400 : 409, code, 'Some seats cannot be blocked', {
-          seats: result.seats,
-        });
+        throw new AppError(
+          result.code === 'UNKNOWN_SEATS' ? 400 : 409,
+          result.code,
+          'Some seats cannot be blocked',
+          { seats: result.seats },
+        );
       }
       try {
         await app.eventsRepo.setBlocked(event.id, seats, request.body.reason ?? 'blocked');

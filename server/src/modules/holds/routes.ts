@@ -10,7 +10,6 @@ import {
   withErrors,
 } from '@happening/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { toHoldView } from '../../inventory/redis-inventory.js';
 import { limitKeyOf } from '../../lib/client-address.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { scriptError } from '../bookings/service.js';
@@ -151,7 +150,7 @@ const holdRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { event, token } = await eventOfHold(request, request.params.holdToken);
       const result = await app.inventory.run(event.id, 'hold_get', { token });
       if (!result.ok) throw scriptError(result);
-      return toHold(event.id, toHoldView(result.hold));
+      return toHold(event.id, result.hold);
     },
   );
 
@@ -212,10 +211,9 @@ const holdRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { event, token } = await eventOfHold(request, request.params.holdToken);
       const result = await app.inventory.run(event.id, 'release', { token, seats: [request.params.seatId] });
       if (!result.ok) throw scriptError(result);
-      // The script's JSON encodes an empty list as `{}`: only a list with the seat in it is a release.
-      const released = Array.isArray(result.released) ? result.released : [];
-      if (!result.hold || released.length === 0) throw notFound('Seat in this hold');
-      return toHold(event.id, toHoldView(result.hold));
+      // Only a release with the seat in it released anything.
+      if (!result.hold || result.released.length === 0) throw notFound('Seat in this hold');
+      return toHold(event.id, result.hold);
     },
   );
 };

@@ -1,6 +1,6 @@
 import type { Event, Hold, HoldBody } from '@happening/shared';
+import type { HoldView, Refusal } from '../../inventory/contract.js';
 import type { Inventory } from '../../inventory/inventory.js';
-import { type HoldView, type ScriptResult, toHoldView } from '../../inventory/redis-inventory.js';
 import { AppError } from '../../lib/errors.js';
 import { newToken } from '../../lib/keys.js';
 import { scriptError } from '../bookings/service.js';
@@ -22,16 +22,15 @@ export function toHold(eventId: string, view: HoldView): Hold {
 }
 
 /** The refusal of a hold or extension that would take its address past an allowance. */
-function capReached(result: ScriptResult): AppError {
-  const max = Number(result.max);
+function capReached({ cap, max, held }: Refusal<'HOLD_CAP_REACHED'>): AppError {
   const message =
-    result.cap === 'holds'
+    cap === 'holds'
       ? `One address may have at most ${max} open holds for this event; book or release one first`
       : `One address may hold at most ${max} places of this event at once; book or release some first`;
   return new AppError(409, 'HOLD_CAP_REACHED', message, {
-    cap: result.cap,
+    cap,
     max,
-    ...(result.held === undefined ? {} : { held: Number(result.held) }),
+    ...(held === undefined ? {} : { held }),
   });
 }
 
@@ -73,11 +72,11 @@ export async function holdSeats(
   if (!result.ok) {
     if (result.code === 'HOLD_CAP_REACHED') throw capReached(result);
     if (result.code === 'CHALLENGE_REQUIRED' && extra.attendee) {
-      throw await extra.attendee.challenge(result.replayed === true ? 'replayed' : 'required');
+      throw await extra.attendee.challenge(result.replayed ? 'replayed' : 'required');
     }
     throw scriptError(result);
   }
-  return toHold(event.id, toHoldView(result.hold));
+  return toHold(event.id, result.hold);
 }
 
 /** `capped`: a publishable-key caller, who may not keep places past its address's allowance. */
@@ -98,5 +97,5 @@ export async function extendHold(
     if (result.code === 'HOLD_CAP_REACHED') throw capReached(result);
     throw scriptError(result);
   }
-  return toHold(event.id, toHoldView(result.hold));
+  return toHold(event.id, result.hold);
 }

@@ -1,0 +1,14 @@
+-- The end of the inventory script: loads nothing (COLD asks the caller to load), purges expired
+-- holds, refuses selling operations off sale, then runs the operation named by ARGV[1].
+if redis.call('EXISTS', META) == 0 then return cjson.encode({ ok = false, code = 'COLD' }) end
+purge_expired()
+
+status = redis.call('HGET', META, 'status')
+local selling = { hold = true, book_hold = true, book_best = true, extend = true }
+if selling[op] and status ~= 'on_sale' then
+  return fail(status == 'cancelled' and 'EVENT_CANCELLED' or 'EVENT_NOT_ON_SALE')
+end
+
+local run = OPS[op]
+if not run then return cjson.encode({ ok = false, code = 'UNKNOWN_OPERATION' }) end
+return run()

@@ -1,0 +1,181 @@
+-- Every state change of one event's inventory, as one atomic script (invariants 1 and 4,
+-- docs/architecture.md). Loaded as the concatenation of lib/core.lua, lib/pick.lua, one file per
+-- group of operations (holds, bookings, waitlist, admin) and dispatch.lua (see inventory-script.ts):
+-- one EVALSHA per call, so every operation stays atomic and touches one slot.
+-- All keys share the hash tag {<eventId>} so this runs unchanged on Redis Cluster.
+-- KEYS: meta ids state holds hexp counts layout wl wlq pending pendingd settled addr, then `proof`:
+-- the key that marks this call's proof-of-work solution used (a placeholder when it has none).
+-- ARGV: operation, eventId, JSON arguments. Returns a JSON string: `ok`, `code` when refused, `v`
+-- (the event's version after the call) and `expired` (holds this call found expired and freed).
+-- Every operation reads META and first purges expired holds (HOLDS, HEXP, STATE, COUNTS, ADDR);
+-- one that changes anything bumps META.v and publishes the change on CHANNEL (`finish`).
+local META, IDS, STATE, HOLDS, HEXP, COUNTS, LAYOUT, WL, WLQ, PENDING, PENDINGD, SETTLED, ADDR, PROOF =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12],
+  KEYS[13], KEYS[14]
+local op, eventId = ARGV[1], ARGV[2]
+local args = cjson.decode(ARGV[3])
+local CHANNEL = 'happening:inventory'
+
+-- Redis's clock, not the caller's: every server agrees on when a hold expires.
+local t = redis.call('TIME')
+local NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+
+local changes, expired, gaChanged, waitlistChanged = {}, {}, false, false
+
+local function section_of(seat) return string.match(seat, '^([^%-]+)%-') end
+local function kind_of(state)
+  if not state then return nil end
+  local c = string.sub(state, 1, 1)
+  if c == 'h' then return 'held' elseif c == 'b' then return 'booked' elseif c == 'x' then return 'blocked' end
+  return nil
+end
+local function count(sec, kind, delta)
+  if kind and delta ~= 0 then redis.call('HINCRBY', COUNTS, sec .. ':' .. kind, delta) end
+end
+local function get_state(seat)
+  local s = redis.call('HGET', STATE, seat)
+  if s == false then return nil end
+  return s
+end
+-- The only way a seat changes state: keeps section counters and the change list in step.
+local function set_state(seat, new, holdExp)
+  local old = get_state(seat)
+  if old == new then return end
+  local sec = section_of(seat)
+  count(sec, kind_of(old), -1)
+  if new then
+    redis.call('HSET', STATE, seat, new)
+    count(sec, kind_of(new), 1)
+  else
+    redis.call('HDEL', STATE, seat)
+  end
+  -- A held seat's change carries its hold's expiry, for the console's seat details.
+  changes[#changes + 1] = { seat, kind_of(new) or 'available', new or '', holdExp }
+end
+
+local function get_hold(token)
+  local raw = redis.call('HGET', HOLDS, token)
+  if not raw then return nil end
+  local h = cjson.decode(raw)
+  if type(h.s) ~= 'table' then h.s = {} end
+  if type(h.g) ~= 'table' then h.g = {} end
+  return h
+end
+
+-- Per-address allowance (docs/security.md): a hold made by a capped caller remembers its
+-- address key (`a`) and how many places it has charged to it (`c`). ADDR holds, per address key,
+-- `<a>:s` (places held) and `<a>:h` (open holds). Invariant: for every address, `<a>:s` is the sum
+-- of `c` over its holds and `<a>:h` their number. It holds because every path that changes a
+-- hold's places ends in save_hold or drop_hold, which settle the difference.
+local function hold_size(h)
+  local n = #h.s
+  for _, q in pairs(h.g) do n = n + q end
+  return n
+end
+local function addr_used(a, kind)
+  return tonumber(redis.call('HGET', ADDR, a .. ':' .. kind) or '0') or 0
+end
+local function addr_add(a, kind, delta)
+  if delta == 0 then return end
+  if redis.call('HINCRBY', ADDR, a .. ':' .. kind, delta) <= 0 then redis.call('HDEL', ADDR, a .. ':' .. kind) end
+end
+
+local function save_hold(token, h)
+  if h.a then
+    local size = hold_size(h)
+    addr_add(h.a, 's', size - (h.c or 0))
+    h.c = size
+  end
+  redis.call('HSET', HOLDS, token, cjson.encode(h))
+  redis.call('ZADD', HEXP, h.exp, token)
+end
+local function drop_hold(token, h)
+  if h and h.a then
+    addr_add(h.a, 's', -(h.c or 0))
+    addr_add(h.a, 'h', -1)
+  end
+  redis.call('HDEL', HOLDS, token)
+  redis.call('ZREM', HEXP, token)
+end
+local function free_hold(token, h)
+  for _, seat in ipairs(h.s) do
+    if get_state(seat) == 'h:' .. token then set_state(seat, nil) end
+  end
+  for sec, q in pairs(h.g) do
+    count(sec, 'held', -q)
+    gaChanged = true
+  end
+  drop_hold(token, h)
+end
+-- Expiry is checked here, inside every script, and by the sweeper: no keyspace notifications.
+local function purge_expired()
+  local tokens = redis.call('ZRANGEBYSCORE', HEXP, '-inf', NOW, 'LIMIT', 0, 500)
+  for _, token in ipairs(tokens) do
+    local h = get_hold(token)
+    if h then
+      free_hold(token, h)
+      expired[#expired + 1] = { token = token, seats = h.s, general = h.g, offer = h.o }
+    else
+      redis.call('ZREM', HEXP, token)
+    end
+  end
+end
+
+-- The seat and hold allowances of this event: the loader's copy in meta, else the caller's (an
+-- inventory loaded before the caps existed).
+local function caps(cap)
+  return tonumber(redis.call('HGET', META, 'capSeats') or '') or cap.seats,
+    tonumber(redis.call('HGET', META, 'capHolds') or '') or cap.holds
+end
+local function hold_view(token, h)
+  return { token = token, seats = h.s, general = h.g, exp = h.exp, ext = h.ext, offer = h.o }
+end
+
+local function layout_of(sec)
+  local raw = redis.call('HGET', LAYOUT, sec)
+  if not raw then return nil end
+  return cjson.decode(raw)
+end
+local function num(key)
+  return tonumber(redis.call('HGET', COUNTS, key) or '0') or 0
+end
+local function general_available(sec)
+  return num(sec .. ':cap') - num(sec .. ':held') - num(sec .. ':booked')
+end
+
+local function mark_booked(bookingId, seats, general)
+  for _, seat in ipairs(seats) do set_state(seat, 'b:' .. bookingId) end
+  for sec, q in pairs(general) do
+    count(sec, 'booked', q)
+    gaChanged = true
+  end
+  -- Pending until PostgreSQL commits: the healer rolls it back if the commit never comes.
+  redis.call('ZADD', PENDING, NOW, bookingId)
+  redis.call('HSET', PENDINGD, bookingId, cjson.encode({ s = seats, g = general }))
+end
+
+local function finish(result)
+  if #changes > 0 or gaChanged or #expired > 0 or waitlistChanged then
+    local v = redis.call('HINCRBY', META, 'v', 1)
+    redis.call('HSET', META, 'touched', NOW)
+    local gone = {}
+    for _, e in ipairs(expired) do gone[#gone + 1] = { e.token, e.seats } end
+    redis.call('PUBLISH', CHANNEL, cjson.encode({ e = eventId, v = v, c = changes, g = gaChanged, x = gone, w = waitlistChanged }))
+    result.v = v
+  else
+    result.v = tonumber(redis.call('HGET', META, 'v'))
+  end
+  result.expired = expired
+  return cjson.encode(result)
+end
+local function fail(code, extra)
+  local result = extra or {}
+  result.ok = false
+  result.code = code
+  return finish(result)
+end
+
+-- The operations, by name (the files of each group add theirs); `status` is the event's sale
+-- status, read by dispatch.lua after the expiry purge.
+local OPS = {}
+local status
