@@ -33,6 +33,7 @@ import postgresPlugin from './plugins/postgres.js';
 import rabbitmqPlugin from './plugins/rabbitmq.js';
 import realtimePlugin from './plugins/realtime.js';
 import redisPlugin from './plugins/redis.js';
+import repositoriesPlugin from './plugins/repositories.js';
 import securityPlugin from './plugins/security.js';
 import socketioPlugin from './plugins/socketio.js';
 import swaggerPlugin from './plugins/swagger.js';
@@ -58,6 +59,7 @@ export async function app(instance: FastifyInstance, { config }: { config: Confi
   await instance.register(textInputPlugin);
   await instance.register(gracefulPlugin);
   await instance.register(postgresPlugin);
+  await instance.register(repositoriesPlugin);
   await instance.register(redisPlugin);
   await instance.register(rabbitmqPlugin);
   await instance.register(metricsPlugin);

@@ -10,16 +10,11 @@ import {
 } from '@happening/shared';
 import { notFound } from '../lib/errors.js';
 
-const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
-const deliveryColumns = `id, message_id AS "messageId", type, channel, target, status, attempts,
-  last_error AS "lastError", ${iso('created_at')} AS "createdAt", ${iso('updated_at')} AS "updatedAt",
-  ${iso('sent_at')} AS "sentAt"`;
-
 /** Delivery status and the console's inbox, per organization (viewers may read). */
 const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const asUser = app.authenticate('user');
   const tags = ['notifications'];
+  const notifications = app.notificationsRepo;
 
   app.get(
     '/orgs/:orgId/deliveries',
@@ -37,15 +32,7 @@ const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { orgId } = request.params;
       await app.requireRole(request, orgId, 'viewer', 'Organization');
-      const { status, channel, messageId, limit = 100 } = request.query;
-      const { rows } = await app.pg.query(
-        `SELECT ${deliveryColumns} FROM notification_deliveries
-         WHERE org_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::uuid IS NULL OR message_id = $3)
-           AND ($5::text IS NULL OR channel = $5)
-         ORDER BY created_at DESC LIMIT $4`,
-        [orgId, status ?? null, messageId ?? null, limit, channel ?? null],
-      );
-      return { deliveries: rows };
+      return { deliveries: await notifications.deliveries(orgId, request.query) };
     },
   );
 
@@ -63,22 +50,9 @@ const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { orgId, messageId } = request.params;
       await app.requireRole(request, orgId, 'viewer', 'Organization');
-      const [outbox, deliveries, inbox] = await Promise.all([
-        app.pg.query(
-          `SELECT type, ${iso('created_at')} AS "createdAt", ${iso('published_at')} AS "publishedAt",
-                  publish_attempts AS "publishAttempts", last_error AS "lastPublishError"
-           FROM outbox WHERE id = $1 AND org_id = $2`,
-          [messageId, orgId],
-        ),
-        app.pg.query(
-          `SELECT ${deliveryColumns} FROM notification_deliveries WHERE message_id = $1 AND org_id = $2 ORDER BY channel`,
-          [messageId, orgId],
-        ),
-        app.pg.query('SELECT 1 FROM notification_inbox WHERE message_id = $1', [messageId]),
-      ]);
-      const row = outbox.rows[0];
-      if (!row) throw notFound('Notification');
-      return { messageId, ...row, handled: (inbox.rowCount ?? 0) > 0, deliveries: deliveries.rows };
+      const status = await notifications.status(orgId, messageId);
+      if (!status) throw notFound('Notification');
+      return status;
     },
   );
 
@@ -96,19 +70,7 @@ const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { orgId } = request.params;
       await app.requireRole(request, orgId, 'viewer', 'Organization');
-      const { rows } = await app.pg.query(
-        `SELECT id, org_id AS "orgId", type, title, body, event_id AS "eventId", booking_id AS "bookingId",
-                ${iso('created_at')} AS "createdAt", ${iso('read_at')} AS "readAt"
-         FROM in_app_notifications WHERE org_id = $1 ORDER BY created_at DESC LIMIT 100`,
-        [orgId],
-      );
-      return {
-        notifications: rows.map(({ eventId, bookingId, ...row }) => ({
-          ...row,
-          ...(eventId ? { eventId } : {}),
-          ...(bookingId ? { bookingId } : {}),
-        })),
-      };
+      return { notifications: await notifications.inApp(orgId) };
     },
   );
 
@@ -121,10 +83,7 @@ const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { orgId } = request.params;
       await app.requireRole(request, orgId, 'viewer', 'Organization');
-      await app.pg.query(
-        'UPDATE in_app_notifications SET read_at = now() WHERE org_id = $1 AND read_at IS NULL',
-        [orgId],
-      );
+      await notifications.markAllRead(orgId);
       return reply.status(204).send();
     },
   );

@@ -96,6 +96,12 @@ export function eventsRepository(pool: pg.Pool) {
       return rows.map(toEvent);
     },
 
+    /** The ids of every event of the organization, whatever its status. */
+    async idsOfOrg(orgId: string, db: Db = pool): Promise<string[]> {
+      const { rows } = await db.query<{ id: string }>('SELECT id FROM events WHERE org_id = $1', [orgId]);
+      return rows.map((row) => row.id);
+    },
+
     /** Updates a draft; returns null when the event is no longer a draft. */
     async updateDraft(id: string, patch: Partial<CreateEventBody>, db: Db = pool): Promise<Event | null> {
       const sets: string[] = [];
