@@ -23,6 +23,10 @@ const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary:
           'Deliveries (email, webhook, in-app; `channel` picks one) with status pending, sent or failed and the last error',
+        description:
+          'Newest first, at most `limit` (1–500, default 100); `status`, `channel` and `messageId` ' +
+          'filter them. For members (viewer or above). `lastError` says why a delivery that is retried ' +
+          'or failed did not go through.',
         params: OrgParams,
         querystring: DeliveriesQuery,
         response: withErrors({ 200: DeliveriesResponse }),
@@ -42,6 +46,11 @@ const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: 'One notification from outbox to person: publishing state and every delivery',
+        description:
+          'For a `messageId` from a delivery or an in-app notification: when it entered the outbox, ' +
+          'when it was published to RabbitMQ (with attempts and the last publishing error), whether the ' +
+          "worker has handled it, and each channel's delivery. For members (viewer or above); 404 for " +
+          "another organization's message.",
         params: NotificationParams,
         response: withErrors({ 200: NotificationStatus }),
       },
@@ -62,6 +71,10 @@ const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: "The organization's in-app notifications, newest first",
+        description:
+          'The latest 100, each with `readAt` (null while unread) and, when it concerns one, `eventId` ' +
+          'and `bookingId`. Consoles also receive new ones live on the `/console` socket after ' +
+          '`org:watch`. For members (viewer or above).',
         params: OrgParams,
         response: withErrors({ 200: InAppNotificationsResponse }),
       },
@@ -77,7 +90,15 @@ const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/orgs/:orgId/notifications/read',
     {
-      schema: { tags, summary: 'Mark every in-app notification read', params: OrgParams },
+      schema: {
+        tags,
+        summary: 'Mark every in-app notification read',
+        description:
+          'Sets `readAt` on every unread notification of the organization: the inbox is the ' +
+          "organization's, so it is read for every member. Any member (viewer or above) may do it. " +
+          'Answers 204.',
+        params: OrgParams,
+      },
       preHandler: asUser,
     },
     async (request, reply) => {

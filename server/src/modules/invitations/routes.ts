@@ -106,7 +106,15 @@ const invitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/orgs/:orgId/invitations',
     {
-      schema: { tags, params: OrgParams, response: withErrors({ 200: InvitationsResponse }) },
+      schema: {
+        tags,
+        summary: "The organization's invitations, newest first (admin)",
+        description:
+          'Up to 500, whatever their status (pending, accepted, revoked), each with its address, role ' +
+          "and expiry. Never the token: only the invitee's email carries it.",
+        params: OrgParams,
+        response: withErrors({ 200: InvitationsResponse }),
+      },
       preHandler: asUser,
     },
     async (request) => {
@@ -118,7 +126,14 @@ const invitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/orgs/:orgId/invitations/:invitationId',
     {
-      schema: { tags, summary: 'Revoke a pending invitation', params: InvitationParams },
+      schema: {
+        tags,
+        summary: 'Revoke a pending invitation (admin)',
+        description:
+          'Its link stops working at once. 404 when the invitation is not pending (accepted, revoked ' +
+          'already, or unknown). Answers 204.',
+        params: InvitationParams,
+      },
       preHandler: asUser,
     },
     async (request, reply) => {

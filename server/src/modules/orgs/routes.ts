@@ -47,6 +47,11 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['organizations'],
         summary: 'Create another organization, with the caller as its admin',
+        description:
+          'Needs a session. The organization gets its own publishable and secret keys (the secret key ' +
+          'is first shown by rotating it). 409 `ORGANIZATION_LIMIT_REACHED` when the caller already ' +
+          'belongs to `MAX_ORGANIZATIONS_PER_USER` organizations, 409 `ORGANIZATION_NAME_TAKEN` when ' +
+          'one of them has this name (ignoring case and surrounding spaces).',
         body: CreateOrganizationBody,
         response: withErrors({ 201: CreateOrganizationResponse }),
       },
@@ -70,7 +75,15 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/orgs/:orgId/members',
     {
-      schema: { tags: ['organizations'], params: OrgParams, response: withErrors({ 200: MembersResponse }) },
+      schema: {
+        tags: ['organizations'],
+        summary: "The organization's members and their roles, in the order they joined",
+        description:
+          "Each member's id, email, name, role and when they joined. Any member (viewer or above) may " +
+          'read it.',
+        params: OrgParams,
+        response: withErrors({ 200: MembersResponse }),
+      },
       preHandler: asUser,
     },
     async (request) => {
@@ -81,7 +94,18 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.put(
     '/orgs/:orgId/members/:userId',
-    { schema: { tags: ['organizations'], params: MemberParams, body: ChangeRoleBody }, preHandler: asUser },
+    {
+      schema: {
+        tags: ['organizations'],
+        summary: "Change a member's role (admin)",
+        description:
+          'Body `{role}`. 404 for someone who is not a member; 409 `FORBIDDEN` when the change would ' +
+          'leave the organization without an admin. Answers 204.',
+        params: MemberParams,
+        body: ChangeRoleBody,
+      },
+      preHandler: asUser,
+    },
     async (request, reply) => {
       const { orgId, userId } = request.params;
       await app.requireRole(request, orgId, 'admin', 'Organization');
@@ -95,7 +119,18 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete(
     '/orgs/:orgId/members/:userId',
-    { schema: { tags: ['organizations'], params: MemberParams }, preHandler: asUser },
+    {
+      schema: {
+        tags: ['organizations'],
+        summary: 'Remove a member (admin)',
+        description:
+          "Their open consoles stop receiving the organization's notifications and its events' live " +
+          'seat details at once, on every server. 409 `FORBIDDEN` for someone who is not a member, and ' +
+          'for the last admin. Answers 204.',
+        params: MemberParams,
+      },
+      preHandler: asUser,
+    },
     async (request, reply) => {
       const { orgId, userId } = request.params;
       await app.requireRole(request, orgId, 'admin', 'Organization');
@@ -198,6 +233,12 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['organizations'],
+        summary: 'Set the origins whose pages may use the publishable key (admin)',
+        description:
+          'Replaces the list (at most 100 origins such as `https://shop.example`, duplicates dropped) ' +
+          'and answers the keys. Publishable-key calls and widget sockets are accepted only from these ' +
+          'origins; other servers follow within the 5 s key cache. 400 `VALIDATION_FAILED` names a ' +
+          'value that is not an origin.',
         params: OrgParams,
         body: AllowedOriginsBody,
         response: withErrors({ 200: KeysResponse }),

@@ -29,6 +29,11 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: 'Register a webhook endpoint (the answer shows its signing secret once)',
+        description:
+          "Needs the admin role. The endpoint receives the organization's notifications signed by the " +
+          'Standard Webhooks scheme. The URL must be http or https without credentials and may not ' +
+          'resolve to a private or loopback address (unless `WEBHOOK_ALLOW_PRIVATE_NETWORKS`): 422 ' +
+          '`WEBHOOK_URL_NOT_ALLOWED` says why. The worker checks the address again at every delivery.',
         params: OrgParams,
         body: WebhookEndpointBody,
         response: withErrors({ 201: WebhookEndpointCreated }),
@@ -53,7 +58,15 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/orgs/:orgId/webhooks',
     {
-      schema: { tags, params: OrgParams, response: withErrors({ 200: WebhookEndpointsResponse }) },
+      schema: {
+        tags,
+        summary: "The organization's webhook endpoints, in the order registered (admin)",
+        description:
+          'Each with its URL, description, when it was created and last rotated, and the last four ' +
+          'characters of its secret, never the secret itself.',
+        params: OrgParams,
+        response: withErrors({ 200: WebhookEndpointsResponse }),
+      },
       preHandler: asUser,
     },
     async (request) => {
@@ -64,7 +77,17 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete(
     '/orgs/:orgId/webhooks/:endpointId',
-    { schema: { tags, params: WebhookParams }, preHandler: asUser },
+    {
+      schema: {
+        tags,
+        summary: 'Remove a webhook endpoint (admin)',
+        description:
+          'Later notifications are not sent to it. 404 for an endpoint the organization does not have. ' +
+          'Answers 204.',
+        params: WebhookParams,
+      },
+      preHandler: asUser,
+    },
     async (request, reply) => {
       const { orgId, endpointId } = request.params;
       await app.requireRole(request, orgId, 'admin', 'Organization');
@@ -79,6 +102,10 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: 'New signing secret; the previous one also signs for 24 hours',
+        description:
+          'Needs the admin role. The answer shows the new secret once; until `previousSecretExpiresAt` ' +
+          'every delivery carries signatures by both secrets, so the receiver can switch without ' +
+          'refusing any.',
         params: WebhookParams,
         response: withErrors({ 200: WebhookSecretRotated }),
       },
@@ -100,6 +127,10 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: 'Send a signed `webhook.test` event now and report what the endpoint answered',
+        description:
+          'Needs the admin role. Signed like a real delivery (with the previous secret too during a ' +
+          "rotation's grace). Answers whether it was delivered, the HTTP status, or the error; nothing " +
+          'is queued or retried.',
         params: WebhookParams,
         response: withErrors({ 200: WebhookTestResult }),
       },
