@@ -80,7 +80,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         maxSeatsPerAddress: request.body.maxSeatsPerAddress ?? null,
       });
       const event = await inTransaction(app.pg, async (client) => {
-        await assertRoomForEvent(client, quotas, orgId, {
+        await assertRoomForEvent(app.eventsRepo, client, quotas, orgId, {
           create: { startsAt: request.body.startsAt, capacity: totalCapacity(request.body.seatMap) },
         });
         return app.eventsRepo.insert(orgId, request.body, client);
@@ -177,7 +177,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const event = await inTransaction(app.pg, async (client) => {
         // Only a new start or seat map can change what the event takes from the quotas.
         if (seatMap || startsAt) {
-          await assertRoomForEvent(client, quotas, existing.orgId, {
+          await assertRoomForEvent(app.eventsRepo, client, quotas, existing.orgId, {
             eventId: existing.id,
             ...(startsAt ? { startsAt } : {}),
             ...(seatMap ? { capacity: totalCapacity(seatMap) } : {}),
