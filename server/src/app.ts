@@ -9,6 +9,7 @@ import invitationPagePlugin from './invitation-page/plugin.js';
 import { proxyTrustOf } from './lib/client-address.js';
 import { requestSerializer } from './lib/log-redaction.js';
 import accountsRoutes from './modules/accounts/routes.js';
+import { BookingNews } from './modules/bookings/booking-news.js';
 import bookingRoutes from './modules/bookings/routes.js';
 import eventRoutes from './modules/events/routes.js';
 import holdRoutes from './modules/holds/routes.js';
@@ -33,6 +34,7 @@ import postgresPlugin from './plugins/postgres.js';
 import rabbitmqPlugin from './plugins/rabbitmq.js';
 import realtimePlugin from './plugins/realtime.js';
 import redisPlugin from './plugins/redis.js';
+import repositoriesPlugin from './plugins/repositories.js';
 import securityPlugin from './plugins/security.js';
 import socketioPlugin from './plugins/socketio.js';
 import swaggerPlugin from './plugins/swagger.js';
@@ -42,8 +44,15 @@ import widgetBundlePlugin from './plugins/widget-bundle.js';
 import widgetPreviewPlugin from './widget-preview/plugin.js';
 import widgetPreviewRoutes from './widget-preview/routes.js';
 
-/** The whole application as one plugin: infrastructure clients first, then the API. */
+/**
+ * The whole application as one plugin, and its composition root: infrastructure clients first,
+ * then the services built on them, then the API. Collaborators that cross plugins are made here
+ * and handed to each plugin that needs them, so no plugin reaches into another's objects.
+ */
 export async function app(instance: FastifyInstance, { config }: { config: Config }): Promise<void> {
+  // The booking service publishes what live clients must hear; the realtime plugin relays it.
+  const bookingNews = new BookingNews();
+
   await instance.register(configPlugin, { config });
   // JSON only: a text/plain body is refused with 415 instead of being parsed as a string.
   instance.removeContentTypeParser('text/plain');
@@ -51,6 +60,7 @@ export async function app(instance: FastifyInstance, { config }: { config: Confi
   await instance.register(textInputPlugin);
   await instance.register(gracefulPlugin);
   await instance.register(postgresPlugin);
+  await instance.register(repositoriesPlugin);
   await instance.register(redisPlugin);
   await instance.register(rabbitmqPlugin);
   await instance.register(metricsPlugin);
@@ -59,9 +69,9 @@ export async function app(instance: FastifyInstance, { config }: { config: Confi
   await instance.register(authPlugin);
   await instance.register(operatorsPlugin);
   await instance.register(socketioPlugin);
-  await instance.register(inventoryPlugin);
+  await instance.register(inventoryPlugin, { bookingNews });
   await instance.register(holdGuardPlugin);
-  await instance.register(realtimePlugin);
+  await instance.register(realtimePlugin, { bookingNews });
   await instance.register(healthPlugin);
   await instance.register(opsServerPlugin);
   await instance.register(outboxRelayPlugin);

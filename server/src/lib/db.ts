@@ -20,3 +20,13 @@ export async function inTransaction<T>(
 }
 
 export const isUniqueViolation = (error: unknown): boolean => (error as { code?: string })?.code === '23505';
+
+/**
+ * The one timestamp convention: node-postgres hands every `timestamptz` over as a `Date`, and the
+ * repository that shapes a row into its API type turns it into ISO 8601 UTC with milliseconds, the
+ * `Timestamp` format of the schemas in `shared`. SQL selects timestamps as they are, never formatted.
+ */
+export const isoTimestamp = (date: Date): string => date.toISOString();
+
+/** `isoTimestamp` for a column that may be NULL (not yet sent, never rotated, …). */
+export const isoTimestampOrNull = (date: Date | null): string | null => date?.toISOString() ?? null;

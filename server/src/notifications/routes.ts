@@ -10,16 +10,11 @@ import {
 } from '@happening/shared';
 import { notFound } from '../lib/errors.js';
 
-const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
-const deliveryColumns = `id, message_id AS "messageId", type, channel, target, status, attempts,
-  last_error AS "lastError", ${iso('created_at')} AS "createdAt", ${iso('updated_at')} AS "updatedAt",
-  ${iso('sent_at')} AS "sentAt"`;
-
 /** Delivery status and the console's inbox, per organization (viewers may read). */
 const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const asUser = app.authenticate('user');
   const tags = ['notifications'];
+  const notifications = app.notificationsRepo;
 
   app.get(
     '/orgs/:orgId/deliveries',
@@ -28,6 +23,10 @@ const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary:
           'Deliveries (email, webhook, in-app; `channel` picks one) with status pending, sent or failed and the last error',
+        description:
+          'Newest first, at most `limit` (1–500, default 100); `status`, `channel` and `messageId` ' +
+          'filter them. For members (viewer or above). `lastError` says why a delivery that is retried ' +
+          'or failed did not go through.',
         params: OrgParams,
         querystring: DeliveriesQuery,
         response: withErrors({ 200: DeliveriesResponse }),
@@ -37,15 +36,7 @@ const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { orgId } = request.params;
       await app.requireRole(request, orgId, 'viewer', 'Organization');
-      const { status, channel, messageId, limit = 100 } = request.query;
-      const { rows } = await app.pg.query(
-        `SELECT ${deliveryColumns} FROM notification_deliveries
-         WHERE org_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::uuid IS NULL OR message_id = $3)
-           AND ($5::text IS NULL OR channel = $5)
-         ORDER BY created_at DESC LIMIT $4`,
-        [orgId, status ?? null, messageId ?? null, limit, channel ?? null],
-      );
-      return { deliveries: rows };
+      return { deliveries: await notifications.deliveries(orgId, request.query) };
     },
   );
 
@@ -55,6 +46,11 @@ const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: 'One notification from outbox to person: publishing state and every delivery',
+        description:
+          'For a `messageId` from a delivery or an in-app notification: when it entered the outbox, ' +
+          'when it was published to RabbitMQ (with attempts and the last publishing error), whether the ' +
+          "worker has handled it, and each channel's delivery. For members (viewer or above); 404 for " +
+          "another organization's message.",
         params: NotificationParams,
         response: withErrors({ 200: NotificationStatus }),
       },
@@ -63,22 +59,9 @@ const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { orgId, messageId } = request.params;
       await app.requireRole(request, orgId, 'viewer', 'Organization');
-      const [outbox, deliveries, inbox] = await Promise.all([
-        app.pg.query(
-          `SELECT type, ${iso('created_at')} AS "createdAt", ${iso('published_at')} AS "publishedAt",
-                  publish_attempts AS "publishAttempts", last_error AS "lastPublishError"
-           FROM outbox WHERE id = $1 AND org_id = $2`,
-          [messageId, orgId],
-        ),
-        app.pg.query(
-          `SELECT ${deliveryColumns} FROM notification_deliveries WHERE message_id = $1 AND org_id = $2 ORDER BY channel`,
-          [messageId, orgId],
-        ),
-        app.pg.query('SELECT 1 FROM notification_inbox WHERE message_id = $1', [messageId]),
-      ]);
-      const row = outbox.rows[0];
-      if (!row) throw notFound('Notification');
-      return { messageId, ...row, handled: (inbox.rowCount ?? 0) > 0, deliveries: deliveries.rows };
+      const status = await notifications.status(orgId, messageId);
+      if (!status) throw notFound('Notification');
+      return status;
     },
   );
 
@@ -88,6 +71,10 @@ const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: "The organization's in-app notifications, newest first",
+        description:
+          'The latest 100, each with `readAt` (null while unread) and, when it concerns one, `eventId` ' +
+          'and `bookingId`. Consoles also receive new ones live on the `/console` socket after ' +
+          '`org:watch`. For members (viewer or above).',
         params: OrgParams,
         response: withErrors({ 200: InAppNotificationsResponse }),
       },
@@ -96,35 +83,28 @@ const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { orgId } = request.params;
       await app.requireRole(request, orgId, 'viewer', 'Organization');
-      const { rows } = await app.pg.query(
-        `SELECT id, org_id AS "orgId", type, title, body, event_id AS "eventId", booking_id AS "bookingId",
-                ${iso('created_at')} AS "createdAt", ${iso('read_at')} AS "readAt"
-         FROM in_app_notifications WHERE org_id = $1 ORDER BY created_at DESC LIMIT 100`,
-        [orgId],
-      );
-      return {
-        notifications: rows.map(({ eventId, bookingId, ...row }) => ({
-          ...row,
-          ...(eventId ? { eventId } : {}),
-          ...(bookingId ? { bookingId } : {}),
-        })),
-      };
+      return { notifications: await notifications.inApp(orgId) };
     },
   );
 
   app.post(
     '/orgs/:orgId/notifications/read',
     {
-      schema: { tags, summary: 'Mark every in-app notification read', params: OrgParams },
+      schema: {
+        tags,
+        summary: 'Mark every in-app notification read',
+        description:
+          'Sets `readAt` on every unread notification of the organization: the inbox is the ' +
+          "organization's, so it is read for every member. Any member (viewer or above) may do it. " +
+          'Answers 204.',
+        params: OrgParams,
+      },
       preHandler: asUser,
     },
     async (request, reply) => {
       const { orgId } = request.params;
       await app.requireRole(request, orgId, 'viewer', 'Organization');
-      await app.pg.query(
-        'UPDATE in_app_notifications SET read_at = now() WHERE org_id = $1 AND read_at IS NULL',
-        [orgId],
-      );
+      await notifications.markAllRead(orgId);
       return reply.status(204).send();
     },
   );

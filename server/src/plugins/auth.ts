@@ -5,8 +5,7 @@ import fp from 'fastify-plugin';
 import type pg from 'pg';
 import { AppError, forbidden, notFound, unauthenticated } from '../lib/errors.js';
 import { hashSecretKey } from '../lib/keys.js';
-import { accountsRepository } from '../modules/accounts/repository.js';
-import { sessionsRepository } from '../modules/accounts/sessions.js';
+import type { PublishableKeyMatch } from '../modules/orgs/repository.js';
 import { PreviewKeys } from '../widget-preview/preview-keys.js';
 
 export type Principal =
@@ -71,32 +70,18 @@ export default fp(
       sign: { expiresIn: app.config.TOKEN_TTL_SECONDS, iss: 'happening' },
       verify: { allowedIss: 'happening' },
     });
-    const accounts = accountsRepository(app.pg);
+    const accounts = app.accountsRepo;
     const previewKeys = new PreviewKeys(app.config.TOKEN_SECRET);
     app.decorate('previewKeys', previewKeys);
-    const sessions = sessionsRepository(app.pg);
+    const sessions = app.sessionsRepo;
     // Key lookups are cached for 5 s, and a lookup in flight is shared: a burst of requests with
     // a key not yet cached (a sale opening, a partner's batch) costs one query, not one each.
-    type Org = { id: string; allowedOrigins: string[] };
-    /** `expiresAt`: when the key is the previous one of a rotation, the end of its grace (epoch ms). */
-    type KeyMatch = Org & { expiresAt: number | null };
-    const publishableCache = new Map<string, { at: number; org: Promise<KeyMatch | null> }>();
+    const publishableCache = new Map<string, { at: number; org: Promise<PublishableKeyMatch | null> }>();
 
-    function lookUpPublishableKey(key: string): Promise<KeyMatch | null> {
+    function lookUpPublishableKey(key: string): Promise<PublishableKeyMatch | null> {
       const cached = publishableCache.get(key);
       if (cached && Date.now() - cached.at < KEY_CACHE_MS) return cached.org;
-      const org = app.pg
-        .query<KeyMatch>(
-          `SELECT id, allowed_origins AS "allowedOrigins",
-                  CASE WHEN publishable_key = $1 THEN NULL
-                       ELSE (extract(epoch FROM previous_publishable_key_expires_at) * 1000)::float8 END
-                    AS "expiresAt"
-           FROM organizations
-           WHERE publishable_key = $1
-              OR (previous_publishable_key = $1 AND previous_publishable_key_expires_at > now())`,
-          [key],
-        )
-        .then(({ rows }) => rows[0] ?? null);
+      const org = app.organizationsRepo.findByPublishableKey(key);
       if (publishableCache.size > 10_000) publishableCache.clear();
       const entry = { at: Date.now(), org };
       publishableCache.set(key, entry);
@@ -121,9 +106,7 @@ export default fp(
       const hash = hashSecretKey(secretKey);
       const cached = secretCache.get(hash);
       if (cached && Date.now() - cached.at < KEY_CACHE_MS) return cached.orgId;
-      const orgId = app.pg
-        .query<{ id: string }>('SELECT id FROM organizations WHERE secret_key_hash = $1', [hash])
-        .then(({ rows }) => rows[0]?.id ?? null);
+      const orgId = app.organizationsRepo.findIdBySecretKeyHash(hash);
       if (secretCache.size > 10_000) secretCache.clear();
       const entry = { at: Date.now(), orgId };
       secretCache.set(hash, entry);
@@ -244,5 +227,5 @@ export default fp(
       },
     );
   },
-  { name: 'auth', dependencies: ['config', 'postgres'] },
+  { name: 'auth', dependencies: ['config', 'repositories'] },
 );

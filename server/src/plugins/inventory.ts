@@ -2,18 +2,15 @@ import { type Event, isUuid } from '@happening/shared';
 import fp from 'fastify-plugin';
 import { Inventory } from '../inventory/inventory.js';
 import { Sweeper } from '../inventory/sweeper.js';
+import type { BookingNews } from '../modules/bookings/booking-news.js';
 import { ManageLinks } from '../modules/bookings/manage-links.js';
-import { type BookingsRepository, bookingsRepository } from '../modules/bookings/repository.js';
 import { BookingService } from '../modules/bookings/service.js';
 import { AvailabilityCache } from '../modules/events/availability-cache.js';
-import { type EventsRepository, eventsRepository } from '../modules/events/repository.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     inventory: Inventory;
     bookingService: BookingService;
-    eventsRepo: EventsRepository;
-    bookingsRepo: BookingsRepository;
     sweeper: Sweeper;
     /** Availability snapshots per event version (widget `join`, `GET /events/:id/availability`). */
     availability: AvailabilityCache;
@@ -24,14 +21,19 @@ declare module 'fastify' {
 
 const CACHE_MS = 3_000;
 
-export default fp(
-  async (app) => {
+export interface InventoryPluginOptions {
+  /** Told of every booking change; the realtime plugin listens to the same instance. */
+  bookingNews: BookingNews;
+}
+
+export default fp<InventoryPluginOptions>(
+  async (app, { bookingNews }) => {
     const overAfterMs = app.config.EVENT_OVER_AFTER_HOURS * 3_600_000;
     const inventory = new Inventory(app.redis, app.pg, app.log, overAfterMs);
-    const events = eventsRepository(app.pg);
-    const bookings = bookingsRepository(app.pg);
+    const events = app.eventsRepo;
+    const bookings = app.bookingsRepo;
     const links = new ManageLinks(app.config.TOKEN_SECRET, app.config.PUBLIC_URL);
-    const service = new BookingService(app.pg, inventory, events, bookings, links, app.log);
+    const service = new BookingService(app.pg, inventory, events, bookings, links, app.log, bookingNews);
     const sweeper = new Sweeper(
       inventory,
       app.pg,
@@ -71,11 +73,9 @@ export default fp(
     app.decorate('inventory', inventory);
     app.decorate('availability', availability);
     app.decorate('bookingService', service);
-    app.decorate('eventsRepo', events);
-    app.decorate('bookingsRepo', bookings);
     app.decorate('sweeper', sweeper);
     app.addHook('onReady', async () => sweeper.start());
     app.addHook('preClose', async () => sweeper.stop());
   },
-  { name: 'inventory', dependencies: ['config', 'postgres', 'redis'] },
+  { name: 'inventory', dependencies: ['config', 'postgres', 'redis', 'repositories'] },
 );

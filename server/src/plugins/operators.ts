@@ -12,13 +12,11 @@ export default fp(
   async (app) => {
     app.decorate(
       'operators',
-      new Operators(app.config.OPERATOR_EMAILS, async (userId) => {
-        const { rows } = await app.pg.query<{ email: string }>('SELECT email FROM users WHERE id = $1', [
-          userId,
-        ]);
-        return rows[0]?.email ?? null;
-      }),
+      new Operators(
+        app.config.OPERATOR_EMAILS,
+        async (userId) => (await app.accountsRepo.findUserById(userId))?.email ?? null,
+      ),
     );
   },
-  { name: 'operators', dependencies: ['config', 'postgres'] },
+  { name: 'operators', dependencies: ['config', 'repositories'] },
 );

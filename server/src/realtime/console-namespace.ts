@@ -8,8 +8,6 @@ import {
 import type { FastifyInstance } from 'fastify';
 import type { Namespace } from 'socket.io';
 import { notFound } from '../lib/errors.js';
-import { accountsRepository } from '../modules/accounts/repository.js';
-import { sessionsRepository } from '../modules/accounts/sessions.js';
 import { availabilitySnapshot } from '../modules/events/availability.js';
 import { OPERATORS_ROOM } from '../modules/ops/operators.js';
 import { acknowledged, requireObject, requireUuid } from './ack.js';
@@ -28,8 +26,8 @@ export function registerConsoleNamespace(app: FastifyInstance, holderIds: Holder
     Record<string, never>,
     { userId: string; sessionId: string; expiresAt: number }
   >;
-  const accounts = accountsRepository(app.pg);
-  const sessions = sessionsRepository(app.pg);
+  const accounts = app.accountsRepo;
+  const sessions = app.sessionsRepo;
 
   const unauthenticated = () =>
     Object.assign(new Error('UNAUTHENTICATED'), { data: { code: 'UNAUTHENTICATED' } });

@@ -17,16 +17,14 @@ import { hashPassword, needsRehash, verifyPassword } from '../../lib/passwords.j
 import type { Principal } from '../../plugins/auth.js';
 import { dropSessionSockets, dropUserSockets } from '../../realtime/session-sockets.js';
 import { createOrganizationWithAdmin } from './organizations.js';
-import { accountsRepository } from './repository.js';
-import { sessionsRepository } from './sessions.js';
 
 const invalidCredentials = () => new AppError(401, 'INVALID_CREDENTIALS', 'Email or password is wrong');
 
 const emailTaken = () => new AppError(409, 'EMAIL_TAKEN', 'An account with this email already exists');
 
 const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const accounts = accountsRepository(app.pg);
-  const sessions = sessionsRepository(app.pg);
+  const accounts = app.accountsRepo;
+  const sessions = app.sessionsRepo;
   const tags = ['accounts'];
   const authLimit = { rateLimit: { max: app.config.AUTH_RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 } };
   // Compared against when the email is unknown, so a login takes as long either way.

@@ -155,6 +155,14 @@ const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        summary: 'A booking, its event and its latest status change',
+        description:
+          "For the attendee with the booking's manage token (in the `X-Manage-Token` header, which " +
+          'keeps it out of URLs and access logs, or as `?manageToken=`), for members of its ' +
+          "organization (viewer or above) and for its organization's secret key. A wrong token, a " +
+          'publishable key and another organization all get 404. `statusChange` says which side last ' +
+          'changed the status (attendee, organizer or system), why and when: what the booking page ' +
+          'shows.',
         params: BookingParams,
         querystring: ManageQuery,
         headers: ManageHeaders,
@@ -191,6 +199,13 @@ const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        summary: 'Cancel a booking, or leave the waitlist',
+        description:
+          'By the attendee with `manageToken` in the body, or without it by an organizer of its ' +
+          "organization or its secret key. A confirmed booking's places go back on sale at once and the " +
+          'waitlist moves up; a waitlisted or offered booking leaves the line. The attendee is sent ' +
+          '`booking_cancelled` with the optional `reason`. 409 `BOOKING_NOT_CANCELLABLE` when the ' +
+          'booking is already cancelled or expired.',
         params: BookingParams,
         body: CancelBookingBody,
         response: withErrors({ 200: BookingResponse }),
@@ -209,6 +224,11 @@ const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        summary: 'Claim a waitlist offer: the offered places become a confirmed booking',
+        description:
+          'For events with `waitlistMode: offer`: the attendee (body `{manageToken}`) takes the places ' +
+          'held for them within `offerWindowSeconds`. 409 `OFFER_NOT_CLAIMABLE` when the booking is not ' +
+          'offered, or its offer expired or moved on.',
         params: BookingParams,
         body: ClaimBody,
         response: withErrors({ 200: BookingResponse }),
@@ -224,7 +244,15 @@ const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/bookings/:id/history',
     {
-      schema: { tags, params: BookingParams, response: withErrors({ 200: BookingHistoryResponse }) },
+      schema: {
+        tags,
+        summary: "A booking's status changes, oldest first",
+        description:
+          'Every change with who made it (a user, a key or the system), the reason given and when. For ' +
+          'members of its organization (viewer or above) and its secret key; 404 for anyone else.',
+        params: BookingParams,
+        response: withErrors({ 200: BookingHistoryResponse }),
+      },
       preHandler: app.authenticate('user', 'secret'),
     },
     async (request) => {
@@ -240,6 +268,11 @@ const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        summary: "An event's bookings, newest first, filtered and paged",
+        description:
+          "`status` keeps one status; `q` matches part of the attendee's name or email, ignoring case; " +
+          '`limit` (1–500, default 50) and `offset` page through, and `total` counts every match. For ' +
+          'members (viewer or above) and the secret key. Manage tokens never appear.',
         params: EventParams,
         querystring: ListQuery,
         response: withErrors({ 200: BookingsResponse }),
@@ -256,7 +289,16 @@ const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/events/:id/waitlist',
     {
-      schema: { tags, params: EventParams, response: withErrors({ 200: WaitlistResponse }) },
+      schema: {
+        tags,
+        summary: "The event's waitlist, in line order",
+        description:
+          'Every waitlisted booking with its position (1 is next), party size, section and attendee. ' +
+          'The line is strict first come, first served and all or nothing per party (docs/api.md, ' +
+          'Waitlist). For members (viewer or above) and the secret key.',
+        params: EventParams,
+        response: withErrors({ 200: WaitlistResponse }),
+      },
       preHandler: app.authenticate('user', 'secret'),
     },
     async (request) => {

@@ -21,7 +21,7 @@ import {
   SeatTakenError,
 } from './repository.js';
 
-/** What live clients learn about bookings; the realtime module implements it. */
+/** What live clients learn about bookings; `BookingNews` carries it to the realtime plugin. */
 export interface BookingListener {
   bookingChanged(event: Event, booking: Booking): void;
   waitlistChanged(eventId: string): void;
@@ -80,7 +80,6 @@ export function groupCommitLimits(poolSize: number): GroupCommitOptions {
  * between is healed from PostgreSQL, which always wins.
  */
 export class BookingService {
-  listener: BookingListener = { bookingChanged: () => {}, waitlistChanged: () => {} };
   /** Confirmed bookings (from a hold or by quantity) commit through it; see group-commit.ts. */
   readonly committer: GroupCommitter<ConfirmJob, BookingRecord>;
 
@@ -91,6 +90,8 @@ export class BookingService {
     private readonly bookings: BookingsRepository,
     private readonly links: ManageLinks,
     private readonly log: FastifyBaseLogger,
+    /** Given at construction, never assigned later: see booking-news.ts. */
+    private readonly listener: BookingListener,
   ) {
     this.committer = new GroupCommitter(
       (jobs) => this.commitBatch(jobs),

@@ -85,11 +85,8 @@ export async function assertMayReadPublished(
   }
   const origin = request.headers.origin;
   if (principal || !origin || ownOrigins(app).has(origin)) return;
-  const { rows } = await app.pg.query<{ allowedOrigins: string[] }>(
-    'SELECT allowed_origins AS "allowedOrigins" FROM organizations WHERE id = $1',
-    [event.orgId],
-  );
-  if (rows[0]?.allowedOrigins.includes(origin)) return;
+  const allowed = await app.organizationsRepo.allowedOrigins(event.orgId);
+  if (allowed?.includes(origin)) return;
   throw new AppError(
     403,
     'ORIGIN_NOT_ALLOWED',

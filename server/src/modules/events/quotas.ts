@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { AppError } from '../../lib/errors.js';
+import type { EventsRepository } from './repository.js';
 
 export interface EventQuotas {
   maxEvents: number;
@@ -9,7 +10,7 @@ export interface EventQuotas {
 }
 
 /** What one event takes from its organization's quotas. */
-interface Usage {
+export interface Usage {
   startsAt: string | Date;
   capacity: number;
 }
@@ -25,42 +26,35 @@ interface Usage {
  * organization above a lowered limit can still fix a typo.
  */
 export async function assertRoomForEvent(
+  events: EventsRepository,
   client: pg.PoolClient,
   quotas: EventQuotas,
   orgId: string,
   change: { create: Usage } | { eventId: string; startsAt?: string; capacity?: number },
 ): Promise<void> {
-  await client.query('SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE', [orgId]);
+  await events.lockOrganizationForQuotas(orgId, client);
   let next: Usage;
   let previous: (Usage & { eventId: string }) | null = null;
   if ('create' in change) {
     next = change.create;
   } else {
     // Read under the organization's lock: a concurrent edit of the same event has finished.
-    const { rows } = await client.query<{ startsAt: Date; capacity: number }>(
-      'SELECT starts_at AS "startsAt", capacity FROM events WHERE id = $1',
-      [change.eventId],
-    );
-    if (!rows[0]) return;
-    previous = { eventId: change.eventId, ...rows[0] };
-    next = { startsAt: change.startsAt ?? rows[0].startsAt, capacity: change.capacity ?? rows[0].capacity };
+    const usage = await events.usageOf(change.eventId, client);
+    if (!usage) return;
+    previous = { eventId: change.eventId, ...usage };
+    next = { startsAt: change.startsAt ?? usage.startsAt, capacity: change.capacity ?? usage.capacity };
   }
-  const { rows } = await client.query<{
-    events: number;
-    seats: string;
-    nextCounts: boolean;
-    previousCounts: boolean;
-  }>(
-    `SELECT count(*)::int AS events, coalesce(sum(capacity), 0)::bigint AS seats,
-            $3::timestamptz > now() - make_interval(hours => $2) AS "nextCounts",
-            coalesce($4::timestamptz > now() - make_interval(hours => $2), false) AS "previousCounts"
-     FROM events
-     WHERE org_id = $1 AND status <> 'cancelled' AND starts_at > now() - make_interval(hours => $2)
-       AND ($5::uuid IS NULL OR id <> $5)`,
-    [orgId, quotas.overAfterHours, next.startsAt, previous?.startsAt ?? null, previous?.eventId ?? null],
+  const others = await events.countedByQuotas(
+    {
+      orgId,
+      overAfterHours: quotas.overAfterHours,
+      nextStartsAt: next.startsAt,
+      previousStartsAt: previous?.startsAt ?? null,
+      exceptEventId: previous?.eventId ?? null,
+    },
+    client,
   );
-  const others = rows[0]!;
-  const otherSeats = Number(others.seats);
+  const otherSeats = others.seats;
   const eventsAfter = others.events + (others.nextCounts ? 1 : 0);
   const eventsBefore = others.events + (others.previousCounts ? 1 : 0);
   if (eventsAfter > eventsBefore && eventsAfter > quotas.maxEvents) {

@@ -96,6 +96,62 @@ export function eventsRepository(pool: pg.Pool) {
       return rows.map(toEvent);
     },
 
+    /**
+     * Locks the organization's row until the transaction ends, so quota checks of its events take
+     * turns (quotas.ts).
+     */
+    async lockOrganizationForQuotas(orgId: string, db: pg.PoolClient): Promise<void> {
+      await db.query('SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE', [orgId]);
+    },
+
+    /** What the event takes from its organization's quotas now; null for no such event. */
+    async usageOf(eventId: string, db: Db = pool): Promise<{ startsAt: Date; capacity: number } | null> {
+      const { rows } = await db.query<{ startsAt: Date; capacity: number }>(
+        'SELECT starts_at AS "startsAt", capacity FROM events WHERE id = $1',
+        [eventId],
+      );
+      return rows[0] ?? null;
+    },
+
+    /**
+     * The organization's events that count against its quotas (neither cancelled nor over), except
+     * `exceptEventId`, with their seats; and whether an event starting at `nextStartsAt`, or at
+     * `previousStartsAt`, would count.
+     */
+    async countedByQuotas(
+      query: {
+        orgId: string;
+        overAfterHours: number;
+        nextStartsAt: string | Date;
+        previousStartsAt: string | Date | null;
+        exceptEventId: string | null;
+      },
+      db: Db = pool,
+    ): Promise<{ events: number; seats: number; nextCounts: boolean; previousCounts: boolean }> {
+      const { rows } = await db.query<{
+        events: number;
+        seats: string;
+        nextCounts: boolean;
+        previousCounts: boolean;
+      }>(
+        `SELECT count(*)::int AS events, coalesce(sum(capacity), 0)::bigint AS seats,
+                $3::timestamptz > now() - make_interval(hours => $2) AS "nextCounts",
+                coalesce($4::timestamptz > now() - make_interval(hours => $2), false) AS "previousCounts"
+         FROM events
+         WHERE org_id = $1 AND status <> 'cancelled' AND starts_at > now() - make_interval(hours => $2)
+           AND ($5::uuid IS NULL OR id <> $5)`,
+        [query.orgId, query.overAfterHours, query.nextStartsAt, query.previousStartsAt, query.exceptEventId],
+      );
+      const counted = rows[0]!;
+      return { ...counted, seats: Number(counted.seats) };
+    },
+
+    /** The ids of every event of the organization, whatever its status. */
+    async idsOfOrg(orgId: string, db: Db = pool): Promise<string[]> {
+      const { rows } = await db.query<{ id: string }>('SELECT id FROM events WHERE org_id = $1', [orgId]);
+      return rows.map((row) => row.id);
+    },
+
     /** Updates a draft; returns null when the event is no longer a draft. */
     async updateDraft(id: string, patch: Partial<CreateEventBody>, db: Db = pool): Promise<Event | null> {
       const sets: string[] = [];

@@ -80,7 +80,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         maxSeatsPerAddress: request.body.maxSeatsPerAddress ?? null,
       });
       const event = await inTransaction(app.pg, async (client) => {
-        await assertRoomForEvent(client, quotas, orgId, {
+        await assertRoomForEvent(app.eventsRepo, client, quotas, orgId, {
           create: { startsAt: request.body.startsAt, capacity: totalCapacity(request.body.seatMap) },
         });
         return app.eventsRepo.insert(orgId, request.body, client);
@@ -92,7 +92,15 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/orgs/:orgId/events',
     {
-      schema: { tags, params: OrgParams, response: withErrors({ 200: EventsResponse }) },
+      schema: {
+        tags,
+        summary: "The organization's events, latest start first, without their seat maps",
+        description:
+          'Every event whatever its status, drafts included, for members (viewer or above). `GET ' +
+          '/events/:id` answers one event with its seat map.',
+        params: OrgParams,
+        response: withErrors({ 200: EventsResponse }),
+      },
       preHandler: asUser,
     },
     async (request) => {
@@ -169,7 +177,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const event = await inTransaction(app.pg, async (client) => {
         // Only a new start or seat map can change what the event takes from the quotas.
         if (seatMap || startsAt) {
-          await assertRoomForEvent(client, quotas, existing.orgId, {
+          await assertRoomForEvent(app.eventsRepo, client, quotas, existing.orgId, {
             eventId: existing.id,
             ...(startsAt ? { startsAt } : {}),
             ...(seatMap ? { capacity: totalCapacity(seatMap) } : {}),
@@ -185,7 +193,16 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/events/:id/publish',
     {
-      schema: { tags, params: EventParams, response: withErrors({ 200: EventResponse }) },
+      schema: {
+        tags,
+        summary: 'Publish a draft: its seat map freezes and the event goes on sale',
+        description:
+          'Needs the organizer role. The seats and general sections are stored, the status becomes ' +
+          '`on_sale`, and the inventory is loaded into Redis at once so the first attendee does not ' +
+          'wait for it. 409 `EVENT_NOT_EDITABLE` when the event is not a draft.',
+        params: EventParams,
+        response: withErrors({ 200: EventResponse }),
+      },
       preHandler: asUser,
     },
     async (request) => {
@@ -210,6 +227,11 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        summary: 'Cancel the event, with every booking and waitlist entry',
+        description:
+          'Needs the organizer role; the body `{reason}` is optional. Every booking and waitlist entry ' +
+          'is cancelled and each attendee is notified; the event stays readable with status ' +
+          '`cancelled`. 409 `EVENT_CANCELLED` when it already is.',
         params: EventParams,
         body: Type.Optional(
           Type.Object(
@@ -264,7 +286,19 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/events/:id/stats',
-    { schema: { tags, params: EventParams, response: withErrors({ 200: EventStats }) }, preHandler: asUser },
+    {
+      schema: {
+        tags,
+        summary: 'Live counts of a published event: places, holds, bookings and the waitlist',
+        description:
+          'Capacity and the available, held, booked and blocked places at one inventory `version`, with ' +
+          "active holds, confirmed and cancelled bookings and the waitlist's length. For members " +
+          '(viewer or above); 409 `EVENT_NOT_ON_SALE` for a draft.',
+        params: EventParams,
+        response: withErrors({ 200: EventStats }),
+      },
+      preHandler: asUser,
+    },
     async (request) => {
       const event = await eventForMember(app, request, request.params.id, 'viewer');
       if (event.status === 'draft')
@@ -279,7 +313,20 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/events/:id/seats/block',
-    { schema: { tags, params: EventParams, body: BlockSeatsBody }, preHandler: asUser },
+    {
+      schema: {
+        tags,
+        summary: 'Take seats off sale, with a reason',
+        description:
+          'Needs the organizer role and an event on sale (409 `EVENT_NOT_ON_SALE`). All or nothing: 400 ' +
+          '`UNKNOWN_SEATS` for seats the map does not have and 409 `SEAT_UNAVAILABLE` for seats that ' +
+          'are not free, both naming the `seats`. Live seat maps show the seats blocked at once. ' +
+          'Answers 204.',
+        params: EventParams,
+        body: BlockSeatsBody,
+      },
+      preHandler: asUser,
+    },
     async (request, reply) => {
       const event = await eventForMember(app, request, request.params.id, 'organizer');
       if (event.status !== 'on_sale') throw new AppError(409, 'EVENT_NOT_ON_SALE', 'Publish the event first');
@@ -305,7 +352,18 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/events/:id/seats/unblock',
-    { schema: { tags, params: EventParams, body: BlockSeatsBody }, preHandler: asUser },
+    {
+      schema: {
+        tags,
+        summary: 'Put blocked seats back on sale',
+        description:
+          'Needs the organizer role and an event on sale (409 `EVENT_NOT_ON_SALE`). The seats are ' +
+          'available again at once, and live seat maps show it. Answers 204.',
+        params: EventParams,
+        body: BlockSeatsBody,
+      },
+      preHandler: asUser,
+    },
     async (request, reply) => {
       const event = await eventForMember(app, request, request.params.id, 'organizer');
       if (event.status !== 'on_sale') throw new AppError(409, 'EVENT_NOT_ON_SALE', 'Publish the event first');
@@ -321,6 +379,10 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        summary: 'Blocked seats and why',
+        description:
+          "Each blocked seat's id with the reason given when it was blocked. For members (viewer or " +
+          'above).',
         params: EventParams,
         response: withErrors({ 200: Type.Object({ seats: Type.Record(Type.String(), Type.String()) }) }),
       },

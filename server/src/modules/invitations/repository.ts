@@ -1,11 +1,22 @@
-import type { Invitation, Organization, Role } from '@happening/shared';
+import type { Invitation, InvitationPreview, Organization, Role } from '@happening/shared';
 import type pg from 'pg';
+import type { Static } from 'typebox';
+import { isoTimestamp } from '../../lib/db.js';
 
 type Db = pg.Pool | pg.PoolClient;
 
-const columns = `id, email, role, status,
-  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt",
-  to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "expiresAt"`;
+const columns = `id, email, role, status, created_at AS "createdAt", expires_at AS "expiresAt"`;
+
+interface InvitationRow extends Omit<Invitation, 'createdAt' | 'expiresAt'> {
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+const toInvitation = (row: InvitationRow): Invitation => ({
+  ...row,
+  createdAt: isoTimestamp(row.createdAt),
+  expiresAt: isoTimestamp(row.expiresAt),
+});
 
 export interface PendingInvitation {
   id: string;
@@ -43,7 +54,7 @@ export function invitationsRepository(pool: pg.Pool) {
         `UPDATE invitations SET status = 'revoked' WHERE org_id = $1 AND lower(email) = lower($2) AND status = 'pending'`,
         [invitation.orgId, invitation.email],
       );
-      const { rows } = await db.query<Invitation>(
+      const { rows } = await db.query<InvitationRow>(
         `INSERT INTO invitations (org_id, email, role, token_hash, invited_by, expires_at)
          VALUES ($1, $2, $3, $4, $5, now() + make_interval(hours => $6)) RETURNING ${columns}`,
         [
@@ -55,15 +66,41 @@ export function invitationsRepository(pool: pg.Pool) {
           invitation.ttlHours,
         ],
       );
-      return rows[0]!;
+      return toInvitation(rows[0]!);
+    },
+
+    /** The organization's and the inviter's names, as the invitation email shows them. */
+    async senderNames(
+      orgId: string,
+      inviterId: string,
+      db: Db = pool,
+    ): Promise<{ orgName: string; inviter: string } | null> {
+      const { rows } = await db.query<{ orgName: string; inviter: string }>(
+        `SELECT o.name AS "orgName", u.name AS inviter FROM organizations o, users u WHERE o.id = $1 AND u.id = $2`,
+        [orgId, inviterId],
+      );
+      return rows[0] ?? null;
     },
 
     async list(orgId: string): Promise<Invitation[]> {
-      const { rows } = await pool.query<Invitation>(
+      const { rows } = await pool.query<InvitationRow>(
         `SELECT ${columns} FROM invitations WHERE org_id = $1 ORDER BY created_at DESC LIMIT 500`,
         [orgId],
       );
-      return rows;
+      return rows.map(toInvitation);
+    },
+
+    /** What an invitation offers, whatever its status; null for an unknown token. */
+    async preview(tokenHash: string, db: Db = pool): Promise<Static<typeof InvitationPreview> | null> {
+      const { rows } = await db.query<
+        Omit<Static<typeof InvitationPreview>, 'expiresAt'> & { expiresAt: Date }
+      >(
+        `SELECT o.name AS "organizationName", i.email, i.role, i.status, i.expires_at <= now() AS expired,
+                i.expires_at AS "expiresAt"
+         FROM invitations i JOIN organizations o ON o.id = i.org_id WHERE i.token_hash = $1`,
+        [tokenHash],
+      );
+      return rows[0] ? { ...rows[0], expiresAt: isoTimestamp(rows[0].expiresAt) } : null;
     },
 
     async revoke(orgId: string, invitationId: string): Promise<boolean> {
@@ -106,3 +143,5 @@ export function invitationsRepository(pool: pg.Pool) {
     },
   };
 }
+
+export type InvitationsRepository = ReturnType<typeof invitationsRepository>;

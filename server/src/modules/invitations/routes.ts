@@ -21,16 +21,15 @@ import { hashSecretKey, newToken } from '../../lib/keys.js';
 import { enqueueNotifications } from '../../lib/outbox.js';
 import { hashPassword } from '../../lib/passwords.js';
 import { assertRoomForAnotherOrganization } from '../accounts/organizations.js';
-import { accountsRepository } from '../accounts/repository.js';
-import { invitationsRepository, type PendingInvitation } from './repository.js';
+import type { PendingInvitation } from './repository.js';
 
 const invalid = (message: string, status = 404) => new AppError(status, 'INVITATION_INVALID', message);
 
 const invitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const asUser = app.authenticate('user');
   const tags = ['invitations'];
-  const invitations = invitationsRepository(app.pg);
-  const accounts = accountsRepository(app.pg);
+  const invitations = app.invitationsRepo;
+  const accounts = app.accountsRepo;
 
   /** The invitation behind a link, locked for this transaction, or a 404 when it can no longer be used. */
   async function openInvitation(token: string, client: pg.PoolClient): Promise<PendingInvitation> {
@@ -80,10 +79,7 @@ const invitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
           },
           client,
         );
-        const { rows } = await client.query<{ orgName: string; inviter: string }>(
-          `SELECT o.name AS "orgName", u.name AS inviter FROM organizations o, users u WHERE o.id = $1 AND u.id = $2`,
-          [orgId, inviterId],
-        );
+        const names = (await invitations.senderNames(orgId, inviterId, client))!;
         // The invitation and its email commit together: no invitation without its email.
         await enqueueNotifications(client, [
           {
@@ -94,8 +90,8 @@ const invitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
             invitationId: invitation.id,
             invitee: { email },
             role,
-            organizationName: rows[0]!.orgName,
-            invitedBy: rows[0]!.inviter,
+            organizationName: names.orgName,
+            invitedBy: names.inviter,
             // In the fragment, which browsers never send: the page's request, and every log
             // line about it, carries no token. Only the invitee's email shows this link.
             acceptUrl: `${app.config.PUBLIC_URL.replace(/\/$/, '')}/invitations#${token}`,
@@ -110,7 +106,15 @@ const invitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/orgs/:orgId/invitations',
     {
-      schema: { tags, params: OrgParams, response: withErrors({ 200: InvitationsResponse }) },
+      schema: {
+        tags,
+        summary: "The organization's invitations, newest first (admin)",
+        description:
+          'Up to 500, whatever their status (pending, accepted, revoked), each with its address, role ' +
+          "and expiry. Never the token: only the invitee's email carries it.",
+        params: OrgParams,
+        response: withErrors({ 200: InvitationsResponse }),
+      },
       preHandler: asUser,
     },
     async (request) => {
@@ -122,7 +126,14 @@ const invitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/orgs/:orgId/invitations/:invitationId',
     {
-      schema: { tags, summary: 'Revoke a pending invitation', params: InvitationParams },
+      schema: {
+        tags,
+        summary: 'Revoke a pending invitation (admin)',
+        description:
+          'Its link stops working at once. 404 when the invitation is not pending (accepted, revoked ' +
+          'already, or unknown). Answers 204.',
+        params: InvitationParams,
+      },
       preHandler: asUser,
     },
     async (request, reply) => {
@@ -153,14 +164,9 @@ const invitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const { rows } = await app.pg.query(
-        `SELECT o.name AS "organizationName", i.email, i.role, i.status, i.expires_at <= now() AS expired,
-                to_char(i.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "expiresAt"
-         FROM invitations i JOIN organizations o ON o.id = i.org_id WHERE i.token_hash = $1`,
-        [hashSecretKey(request.body.token)],
-      );
-      if (!rows[0]) throw invalid('This invitation link is unknown');
-      return rows[0];
+      const preview = await invitations.preview(hashSecretKey(request.body.token));
+      if (!preview) throw invalid('This invitation link is unknown');
+      return preview;
     },
   );
 

@@ -11,7 +11,7 @@ import {
 } from '@happening/shared';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { Redis } from 'ioredis';
-import type pg from 'pg';
+import type { NotificationsRepository } from '../../notifications/repository.js';
 
 export async function workerUnacked(redis: Redis, queue: string): Promise<number> {
   const reports = await redis.hgetall(workerInFlightKey(queue));
@@ -28,7 +28,7 @@ export async function workerUnacked(redis: Redis, queue: string): Promise<number
 
 export async function readQueueStats(deps: {
   channel: ChannelWrapper;
-  pg: pg.Pool;
+  notifications: NotificationsRepository;
   redis: Redis;
   queue: string;
 }): Promise<QueueStats> {
@@ -38,18 +38,8 @@ export async function readQueueStats(deps: {
     channel.checkQueue(queue),
     channel.checkQueue(deadQueue),
     workerUnacked(deps.redis, queue),
-    deps.pg.query<{ backlog: number; age: number | null }>(
-      `SELECT count(*)::int AS backlog, extract(epoch FROM now() - min(created_at))::float8 AS age
-       FROM outbox WHERE published_at IS NULL`,
-    ),
-    deps.pg.query<{ minute: Date; delivered: number; failed: number }>(
-      `SELECT date_trunc('minute', updated_at) AS minute,
-              count(*) FILTER (WHERE status = 'sent')::int AS delivered,
-              count(*) FILTER (WHERE status = 'failed')::int AS failed
-       FROM notification_deliveries
-       WHERE status <> 'pending' AND updated_at > now() - interval '15 minutes'
-       GROUP BY 1 ORDER BY 1`,
-    ),
+    deps.notifications.outboxBacklog(),
+    deps.notifications.finishedPerMinute(),
   ]);
   return {
     queues: [
@@ -59,13 +49,9 @@ export async function readQueueStats(deps: {
     ],
     deadLetters: dead.messageCount,
     outbox: {
-      backlog: outbox.rows[0]!.backlog,
-      oldestAgeSeconds: outbox.rows[0]!.age === null ? null : Math.round(outbox.rows[0]!.age * 10) / 10,
+      backlog: outbox.backlog,
+      oldestAgeSeconds: outbox.age === null ? null : Math.round(outbox.age * 10) / 10,
     },
-    perMinute: perMinute.rows.map((row) => ({
-      minute: row.minute.toISOString(),
-      delivered: row.delivered,
-      failed: row.failed,
-    })),
+    perMinute,
   };
 }

@@ -57,7 +57,7 @@ const opsRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   async function stats() {
     await connected();
-    return readQueueStats({ channel, pg: app.pg, redis: app.redis, queue });
+    return readQueueStats({ channel, notifications: app.notificationsRepo, redis: app.redis, queue });
   }
 
   app.get(

@@ -22,7 +22,6 @@ import {
   assertRoomForAnotherOrganization,
   createOrganizationWithAdmin,
 } from '../accounts/organizations.js';
-import { accountsRepository } from '../accounts/repository.js';
 
 const MemberParams = Type.Object({ orgId: Uuid, userId: Uuid });
 
@@ -39,17 +38,8 @@ function originOf(value: string, index: number): string {
 
 const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const asUser = app.authenticate('user');
-  const accounts = accountsRepository(app.pg);
-
-  // The previous publishable key shows only while it still works.
-  const keyColumns = `publishable_key AS "publishableKey",
-    CASE WHEN previous_publishable_key_expires_at > now() THEN previous_publishable_key END
-      AS "previousPublishableKey",
-    CASE WHEN previous_publishable_key_expires_at > now() THEN
-      to_char(previous_publishable_key_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') END
-      AS "previousPublishableKeyExpiresAt",
-    secret_key_hint AS "secretKeyHint", allowed_origins AS "allowedOrigins"`;
-  const selectKeys = `SELECT ${keyColumns} FROM organizations WHERE id = $1`;
+  const accounts = app.accountsRepo;
+  const organizations = app.organizationsRepo;
 
   app.post(
     '/orgs',
@@ -57,6 +47,11 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['organizations'],
         summary: 'Create another organization, with the caller as its admin',
+        description:
+          'Needs a session. The organization gets its own publishable and secret keys (the secret key ' +
+          'is first shown by rotating it). 409 `ORGANIZATION_LIMIT_REACHED` when the caller already ' +
+          'belongs to `MAX_ORGANIZATIONS_PER_USER` organizations, 409 `ORGANIZATION_NAME_TAKEN` when ' +
+          'one of them has this name (ignoring case and surrounding spaces).',
         body: CreateOrganizationBody,
         response: withErrors({ 201: CreateOrganizationResponse }),
       },
@@ -80,38 +75,42 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/orgs/:orgId/members',
     {
-      schema: { tags: ['organizations'], params: OrgParams, response: withErrors({ 200: MembersResponse }) },
+      schema: {
+        tags: ['organizations'],
+        summary: "The organization's members and their roles, in the order they joined",
+        description:
+          "Each member's id, email, name, role and when they joined. Any member (viewer or above) may " +
+          'read it.',
+        params: OrgParams,
+        response: withErrors({ 200: MembersResponse }),
+      },
       preHandler: asUser,
     },
     async (request) => {
       await app.requireRole(request, request.params.orgId, 'viewer', 'Organization');
-      const { rows } = await app.pg.query(
-        `SELECT u.id AS "userId", u.email, u.name, m.role, m.created_at AS "joinedAt"
-         FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY m.created_at`,
-        [request.params.orgId],
-      );
-      return { members: rows.map((row) => ({ ...row, joinedAt: row.joinedAt.toISOString() })) };
+      return { members: await organizations.members(request.params.orgId) };
     },
   );
 
   app.put(
     '/orgs/:orgId/members/:userId',
-    { schema: { tags: ['organizations'], params: MemberParams, body: ChangeRoleBody }, preHandler: asUser },
+    {
+      schema: {
+        tags: ['organizations'],
+        summary: "Change a member's role (admin)",
+        description:
+          'Body `{role}`. 404 for someone who is not a member; 409 `FORBIDDEN` when the change would ' +
+          'leave the organization without an admin. Answers 204.',
+        params: MemberParams,
+        body: ChangeRoleBody,
+      },
+      preHandler: asUser,
+    },
     async (request, reply) => {
       const { orgId, userId } = request.params;
       await app.requireRole(request, orgId, 'admin', 'Organization');
-      // The guard keeps at least one admin, so an organization can never lock itself out.
-      const { rowCount } = await app.pg.query(
-        `UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2
-           AND ($3 = 'admin' OR EXISTS (SELECT 1 FROM memberships WHERE org_id = $1 AND role = 'admin' AND user_id <> $2))`,
-        [orgId, userId, request.body.role],
-      );
-      if (rowCount === 0) {
-        const exists = await app.pg.query('SELECT 1 FROM memberships WHERE org_id = $1 AND user_id = $2', [
-          orgId,
-          userId,
-        ]);
-        if (exists.rowCount === 0) throw notFound('Member');
+      if (!(await organizations.changeRole(orgId, userId, request.body.role))) {
+        if (!(await organizations.isMember(orgId, userId))) throw notFound('Member');
         throw new AppError(409, 'FORBIDDEN', 'An organization needs at least one admin');
       }
       return reply.status(204).send();
@@ -120,21 +119,28 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete(
     '/orgs/:orgId/members/:userId',
-    { schema: { tags: ['organizations'], params: MemberParams }, preHandler: asUser },
+    {
+      schema: {
+        tags: ['organizations'],
+        summary: 'Remove a member (admin)',
+        description:
+          "Their open consoles stop receiving the organization's notifications and its events' live " +
+          'seat details at once, on every server. 409 `FORBIDDEN` for someone who is not a member, and ' +
+          'for the last admin. Answers 204.',
+        params: MemberParams,
+      },
+      preHandler: asUser,
+    },
     async (request, reply) => {
       const { orgId, userId } = request.params;
       await app.requireRole(request, orgId, 'admin', 'Organization');
-      const { rowCount } = await app.pg.query(
-        `DELETE FROM memberships WHERE org_id = $1 AND user_id = $2
-           AND (role <> 'admin' OR EXISTS (SELECT 1 FROM memberships WHERE org_id = $1 AND role = 'admin' AND user_id <> $2))`,
-        [orgId, userId],
-      );
-      if (rowCount === 0) throw new AppError(409, 'FORBIDDEN', 'Not a member, or the last admin');
+      if (!(await organizations.removeMember(orgId, userId)))
+        throw new AppError(409, 'FORBIDDEN', 'Not a member, or the last admin');
       // Rooms are checked only when joined: a removed member's open consoles must stop hearing the
       // organization's notifications and its events' seat details now, not when they reconnect.
       // Here at once (`local`), and on the other servers through the adapter's Redis request.
-      const { rows } = await app.pg.query<{ id: string }>('SELECT id FROM events WHERE org_id = $1', [orgId]);
-      const left = [rooms.org(orgId), ...rows.map((row) => rooms.consoleEvent(row.id))];
+      const eventIds = await app.eventsRepo.idsOfOrg(orgId);
+      const left = [rooms.org(orgId), ...eventIds.map((id) => rooms.consoleEvent(id))];
       const consoles = app.io.of(CONSOLE_NAMESPACE);
       consoles.local.in(rooms.user(userId)).socketsLeave(left);
       consoles.in(rooms.user(userId)).socketsLeave(left);
@@ -160,8 +166,9 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       await app.requireRole(request, request.params.orgId, 'admin', 'Organization');
-      const { rows } = await app.pg.query(selectKeys, [request.params.orgId]);
-      return rows[0];
+      const keys = await organizations.keys(request.params.orgId);
+      if (!keys) throw notFound('Organization');
+      return keys;
     },
   );
 
@@ -182,13 +189,10 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       await app.requireRole(request, request.params.orgId, 'admin', 'Organization');
       const keys = newSecretKey();
-      const { rows } = await app.pg.query(
-        `UPDATE organizations SET secret_key_hash = $2, secret_key_hint = $3 WHERE id = $1
-         RETURNING ${keyColumns}`,
-        [request.params.orgId, keys.hash, keys.hint],
-      );
+      const stored = await organizations.replaceSecretKey(request.params.orgId, keys);
+      if (!stored) throw notFound('Organization');
       app.forgetKeyLookups();
-      return { ...rows[0], secretKey: keys.secretKey };
+      return { ...stored, secretKey: keys.secretKey };
     },
   );
 
@@ -213,19 +217,14 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       await app.requireRole(request, request.params.orgId, 'admin', 'Organization');
-      // The row lock makes two rotations at once queue up: each one's previous key is the key the
-      // other one made, never a key that was never handed out.
-      const { rows } = await app.pg.query(
-        `UPDATE organizations SET
-           previous_publishable_key = publishable_key,
-           previous_publishable_key_expires_at = now() + make_interval(hours => $3),
-           publishable_key = $2
-         WHERE id = $1 RETURNING ${keyColumns}`,
-        [request.params.orgId, newPublishableKey(), app.config.PUBLISHABLE_KEY_GRACE_HOURS],
+      const keys = await organizations.replacePublishableKey(
+        request.params.orgId,
+        newPublishableKey(),
+        app.config.PUBLISHABLE_KEY_GRACE_HOURS,
       );
-      if (!rows[0]) throw notFound('Organization');
+      if (!keys) throw notFound('Organization');
       app.forgetKeyLookups();
-      return rows[0];
+      return keys;
     },
   );
 
@@ -234,6 +233,12 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['organizations'],
+        summary: 'Set the origins whose pages may use the publishable key (admin)',
+        description:
+          'Replaces the list (at most 100 origins such as `https://shop.example`, duplicates dropped) ' +
+          'and answers the keys. Publishable-key calls and widget sockets are accepted only from these ' +
+          'origins; other servers follow within the 5 s key cache. 400 `VALIDATION_FAILED` names a ' +
+          'value that is not an origin.',
         params: OrgParams,
         body: AllowedOriginsBody,
         response: withErrors({ 200: KeysResponse }),
@@ -243,13 +248,10 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       await app.requireRole(request, request.params.orgId, 'admin', 'Organization');
       const origins = [...new Set(request.body.allowedOrigins.map(originOf))];
-      await app.pg.query('UPDATE organizations SET allowed_origins = $2 WHERE id = $1', [
-        request.params.orgId,
-        origins,
-      ]);
+      const keys = await organizations.setAllowedOrigins(request.params.orgId, origins);
+      if (!keys) throw notFound('Organization');
       app.forgetKeyLookups();
-      const { rows } = await app.pg.query(selectKeys, [request.params.orgId]);
-      return rows[0];
+      return keys;
     },
   );
 };

@@ -14,20 +14,14 @@ import { WebhookChannel } from '@happening/worker/webhook';
 import { notFound } from '../../lib/errors.js';
 import { checkWebhookUrl } from './url-check.js';
 
-/** After a rotation the old secret keeps signing this long, so receivers can switch calmly. */
-const ROTATION_GRACE = '24 hours';
-
 // Standard Webhooks secrets: "whsec_" + base64 of 24–64 random bytes.
 const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
-
-const columns = `id, url, description, right(secret, 4) AS "secretHint",
-                 to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt",
-                 to_char(rotated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "rotatedAt"`;
 
 const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const asUser = app.authenticate('user');
   const tags = ['webhooks'];
   const channel = new WebhookChannel(app.config);
+  const endpoints = app.webhookEndpointsRepo;
 
   app.post(
     '/orgs/:orgId/webhooks',
@@ -35,6 +29,11 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: 'Register a webhook endpoint (the answer shows its signing secret once)',
+        description:
+          "Needs the admin role. The endpoint receives the organization's notifications signed by the " +
+          'Standard Webhooks scheme. The URL must be http or https without credentials and may not ' +
+          'resolve to a private or loopback address (unless `WEBHOOK_ALLOW_PRIVATE_NETWORKS`): 422 ' +
+          '`WEBHOOK_URL_NOT_ALLOWED` says why. The worker checks the address again at every delivery.',
         params: OrgParams,
         body: WebhookEndpointBody,
         response: withErrors({ 201: WebhookEndpointCreated }),
@@ -46,41 +45,53 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await app.requireRole(request, orgId, 'admin', 'Organization');
       const url = await checkWebhookUrl(request.body.url, app.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS);
       const secret = newSecret();
-      const { rows } = await app.pg.query(
-        `INSERT INTO webhook_endpoints (org_id, url, description, secret) VALUES ($1, $2, $3, $4) RETURNING ${columns}`,
-        [orgId, url, request.body.description ?? '', secret],
-      );
-      return reply.status(201).send({ ...rows[0], secret });
+      const endpoint = await endpoints.create({
+        orgId,
+        url,
+        description: request.body.description ?? '',
+        secret,
+      });
+      return reply.status(201).send({ ...endpoint, secret });
     },
   );
 
   app.get(
     '/orgs/:orgId/webhooks',
     {
-      schema: { tags, params: OrgParams, response: withErrors({ 200: WebhookEndpointsResponse }) },
+      schema: {
+        tags,
+        summary: "The organization's webhook endpoints, in the order registered (admin)",
+        description:
+          'Each with its URL, description, when it was created and last rotated, and the last four ' +
+          'characters of its secret, never the secret itself.',
+        params: OrgParams,
+        response: withErrors({ 200: WebhookEndpointsResponse }),
+      },
       preHandler: asUser,
     },
     async (request) => {
       await app.requireRole(request, request.params.orgId, 'admin', 'Organization');
-      const { rows } = await app.pg.query(
-        `SELECT ${columns} FROM webhook_endpoints WHERE org_id = $1 ORDER BY created_at`,
-        [request.params.orgId],
-      );
-      return { endpoints: rows };
+      return { endpoints: await endpoints.list(request.params.orgId) };
     },
   );
 
   app.delete(
     '/orgs/:orgId/webhooks/:endpointId',
-    { schema: { tags, params: WebhookParams }, preHandler: asUser },
+    {
+      schema: {
+        tags,
+        summary: 'Remove a webhook endpoint (admin)',
+        description:
+          'Later notifications are not sent to it. 404 for an endpoint the organization does not have. ' +
+          'Answers 204.',
+        params: WebhookParams,
+      },
+      preHandler: asUser,
+    },
     async (request, reply) => {
       const { orgId, endpointId } = request.params;
       await app.requireRole(request, orgId, 'admin', 'Organization');
-      const { rowCount } = await app.pg.query('DELETE FROM webhook_endpoints WHERE id = $1 AND org_id = $2', [
-        endpointId,
-        orgId,
-      ]);
-      if (rowCount === 0) throw notFound('Webhook endpoint');
+      if (!(await endpoints.remove(orgId, endpointId))) throw notFound('Webhook endpoint');
       return reply.status(204).send();
     },
   );
@@ -91,6 +102,10 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: 'New signing secret; the previous one also signs for 24 hours',
+        description:
+          'Needs the admin role. The answer shows the new secret once; until `previousSecretExpiresAt` ' +
+          'every delivery carries signatures by both secrets, so the receiver can switch without ' +
+          'refusing any.',
         params: WebhookParams,
         response: withErrors({ 200: WebhookSecretRotated }),
       },
@@ -100,15 +115,9 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { orgId, endpointId } = request.params;
       await app.requireRole(request, orgId, 'admin', 'Organization');
       const secret = newSecret();
-      const { rows } = await app.pg.query<{ expires: Date }>(
-        `UPDATE webhook_endpoints
-         SET previous_secret = secret, previous_secret_expires_at = now() + interval '${ROTATION_GRACE}',
-             secret = $3, rotated_at = now()
-         WHERE id = $1 AND org_id = $2 RETURNING previous_secret_expires_at AS expires`,
-        [endpointId, orgId, secret],
-      );
-      if (!rows[0]) throw notFound('Webhook endpoint');
-      return { id: endpointId, secret, previousSecretExpiresAt: rows[0].expires.toISOString() };
+      const previousSecretExpiresAt = await endpoints.rotateSecret(orgId, endpointId, secret);
+      if (previousSecretExpiresAt === null) throw notFound('Webhook endpoint');
+      return { id: endpointId, secret, previousSecretExpiresAt };
     },
   );
 
@@ -118,6 +127,10 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: 'Send a signed `webhook.test` event now and report what the endpoint answered',
+        description:
+          'Needs the admin role. Signed like a real delivery (with the previous secret too during a ' +
+          "rotation's grace). Answers whether it was delivered, the HTTP status, or the error; nothing " +
+          'is queued or retried.',
         params: WebhookParams,
         response: withErrors({ 200: WebhookTestResult }),
       },
@@ -126,17 +139,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { orgId, endpointId } = request.params;
       await app.requireRole(request, orgId, 'admin', 'Organization');
-      const { rows } = await app.pg.query<{
-        id: string;
-        url: string;
-        secret: string;
-        previousSecret: string | null;
-      }>(
-        `SELECT id, url, secret, CASE WHEN previous_secret_expires_at > now() THEN previous_secret END AS "previousSecret"
-         FROM webhook_endpoints WHERE id = $1 AND org_id = $2`,
-        [endpointId, orgId],
-      );
-      const endpoint = rows[0];
+      const endpoint = await endpoints.findForSigning(orgId, endpointId);
       if (!endpoint) throw notFound('Webhook endpoint');
       try {
         const status = await channel.deliver(endpoint, {
