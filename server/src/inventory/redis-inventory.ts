@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import type { RedisClient } from '@happening/runtime';
 import type { ErrorCode, GeneralQuantity } from '@happening/shared';
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
 import { INVENTORY_KEY_NAMES, inventoryKeys, noProofKey } from './keys.js';
 
 const inventoryLua = readFileSync(new URL('./inventory.lua', import.meta.url), 'utf8');
@@ -15,7 +16,7 @@ declare module 'ioredis' {
   }
 }
 
-export function defineInventoryCommands(redis: Redis): void {
+export function defineInventoryCommands(redis: RedisClient): void {
   if (typeof redis.happeningInventory === 'function') return;
   // The inventory's keys, then the call's proof key (see keys.ts).
   redis.defineCommand('happeningInventory', {
@@ -33,7 +34,7 @@ export type EvictOutcome = 'cold' | 'busy' | 'recent' | 'evicted';
  * or changed within `idleMs`. `over` also stops its sale (meta status `over`), busy or not.
  */
 export function evictInventory(
-  redis: Redis,
+  redis: RedisClient,
   eventId: string,
   { idleMs, over }: { idleMs: number; over: boolean },
 ): Promise<EvictOutcome> {
@@ -109,7 +110,7 @@ export type Operation =
 
 /** One call of the inventory script: one atomic state change of one event. */
 export async function runInventoryScript(
-  redis: Redis,
+  redis: RedisClient,
   eventId: string,
   operation: Operation,
   args: Record<string, unknown>,
