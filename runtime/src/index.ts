@@ -3,6 +3,7 @@ export {
   closeRedis,
   clusterNodesOf,
   createRedisClient,
+  duplicateRedis,
   type RedisClient,
   type RedisSettings,
 } from './redis.js';

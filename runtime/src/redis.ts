@@ -58,6 +58,20 @@ export function createRedisClient(settings: RedisSettings, options: RedisClientO
   });
 }
 
+/**
+ * Another connection with the same settings (one node or the same cluster) under its own name,
+ * for subscribers and publishers that must not share the main client's pipeline.
+ */
+export function duplicateRedis(client: RedisClient, name: string): RedisClient {
+  if (client instanceof Cluster) {
+    return client.duplicate([], {
+      redisOptions: { ...client.options.redisOptions, connectionName: name },
+      enableAutoPipelining: false,
+    });
+  }
+  return client.duplicate({ connectionName: name, enableAutoPipelining: false });
+}
+
 /** QUIT lets pending replies arrive; resolve only once the connection is really closed. */
 export async function closeRedis(redis: RedisClient): Promise<void> {
   if (redis.status !== 'ready') {

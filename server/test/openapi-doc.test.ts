@@ -1,5 +1,5 @@
+import { buildTestApp, type TestApp } from '@happening/testing/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from './helpers.js';
 
 /** The API reference is the served OpenAPI document: every operation in it must explain itself. */
 

@@ -14,6 +14,14 @@ export const commonSettings = {
     default: 'postgres://postgres@127.0.0.1:5432/happening',
   }),
   REDIS_URL: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
+  /**
+   * Comma-separated `host:port` seed nodes of a Redis Cluster. When set, every Redis client of the
+   * server and the worker is a Cluster client and `REDIS_URL` is not used.
+   */
+  REDIS_CLUSTER_NODES: Type.String({
+    pattern: '^$|^\\s*[^,\\s]+:[0-9]+\\s*(,\\s*[^,\\s]+:[0-9]+\\s*)*$',
+    default: '',
+  }),
   RABBITMQ_URL: Type.String({ pattern: '^amqps?://', default: 'amqp://guest:guest@127.0.0.1:5672' }),
   NOTIFICATIONS_QUEUE: Type.String({ minLength: 1, default: 'notifications' }),
   SMTP_URL: Type.String({ pattern: '^smtps?://', default: 'smtp://127.0.0.1:1025' }),

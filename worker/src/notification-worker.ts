@@ -3,27 +3,24 @@
  * confirm channel for retries and dead letters, the delivery channels, and a graceful stop.
  */
 import { randomUUID } from 'node:crypto';
+import { createRedisClient, type RedisClient } from '@happening/runtime';
 import {
-  CONSOLE_NAMESPACE,
-  type ConsoleServerToClient,
   deadLetterQueueName,
   declareTopology,
   NotificationHeaders,
   notificationTopology,
   retryDelays,
   retryQueueName,
-  rooms,
   workerInFlightKey,
 } from '@happening/shared';
-import { Emitter } from '@socket.io/redis-emitter';
 import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { EmailChannel } from './channels/email.js';
 import { WebhookChannel } from './channels/webhook.js';
 import type { WorkerConfig } from './config.js';
+import { InAppPush } from './in-app-push.js';
 import type { IncomingMessage } from './message.js';
 import { WorkerMetrics } from './metrics.js';
 import type { Readiness } from './ops-server.js';
@@ -41,7 +38,8 @@ export class NotificationWorker {
   private publishChannel?: ChannelWrapper;
   private consumer?: { channel: Channel; tag: string };
   private pool?: pg.Pool;
-  private redis?: Redis;
+  private redis?: RedisClient;
+  private inAppPush?: InAppPush;
   private email?: EmailChannel;
   private processor?: NotificationProcessor;
   private readonly inFlight = new Set<Promise<void>>();
@@ -76,12 +74,10 @@ export class NotificationWorker {
       application_name: `happening-worker-${process.pid}`,
     });
     this.pool.on('error', (error) => this.log.warn({ err: error }, 'idle PostgreSQL client error'));
-    this.redis = new Redis(config.REDIS_URL, {
-      connectionName: `happening-worker-${process.pid}`,
-      maxRetriesPerRequest: 2,
-    });
-    this.redis.on('error', (error) => this.log.debug({ err: error }, 'Redis connection error'));
-    const emitter = new Emitter<ConsoleServerToClient>(this.pushClient(this.redis)).of(CONSOLE_NAMESPACE);
+    this.redis = createRedisClient(config, { name: `happening-worker-${process.pid}` });
+    this.redis.on('error', (error: Error) => this.log.debug({ err: error }, 'Redis connection error'));
+    const inAppPush = new InAppPush(this.redis, this.log);
+    this.inAppPush = inAppPush;
     this.email = new EmailChannel(config);
     await this.waitForSchema();
     if (this.stopping) return;
@@ -109,8 +105,7 @@ export class NotificationWorker {
       email: this.email,
       webhooks: new WebhookChannel(config),
       publisher: this.publisher(this.publishChannel),
-      pushInApp: (notification) =>
-        emitter.to(rooms.org(notification.orgId)).emit('notification', notification),
+      pushInApp: (notification) => inAppPush.push(notification),
       retryDelaysMs: this.delays,
       log: this.log,
     });
@@ -175,6 +170,7 @@ export class NotificationWorker {
     await this.connection?.close().catch(() => {});
     this.email?.close();
     await this.pool?.end().catch(() => {});
+    await this.inAppPush?.close().catch(() => {});
     this.redis?.disconnect();
   }
 
@@ -278,21 +274,6 @@ export class NotificationWorker {
         });
       },
     };
-  }
-
-  /**
-   * The emitter publishes without handling the promise; with Redis away that rejection would
-   * crash the process. A push is best effort (the notification is stored), so log and go on.
-   */
-  private pushClient(redis: Redis): Redis {
-    const publish = redis.publish.bind(redis) as (...args: unknown[]) => Promise<number>;
-    return Object.assign(Object.create(redis) as Redis, {
-      publish: (...args: unknown[]) => {
-        const pending = publish(...args);
-        pending.catch((error: unknown) => this.log.warn({ err: error }, 'in-app push failed'));
-        return pending;
-      },
-    });
   }
 
   private async reportInFlight(): Promise<void> {

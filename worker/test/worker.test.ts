@@ -14,7 +14,7 @@ import {
   retryQueueName,
   rooms,
 } from '@happening/shared';
-import { createAdapter } from '@socket.io/redis-adapter';
+import { createShardedAdapter } from '@socket.io/redis-adapter';
 import amqplib from 'amqplib';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -63,7 +63,8 @@ const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
 const pub = new Redis(REDIS_URL);
 // Other suites may drop Redis clients; a subscriber must not die on its reconnect's ready check.
 const sub = new Redis(REDIS_URL, { enableReadyCheck: false });
-const io = new Server({ adapter: createAdapter(pub, sub) });
+// The servers' adapter: the worker's pushes travel over sharded pub/sub.
+const io = new Server({ adapter: createShardedAdapter(pub, sub) });
 const httpServer = createServer();
 let worker: NotificationWorker;
 let orgId: string;

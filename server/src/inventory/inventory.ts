@@ -1,5 +1,5 @@
+import type { RedisClient } from '@happening/runtime';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { AppError } from '../lib/errors.js';
 import {
@@ -32,7 +32,7 @@ export class Inventory {
   private readonly markedActive = new Map<string, number>();
 
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     private readonly pool: pg.Pool,
     private readonly log: FastifyBaseLogger,
     /** How long after its start an event is over: rebuilt then, it sells nothing (see loader.ts). */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { RedisClient } from '@happening/runtime';
 import { reservedSeats, type SeatMap } from '@happening/shared';
-import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { ACTIVE_EVENTS_KEY, inventoryKeys, loadLockKey, scriptKeys, stagingKeys } from './keys.js';
 
@@ -45,7 +45,7 @@ export function inventoryStatus(event: EventRow, overAfterMs: number | undefined
  * did the rebuild.
  */
 export async function rebuildInventory(
-  redis: Redis,
+  redis: RedisClient,
   pool: pg.Pool,
   eventId: string,
   overAfterMs?: number,
@@ -76,7 +76,7 @@ export async function rebuildInventory(
 }
 
 async function stageAndInstall(
-  redis: Redis,
+  redis: RedisClient,
   pool: pg.Pool,
   eventId: string,
   loaderId: string,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { Redis, Result } from 'ioredis';
+import type { RedisClient } from '@happening/runtime';
+import type { Result } from 'ioredis';
 import { type ArgsOf, type Cold, decodeReply, type Operation, type ResultOf } from './contract.js';
 
 // The bench calls the script through this module alone.
@@ -20,7 +21,7 @@ declare module 'ioredis' {
   }
 }
 
-export function defineInventoryCommands(redis: Redis): void {
+export function defineInventoryCommands(redis: RedisClient): void {
   if (typeof redis.happeningInventory === 'function') return;
   // The inventory's keys, then the call's proof key (see keys.ts).
   redis.defineCommand('happeningInventory', {
@@ -38,7 +39,7 @@ export type EvictOutcome = 'cold' | 'busy' | 'recent' | 'evicted';
  * or changed within `idleMs`. `over` also stops its sale (meta status `over`), busy or not.
  */
 export function evictInventory(
-  redis: Redis,
+  redis: RedisClient,
   eventId: string,
   { idleMs, over }: { idleMs: number; over: boolean },
 ): Promise<EvictOutcome> {
@@ -58,7 +59,7 @@ export function evictInventory(
 
 /** One call of the inventory script: one atomic state change of one event, typed by its contract. */
 export async function runInventoryScript<Op extends Operation>(
-  redis: Redis,
+  redis: RedisClient,
   eventId: string,
   operation: Op,
   args: ArgsOf<Op>,

@@ -1,17 +1,16 @@
-import { createAdapter } from '@socket.io/redis-adapter';
+import { closeRedis, duplicateRedis, type RedisClient } from '@happening/runtime';
+import { createShardedAdapter } from '@socket.io/redis-adapter';
 import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { proxyTrustOf, trustProxiesFor } from '../lib/client-address.js';
-import { closeRedis } from './redis.js';
 
 /**
  * The Redis adapter (un)subscribes without handling the promise, so when Redis is down at start
  * and the app closes, ioredis rejects those queued subscriptions as unhandled. Re-subscribing
  * on reconnect is ioredis's job; the failure itself is reported by the main client's health.
  */
-function handleSubscribeFailures(client: Redis): Redis {
-  for (const name of ['subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe'] as const) {
+export function handleSubscribeFailures(client: RedisClient): RedisClient {
+  for (const name of ['ssubscribe', 'sunsubscribe'] as const) {
     const original = client[name].bind(client) as (...args: unknown[]) => Promise<unknown>;
     Object.assign(client, {
       [name]: (...args: unknown[]) => {
@@ -32,17 +31,18 @@ declare module 'fastify' {
 
 /**
  * Socket.IO on the same HTTP server. The Redis adapter carries broadcasts to the clients of every
- * server process, which is what lets servers scale out behind any load balancer.
+ * server process, which is what lets servers scale out behind any load balancer. It is the sharded
+ * adapter (Redis 7 sharded pub/sub, SPUBLISH/SSUBSCRIBE): a room has a channel of its own, so on a
+ * Redis Cluster a broadcast goes to the one shard owning that channel, not to every node, and only
+ * servers with a member in the room receive it. The worker publishes in-app messages the same way.
  */
 export default fp(
   async (app) => {
-    const pub = app.redis.duplicate({ connectionName: 'happening-io-pub', enableAutoPipelining: false });
-    const sub = handleSubscribeFailures(
-      app.redis.duplicate({ connectionName: 'happening-io-sub', enableAutoPipelining: false }),
-    );
+    const pub = duplicateRedis(app.redis, 'happening-io-pub');
+    const sub = handleSubscribeFailures(duplicateRedis(app.redis, 'happening-io-sub'));
     for (const client of [pub, sub]) client.on('error', () => {}); // reported by the main client
     const io = new Server(app.server, {
-      adapter: createAdapter(pub, sub),
+      adapter: createShardedAdapter(pub, sub),
       // Origins are checked per namespace against each organization's allowed origins.
       cors: { origin: true, credentials: false },
       serveClient: false,

@@ -1,3 +1,4 @@
+import { closeRedis, duplicateRedis, type RedisClient } from '@happening/runtime';
 import {
   CONSOLE_NAMESPACE,
   type ConsoleSeatChange,
@@ -9,11 +10,9 @@ import {
   WIDGET_NAMESPACE,
 } from '@happening/shared';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Server } from 'socket.io';
 import { INVENTORY_CHANNEL, inventoryKeys } from '../inventory/keys.js';
 import { sectionCounts, statsFrom } from '../modules/events/availability.js';
-import { closeRedis } from '../plugins/redis.js';
 import type { HolderIds } from './holder-ids.js';
 
 interface Pending {
@@ -60,11 +59,11 @@ export class SeatFanout {
     string,
     { version: number; dirty: boolean; timer: NodeJS.Timeout | null }
   >();
-  private readonly subscriber: Redis;
+  private readonly subscriber: RedisClient;
   private readonly statsSentAt = new Map<string, number>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly io: Server,
     private readonly findEvent: (id: string) => Promise<Event | null>,
     private readonly bookingTotals: (eventId: string) => Promise<{ confirmed: number; cancelled: number }>,
@@ -74,10 +73,9 @@ export class SeatFanout {
     private readonly holderIds: HolderIds,
     private readonly versions: VersionFollower = NO_FOLLOWER,
   ) {
-    this.subscriber = redis.duplicate({
-      connectionName: `happening-fanout-${process.pid}`,
-      enableAutoPipelining: false,
-    });
+    // Classic pub/sub, also on a cluster: every node forwards a PUBLISH to its subscribers, and
+    // each server follows every event's changes on its one channel (docs/inventory.md).
+    this.subscriber = duplicateRedis(redis, `happening-fanout-${process.pid}`);
     this.subscriber.on('error', () => {}); // the main client reports Redis trouble
     // Followed from the moment Redis confirms the subscription (again after every reconnect:
     // ioredis resubscribes on its own, this confirms it); messages of a gap are lost, so the

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@happening/runtime';
 import { AppError } from '../../lib/errors.js';
 
 /**
@@ -14,7 +14,11 @@ const POLL_MS = 50;
 
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
-export async function withDeadLetterLock<T>(redis: Redis, queue: string, work: () => Promise<T>): Promise<T> {
+export async function withDeadLetterLock<T>(
+  redis: RedisClient,
+  queue: string,
+  work: () => Promise<T>,
+): Promise<T> {
   const key = `happening:dead-letters-lock:${queue}`;
   const owner = randomUUID();
   const deadline = Date.now() + WAIT_MS;

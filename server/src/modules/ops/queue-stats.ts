@@ -3,6 +3,8 @@
  * the broker (AMQP queue.declare-ok, so no management plugin is needed); unacked messages are
  * what live workers report holding (the broker tells only its management API that).
  */
+
+import type { RedisClient } from '@happening/runtime';
 import {
   deadLetterQueueName,
   type QueueStats,
@@ -10,10 +12,9 @@ import {
   workerInFlightKey,
 } from '@happening/shared';
 import type { ChannelWrapper } from 'amqp-connection-manager';
-import type { Redis } from 'ioredis';
 import type { NotificationsRepository } from '../../notifications/repository.js';
 
-export async function workerUnacked(redis: Redis, queue: string): Promise<number> {
+export async function workerUnacked(redis: RedisClient, queue: string): Promise<number> {
   const reports = await redis.hgetall(workerInFlightKey(queue));
   let total = 0;
   const stale: string[] = [];
@@ -29,7 +30,7 @@ export async function workerUnacked(redis: Redis, queue: string): Promise<number
 export async function readQueueStats(deps: {
   channel: ChannelWrapper;
   notifications: NotificationsRepository;
-  redis: Redis;
+  redis: RedisClient;
   queue: string;
 }): Promise<QueueStats> {
   const { channel, queue } = deps;
