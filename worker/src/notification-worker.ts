@@ -3,6 +3,7 @@
  * confirm channel for retries and dead letters, the delivery channels, and a graceful stop.
  */
 import { randomUUID } from 'node:crypto';
+import { WebhookChannel } from '@happening/delivery';
 import {
   CONSOLE_NAMESPACE,
   type ConsoleServerToClient,
@@ -22,7 +23,6 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { EmailChannel } from './channels/email.js';
-import { WebhookChannel } from './channels/webhook.js';
 import type { WorkerConfig } from './config.js';
 import type { IncomingMessage } from './message.js';
 import { WorkerMetrics } from './metrics.js';

@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { isPrivateAddress } from '@happening/worker/network-guard';
+import { isPrivateAddress } from '@happening/delivery';
 import { AppError } from '../../lib/errors.js';
 
 const refuse = (message: string) => new AppError(422, 'WEBHOOK_URL_NOT_ALLOWED', message);

@@ -2,9 +2,8 @@ import http from 'node:http';
 import https from 'node:https';
 import type { NotificationMessage } from '@happening/shared';
 import { Webhook } from 'standardwebhooks';
-import type { WorkerConfig } from '../config.js';
-import { type DeliveryFailure, permanentFailure, recoverableFailure } from '../failures.js';
-import { assertTargetAllowed, BlockedAddressError, guardedLookup } from '../network-guard.js';
+import { type DeliveryFailure, permanentFailure, recoverableFailure } from './failures.js';
+import { assertTargetAllowed, BlockedAddressError, guardedLookup } from './network-guard.js';
 
 export interface WebhookTarget {
   id: string;
@@ -61,9 +60,13 @@ export function classifyStatus(status: number): DeliveryFailure | null {
   return permanentFailure(status >= 300 && status < 400 ? `${text} (redirects are not followed)` : text);
 }
 
-export type WebhookSettings = Pick<WorkerConfig, 'WEBHOOK_ALLOW_PRIVATE_NETWORKS' | 'WEBHOOK_TIMEOUT_MS'>;
+/** The two settings of the worker's and the server's configuration that a sender reads. */
+export interface WebhookSettings {
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: boolean;
+  WEBHOOK_TIMEOUT_MS: number;
+}
 
-/** Signed POSTs to customer endpoints. Also used by the server for an endpoint's test event. */
+/** Signed POSTs to customer endpoints: the worker's deliveries and the server's test events. */
 export class WebhookChannel {
   private readonly lookup;
 
