@@ -4,10 +4,11 @@
  */
 export { asDeliveryFailure, DeliveryFailure, permanentFailure, recoverableFailure } from './failures.js';
 export {
+  assertAddressesAllowed,
   assertTargetAllowed,
   BlockedAddressError,
   guardedLookup,
-  isPrivateAddress,
+  isBlockedAddress,
 } from './network-guard.js';
 export {
   classifyStatus,

@@ -52,6 +52,12 @@ export function signatureHeader(target: WebhookTarget, messageId: string, at: Da
     .join(' ');
 }
 
+/** A refused target as its delivery records it: the guard's code, then its reason. */
+function refusedText(error: Error): string {
+  const code = error instanceof BlockedAddressError ? ` (${error.code})` : '';
+  return `webhook URL refused${code}: ${error.message}`;
+}
+
 /** 2xx delivered; 408, 429 and 5xx are worth retrying; any other answer refuses this message. */
 export function classifyStatus(status: number): DeliveryFailure | null {
   if (status >= 200 && status < 300) return null;
@@ -85,7 +91,7 @@ export class WebhookChannel {
       url = new URL(target.url);
       assertTargetAllowed(url, this.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS);
     } catch (error) {
-      throw permanentFailure(`webhook URL refused: ${(error as Error).message}`);
+      throw permanentFailure(refusedText(error as Error));
     }
     const payload = webhookPayload(event);
     const now = new Date();
@@ -123,8 +129,7 @@ export class WebhookChannel {
         request.destroy(recoverableFailure(`webhook timed out after ${this.config.WEBHOOK_TIMEOUT_MS} ms`));
       });
       request.on('error', (error) => {
-        if (error instanceof BlockedAddressError)
-          reject(permanentFailure(`webhook URL refused: ${error.message}`));
+        if (error instanceof BlockedAddressError) reject(permanentFailure(refusedText(error)));
         else if (error.name === 'DeliveryFailure') reject(error);
         else reject(recoverableFailure(`webhook request failed: ${error.message}`));
       });

@@ -2,7 +2,6 @@ export * from './api.js';
 export * from './config.js';
 export * from './errors.js';
 export * from './ids.js';
-export * from './network.js';
 export * from './notifications.js';
 export * from './notifications-api.js';
 export * from './seatmap.js';
