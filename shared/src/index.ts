@@ -6,4 +6,5 @@ export * from './notifications.js';
 export * from './notifications-api.js';
 export * from './seatmap.js';
 export * from './socket.js';
+export * from './socket-schemas.js';
 export * from './topology.js';

@@ -12,9 +12,10 @@ import { accountsRepository } from '../modules/accounts/repository.js';
 import { sessionsRepository } from '../modules/accounts/sessions.js';
 import { availabilitySnapshot } from '../modules/events/availability.js';
 import { OPERATORS_ROOM } from '../modules/ops/operators.js';
-import { acknowledged, requireObject, requireUuid } from './ack.js';
+import { acknowledged } from './ack.js';
 import type { HolderIds } from './holder-ids.js';
 import { limitMessages, socketBucket } from './message-limits.js';
+import { consolePayload } from './payloads.js';
 import { atExpiry, sessionRoom } from './session-sockets.js';
 
 /**
@@ -82,7 +83,7 @@ export function registerConsoleNamespace(app: FastifyInstance, holderIds: Holder
     socket.on(
       'watch',
       acknowledged(app.log, async (payload) => {
-        const eventId = requireUuid(requireObject(payload).eventId, 'eventId');
+        const { eventId } = consolePayload.watch(payload);
         const event = await app.eventsRepo.find(eventId);
         if (!event) throw notFound('Event');
         await roleIn(event.orgId).catch(() => {
@@ -102,7 +103,7 @@ export function registerConsoleNamespace(app: FastifyInstance, holderIds: Holder
     socket.on(
       'unwatch',
       acknowledged(app.log, async (payload) => {
-        await socket.leave(rooms.consoleEvent(requireUuid(requireObject(payload).eventId, 'eventId')));
+        await socket.leave(rooms.consoleEvent(consolePayload.unwatch(payload).eventId));
         return null;
       }),
     );
@@ -110,7 +111,7 @@ export function registerConsoleNamespace(app: FastifyInstance, holderIds: Holder
     socket.on(
       'org:watch',
       acknowledged(app.log, async (payload) => {
-        const orgId = requireUuid(requireObject(payload).orgId, 'orgId');
+        const { orgId } = consolePayload['org:watch'](payload);
         await roleIn(orgId);
         await socket.join(rooms.org(orgId));
         return null;
@@ -120,7 +121,7 @@ export function registerConsoleNamespace(app: FastifyInstance, holderIds: Holder
     socket.on(
       'org:unwatch',
       acknowledged(app.log, async (payload) => {
-        await socket.leave(rooms.org(requireUuid(requireObject(payload).orgId, 'orgId')));
+        await socket.leave(rooms.org(consolePayload['org:unwatch'](payload).orgId));
         return null;
       }),
     );
