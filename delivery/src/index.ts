@@ -10,6 +10,7 @@ export {
   guardedLookup,
   isBlockedAddress,
 } from './network-guard.js';
+export { verifyWebhook } from './verify.js';
 export {
   classifyStatus,
   signatureHeader,

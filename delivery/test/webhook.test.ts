@@ -1,7 +1,14 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { classifyStatus, DeliveryFailure, WebhookChannel } from '../src/index.js';
+import {
+  classifyStatus,
+  DeliveryFailure,
+  signatureHeader,
+  verifyWebhook,
+  WebhookChannel,
+  webhookPayload,
+} from '../src/index.js';
 
 describe('webhook answers', () => {
   it('retries webhook 408, 429 and 5xx; other answers are permanent', () => {
@@ -48,5 +55,30 @@ describe('webhook network guard at delivery', () => {
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+});
+
+describe('signatures', () => {
+  const secret = `whsec_${Buffer.from('s'.repeat(32)).toString('base64')}`;
+  const previous = `whsec_${Buffer.from('p'.repeat(32)).toString('base64')}`;
+  const payload = webhookPayload({ id: 'msg_1', type: 'webhook.test', timestamp: 'now', data: { a: 1 } });
+
+  it('signs with the current and the previous secret, and a receiver with either verifies', () => {
+    const at = new Date();
+    const headers = {
+      'webhook-id': 'msg_1',
+      'webhook-timestamp': Math.floor(at.getTime() / 1000).toString(),
+      'webhook-signature': signatureHeader(
+        { id: 'e', url: '', secret, previousSecret: previous },
+        'msg_1',
+        at,
+        payload,
+      ),
+    };
+    for (const key of [secret, previous])
+      expect(verifyWebhook(key, payload, headers)).toMatchObject({ data: { a: 1 } });
+    const other = `whsec_${Buffer.from('o'.repeat(32)).toString('base64')}`;
+    expect(() => verifyWebhook(other, payload, headers)).toThrow();
+    expect(() => verifyWebhook(secret, `${payload} `, headers)).toThrow();
   });
 });
