@@ -8,6 +8,7 @@ ENV ELECTRON_SKIP_BINARY_DOWNLOAD=1
 COPY package.json package-lock.json tsconfig.base.json ./
 COPY shared/package.json shared/
 COPY runtime/package.json runtime/
+COPY delivery/package.json delivery/
 COPY server/package.json server/
 COPY worker/package.json worker/
 COPY widget/package.json widget/
@@ -23,13 +24,15 @@ ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 COPY shared/package.json shared/
 COPY runtime/package.json runtime/
+COPY delivery/package.json delivery/
 COPY server/package.json server/
 COPY worker/package.json worker/
 RUN npm ci --omit=dev --no-audit --no-fund \
-      -w @happening/shared -w @happening/runtime -w @happening/server -w @happening/worker \
+      -w @happening/shared -w @happening/runtime -w @happening/delivery -w @happening/server -w @happening/worker \
   && npm cache clean --force
 COPY --from=build /app/shared/dist shared/dist
 COPY --from=build /app/runtime/dist runtime/dist
+COPY --from=build /app/delivery/dist delivery/dist
 COPY --from=build /app/worker/dist worker/dist
 COPY --from=build /app/server/dist server/dist
 COPY server/migrations server/migrations

@@ -105,6 +105,25 @@ describe('widget socket payloads', () => {
     expect(answers.filter((answer) => answer.code !== 'VALIDATION_FAILED')).toEqual([]);
   });
 
+  it('checks the whole payload before any lookup, and names the field', async () => {
+    // The hand checks looked the event up first and answered NOT_FOUND for these.
+    const unknownEvent = randomUUID();
+    const cases: [string, unknown][] = [
+      ['hold', { eventId: unknownEvent, seatIds: 'main-A-1' }],
+      ['hold', { eventId: unknownEvent, seatIds: ['main-A-1'], altcha: 42 }],
+      ['join', { eventId: unknownEvent, holdToken: 'hold_abc' }],
+      ['release', { holdToken: `${unknownEvent}.hold_abc`, seatIds: [7] }],
+      ['waitlist:watch', { bookingId: randomUUID(), manageToken: '' }],
+      ['hold', ['not', 'an', 'object']],
+    ];
+    for (const [message, payload] of cases) {
+      const answer = await send(widget, message, payload);
+      expect(errorCode(answer), `${message} ${JSON.stringify(payload)}`).toBe('VALIDATION_FAILED');
+    }
+    const answer = await send(widget, 'hold', { eventId: live.eventId, seatIds: ['x'.repeat(65)] });
+    expect(answer).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'seatIds.0' } });
+  });
+
   it('answers well-shaped ids and tokens of nothing with a not-found code', async () => {
     const unknownToken = `${randomUUID()}.hold_${'A'.repeat(32)}`;
     expect(errorCode(await send(widget, 'join', { eventId: randomUUID() }))).toBe('NOT_FOUND');

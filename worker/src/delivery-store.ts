@@ -6,9 +6,10 @@
  * so values are inlined as quoted literals (`inline`); in READ COMMITTED each statement of it
  * still reads with a fresh snapshot, so the plan sees what the lock waited for.
  */
+
+import type { WebhookTarget } from '@happening/delivery';
 import type { InAppNotification, NotificationMessage } from '@happening/shared';
 import type pg from 'pg';
-import type { WebhookTarget } from './channels/webhook.js';
 import type { InAppContent } from './templates/index.js';
 
 export type Channel = 'email' | 'webhook' | 'in_app';

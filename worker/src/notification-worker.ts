@@ -3,6 +3,7 @@
  * confirm channel for retries and dead letters, the delivery channels, and a graceful stop.
  */
 import { randomUUID } from 'node:crypto';
+import { WebhookChannel } from '@happening/delivery';
 import { createRedisClient, type RedisClient } from '@happening/runtime';
 import {
   deadLetterQueueName,
@@ -18,7 +19,6 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { EmailChannel } from './channels/email.js';
-import { WebhookChannel } from './channels/webhook.js';
 import type { WorkerConfig } from './config.js';
 import { InAppPush } from './in-app-push.js';
 import type { IncomingMessage } from './message.js';

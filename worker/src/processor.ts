@@ -3,11 +3,11 @@
  * record the outcome, then schedule a retry or dead-letter. The caller acks only after this
  * resolves, so a message is acked only once its deliveries are recorded.
  */
+import { asDeliveryFailure, type WebhookChannel, type WebhookTarget } from '@happening/delivery';
 import type { InAppNotification, NotificationMessage } from '@happening/shared';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { EmailChannel } from './channels/email.js';
-import type { WebhookChannel, WebhookTarget } from './channels/webhook.js';
 import {
   beginAndPlan,
   type DeliveryResult,
@@ -16,7 +16,6 @@ import {
   type PlannedDelivery,
   recordAndCommit,
 } from './delivery-store.js';
-import { asDeliveryFailure } from './failures.js';
 import { attemptOf, type IncomingMessage, isReplay, parseNotification } from './message.js';
 import { type InAppContent, recipientOf, renderInApp } from './templates/index.js';
 

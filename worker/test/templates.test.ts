@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { webhookEvent } from '@happening/delivery';
 import type { NotificationMessage } from '@happening/shared';
 import { describe, expect, it } from 'vitest';
-import { webhookEvent } from '../src/channels/webhook.js';
 import { renderEmail, renderInApp } from '../src/templates/index.js';
 
 const booking = {

@@ -8,7 +8,7 @@ import type { FastifySchemaCompiler } from 'fastify';
  * rejected, not silently stripped. Query strings and path params arrive as text, so those
  * are coerced to the declared types.
  */
-function makeAjv(options: Options): Ajv {
+export function makeAjv(options: Options): Ajv {
   const ajv = new Ajv({
     allErrors: false,
     strict: false,

@@ -10,9 +10,10 @@ import type { Namespace } from 'socket.io';
 import { notFound } from '../lib/errors.js';
 import { availabilitySnapshot } from '../modules/events/availability.js';
 import { OPERATORS_ROOM } from '../modules/ops/operators.js';
-import { acknowledged, requireObject, requireUuid } from './ack.js';
+import { acknowledged } from './ack.js';
 import type { HolderIds } from './holder-ids.js';
 import { limitMessages, socketBucket } from './message-limits.js';
+import { consolePayload } from './payloads.js';
 import { atExpiry, sessionRoom } from './session-sockets.js';
 
 /**
@@ -80,7 +81,7 @@ export function registerConsoleNamespace(app: FastifyInstance, holderIds: Holder
     socket.on(
       'watch',
       acknowledged(app.log, async (payload) => {
-        const eventId = requireUuid(requireObject(payload).eventId, 'eventId');
+        const { eventId } = consolePayload.watch(payload);
         const event = await app.eventsRepo.find(eventId);
         if (!event) throw notFound('Event');
         await roleIn(event.orgId).catch(() => {
@@ -100,7 +101,7 @@ export function registerConsoleNamespace(app: FastifyInstance, holderIds: Holder
     socket.on(
       'unwatch',
       acknowledged(app.log, async (payload) => {
-        await socket.leave(rooms.consoleEvent(requireUuid(requireObject(payload).eventId, 'eventId')));
+        await socket.leave(rooms.consoleEvent(consolePayload.unwatch(payload).eventId));
         return null;
       }),
     );
@@ -108,7 +109,7 @@ export function registerConsoleNamespace(app: FastifyInstance, holderIds: Holder
     socket.on(
       'org:watch',
       acknowledged(app.log, async (payload) => {
-        const orgId = requireUuid(requireObject(payload).orgId, 'orgId');
+        const { orgId } = consolePayload['org:watch'](payload);
         await roleIn(orgId);
         await socket.join(rooms.org(orgId));
         return null;
@@ -118,7 +119,7 @@ export function registerConsoleNamespace(app: FastifyInstance, holderIds: Holder
     socket.on(
       'org:unwatch',
       acknowledged(app.log, async (payload) => {
-        await socket.leave(rooms.org(requireUuid(requireObject(payload).orgId, 'orgId')));
+        await socket.leave(rooms.org(consolePayload['org:unwatch'](payload).orgId));
         return null;
       }),
     );

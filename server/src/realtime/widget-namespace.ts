@@ -12,16 +12,10 @@ import { rateCounter, rateLimited } from '../lib/rate-counter.js';
 import { hashManageToken } from '../modules/bookings/manage-links.js';
 import { eventIdOfHold } from '../modules/holds/routes.js';
 import { holdSeats } from '../modules/holds/service.js';
-import {
-  acknowledged,
-  requireHoldToken,
-  requireObject,
-  requireString,
-  requireStrings,
-  requireUuid,
-} from './ack.js';
+import { acknowledged } from './ack.js';
 import { hashRoom } from './fanout.js';
 import { AddressAllowances, limitMessages, OpenSockets, socketBucket } from './message-limits.js';
+import { widgetPayload } from './payloads.js';
 
 const MAX_TRACKED_HOLDS = 10;
 
@@ -123,13 +117,13 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
       return (await app.orgByPublishableKey(key)) !== null;
     }
 
-    async function eventOfOrg(eventId: unknown): Promise<Event> {
+    async function eventOfOrg(eventId: string): Promise<Event> {
       if (!(await keyStillValid())) {
         // After the answer: the widget reconnects, and the handshake explains the refusal.
         setImmediate(() => socket.disconnect(true));
         throw new AppError(401, 'UNAUTHENTICATED', 'This publishable key is no longer valid');
       }
-      const event = await app.findEvent(requireUuid(eventId, 'eventId'));
+      const event = await app.findEvent(eventId);
       if (!event || event.orgId !== socket.data.orgId || event.status === 'draft') throw notFound('Event');
       return event;
     }
@@ -147,9 +141,8 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
     socket.on(
       'join',
       acknowledged(app.log, async (payload) => {
-        const { eventId, holdToken } = requireObject(payload);
+        const { eventId, holdToken: token } = widgetPayload.join(payload);
         const event = await eventOfOrg(eventId);
-        const token = holdToken === undefined ? undefined : requireHoldToken(holdToken);
         await socket.join(rooms.widgetEvent(event.id));
         if (token?.startsWith(`${event.id}.`)) {
           // A reload or reconnect within the grace period keeps the hold.
@@ -165,8 +158,8 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
     socket.on(
       'leave',
       acknowledged(app.log, async (payload) => {
-        const { eventId } = requireObject(payload);
-        await socket.leave(rooms.widgetEvent(requireUuid(eventId, 'eventId')));
+        const { eventId } = widgetPayload.leave(payload);
+        await socket.leave(rooms.widgetEvent(eventId));
         return null;
       }),
     );
@@ -174,22 +167,16 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
     socket.on(
       'hold',
       acknowledged(app.log, async (payload) => {
-        const { eventId, seatIds, holdToken, altcha } = requireObject(payload);
+        const { eventId, seatIds: seats, holdToken: token, altcha } = widgetPayload.hold(payload);
         await limitHolds(`socket-hold-ip:${limitKey}`);
-        const token = holdToken === undefined ? undefined : requireHoldToken(holdToken);
         if (token) await limitHolds(`socket-hold-token:${token}`);
         const event = await eventOfOrg(eventId);
         if (event.status === 'cancelled')
           throw new AppError(409, 'EVENT_CANCELLED', 'The event was cancelled');
         if (token && eventIdOfHold(token) !== event.id)
           throw new AppError(404, 'HOLD_NOT_FOUND', 'Unknown hold token');
-        const seats = requireStrings(seatIds, 'seatIds');
         // Every widget socket holds with the publishable key: capped per address, like REST.
-        const attendee = await app.holdGuard.capFor(
-          event,
-          limitKey,
-          altcha === undefined ? undefined : requireString(altcha, 'altcha', 2_048),
-        );
+        const attendee = await app.holdGuard.capFor(event, limitKey, altcha);
         const hold = await holdSeats(
           app.inventory,
           event,
@@ -204,10 +191,8 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
     socket.on(
       'release',
       acknowledged(app.log, async (payload) => {
-        const { holdToken, seatIds } = requireObject(payload);
-        const token = requireHoldToken(holdToken);
+        const { holdToken: token, seatIds: seats } = widgetPayload.release(payload);
         const event = await eventOfOrg(eventIdOfHold(token));
-        const seats = requireStrings(seatIds, 'seatIds');
         const result = await app.inventory.run(
           event.id,
           'release',
@@ -221,12 +206,9 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
     socket.on(
       'waitlist:watch',
       acknowledged(app.log, async (payload) => {
-        const { bookingId, manageToken } = requireObject(payload);
-        const booking = await app.bookingsRepo.find(requireUuid(bookingId, 'bookingId'));
-        if (
-          !booking ||
-          hashManageToken(requireString(manageToken, 'manageToken')) !== booking.manageTokenHash
-        ) {
+        const { bookingId, manageToken } = widgetPayload['waitlist:watch'](payload);
+        const booking = await app.bookingsRepo.find(bookingId);
+        if (!booking || hashManageToken(manageToken) !== booking.manageTokenHash) {
           throw notFound('Booking');
         }
         await socket.join(rooms.booking(booking.id));

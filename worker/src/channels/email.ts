@@ -1,7 +1,7 @@
+import { permanentFailure, recoverableFailure } from '@happening/delivery';
 import type { NotificationMessage } from '@happening/shared';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { WorkerConfig } from '../config.js';
-import { permanentFailure, recoverableFailure } from '../failures.js';
 import { renderEmail } from '../templates/index.js';
 
 /** SMTP error → what to do: 4xx and network trouble are temporary; 5xx means this mail is refused. */

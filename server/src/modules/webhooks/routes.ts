@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { WebhookChannel } from '@happening/delivery';
 import {
   OrgParams,
   WebhookEndpointBody,
@@ -10,7 +11,6 @@ import {
   WebhookTestResult,
   withErrors,
 } from '@happening/shared';
-import { WebhookChannel } from '@happening/worker/webhook';
 import { notFound } from '../../lib/errors.js';
 import { checkWebhookUrl } from './url-check.js';
 

@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { isPrivateAddress } from '@happening/worker/network-guard';
+import { assertAddressesAllowed, BlockedAddressError } from '@happening/delivery';
 import { AppError } from '../../lib/errors.js';
 
 const refuse = (message: string) => new AppError(422, 'WEBHOOK_URL_NOT_ALLOWED', message);
@@ -30,7 +30,10 @@ export async function checkWebhookUrl(raw: string, allowPrivate: boolean): Promi
       throw refuse(`${host} does not resolve`);
     }
   }
-  const blocked = addresses.find((address) => isPrivateAddress(address));
-  if (blocked) throw refuse(`${host} is (or resolves to) ${blocked}, a private or loopback address`);
+  try {
+    assertAddressesAllowed(host, addresses);
+  } catch (error) {
+    throw error instanceof BlockedAddressError ? refuse(error.message) : error;
+  }
   return url.toString();
 }

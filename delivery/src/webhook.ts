@@ -2,9 +2,8 @@ import http from 'node:http';
 import https from 'node:https';
 import type { NotificationMessage } from '@happening/shared';
 import { Webhook } from 'standardwebhooks';
-import type { WorkerConfig } from '../config.js';
-import { type DeliveryFailure, permanentFailure, recoverableFailure } from '../failures.js';
-import { assertTargetAllowed, BlockedAddressError, guardedLookup } from '../network-guard.js';
+import { type DeliveryFailure, permanentFailure, recoverableFailure } from './failures.js';
+import { assertTargetAllowed, BlockedAddressError, guardedLookup } from './network-guard.js';
 
 export interface WebhookTarget {
   id: string;
@@ -53,6 +52,12 @@ export function signatureHeader(target: WebhookTarget, messageId: string, at: Da
     .join(' ');
 }
 
+/** A refused target as its delivery records it: the guard's code, then its reason. */
+function refusedText(error: Error): string {
+  const code = error instanceof BlockedAddressError ? ` (${error.code})` : '';
+  return `webhook URL refused${code}: ${error.message}`;
+}
+
 /** 2xx delivered; 408, 429 and 5xx are worth retrying; any other answer refuses this message. */
 export function classifyStatus(status: number): DeliveryFailure | null {
   if (status >= 200 && status < 300) return null;
@@ -61,9 +66,13 @@ export function classifyStatus(status: number): DeliveryFailure | null {
   return permanentFailure(status >= 300 && status < 400 ? `${text} (redirects are not followed)` : text);
 }
 
-export type WebhookSettings = Pick<WorkerConfig, 'WEBHOOK_ALLOW_PRIVATE_NETWORKS' | 'WEBHOOK_TIMEOUT_MS'>;
+/** The two settings of the worker's and the server's configuration that a sender reads. */
+export interface WebhookSettings {
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: boolean;
+  WEBHOOK_TIMEOUT_MS: number;
+}
 
-/** Signed POSTs to customer endpoints. Also used by the server for an endpoint's test event. */
+/** Signed POSTs to customer endpoints: the worker's deliveries and the server's test events. */
 export class WebhookChannel {
   private readonly lookup;
 
@@ -82,7 +91,7 @@ export class WebhookChannel {
       url = new URL(target.url);
       assertTargetAllowed(url, this.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS);
     } catch (error) {
-      throw permanentFailure(`webhook URL refused: ${(error as Error).message}`);
+      throw permanentFailure(refusedText(error as Error));
     }
     const payload = webhookPayload(event);
     const now = new Date();
@@ -120,8 +129,7 @@ export class WebhookChannel {
         request.destroy(recoverableFailure(`webhook timed out after ${this.config.WEBHOOK_TIMEOUT_MS} ms`));
       });
       request.on('error', (error) => {
-        if (error instanceof BlockedAddressError)
-          reject(permanentFailure(`webhook URL refused: ${error.message}`));
+        if (error instanceof BlockedAddressError) reject(permanentFailure(refusedText(error)));
         else if (error.name === 'DeliveryFailure') reject(error);
         else reject(recoverableFailure(`webhook request failed: ${error.message}`));
       });
