@@ -35,9 +35,11 @@ describe("the pages' files", () => {
 
   it('are scripts without TypeBox that share one page kit, which reports NETWORK_ERROR offline', async () => {
     const read = (name: string) => readFile(new URL(name, pagesDist), 'utf8');
-    const [booking, invitation, kit] = await Promise.all(
-      ['booking.js', 'invitation.js', 'page-kit.js'].map(read),
-    );
+    const [booking, invitation, kit] = await Promise.all([
+      read('booking.js'),
+      read('invitation.js'),
+      read('page-kit.js'),
+    ]);
     for (const [name, code] of [
       ['booking.js', booking],
       ['invitation.js', invitation],
