@@ -1,6 +1,7 @@
 # One image for the server and the worker; docker-compose picks the command.
-# Stage 1 compiles TypeScript to JavaScript and builds the widget bundle with every dev tool;
-# stage 2 keeps only what runs: production dependencies, the compiled JS, migrations, the bundle.
+# Stage 1 compiles TypeScript to JavaScript and builds the widget bundle and the pages' scripts with
+# every dev tool; stage 2 keeps only what runs: production dependencies, the compiled JS, migrations,
+# the bundles.
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -35,6 +36,7 @@ COPY --from=build /app/runtime/dist runtime/dist
 COPY --from=build /app/delivery/dist delivery/dist
 COPY --from=build /app/worker/dist worker/dist
 COPY --from=build /app/server/dist server/dist
+COPY --from=build /app/server/pages-dist server/pages-dist
 COPY server/migrations server/migrations
 COPY --from=build /app/widget/dist widget/dist
 # The only place the processes write: a development TOKEN_SECRET when none is set.

@@ -23,6 +23,7 @@ function* assets(dir: string): Generator<string> {
 for (const path of assets(from)) {
   cpSync(path, join(to, relative(from, path)), {
     recursive: true,
-    filter: (p) => !p.endsWith('tsconfig.json'),
+    // A page's TypeScript is built to server/pages-dist/ by the pages build, not shipped as source.
+    filter: (p) => !p.endsWith('tsconfig.json') && !p.endsWith('.ts'),
   });
 }

@@ -92,6 +92,12 @@ process.on('SIGHUP', () => void shutdown());
 
 await ensureServices();
 await migrate(config.DATABASE_URL);
+// The server serves the booking and invitation pages' scripts from what this build writes.
+const pagesBuild = spawnSync('npm', ['run', '--silent', 'build:pages', '-w', 'server'], {
+  cwd: root,
+  stdio: 'inherit',
+});
+if (pagesBuild.status !== 0) throw new Error('Building the pages failed (npm run build:pages -w server)');
 
 // No mail server at the default SMTP_URL: catch the demo's emails locally and print them.
 let mailCatcher = '';

@@ -5,7 +5,7 @@ export default defineProject({
     name: 'worker',
     include: ['test/**/*.test.ts'],
     // Migrates the shared test database once per run (same setup as the server's tests).
-    globalSetup: ['../server/test/global-setup.ts'],
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // What a person or client would see can take longer than vitest's 1 s poll default on a loaded

@@ -5,19 +5,9 @@
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { protocol } from 'electron';
+import { contentType } from 'mime-types';
 import { APP_HOST, APP_SCHEME } from '../shared-ipc/urls.js';
 import { CONTENT_SECURITY_POLICY } from './csp.js';
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
 
 /** Must run before `app.whenReady()`: the scheme behaves like https (origin, fetch, secure context). */
 export function registerAppScheme(): void {
@@ -50,7 +40,7 @@ export async function appResponse(root: string, requestUrl: string): Promise<Res
     // the server's page, never served from here).
     return new Response(body, {
       headers: {
-        'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+        'content-type': contentType(extname(file)) || 'application/octet-stream',
         'content-security-policy': CONTENT_SECURITY_POLICY,
         'x-content-type-options': 'nosniff',
       },

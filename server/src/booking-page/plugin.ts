@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { serveAssets, servePage } from '../pages/static-pages.js';
+import { pagesDist, serveAssets, servePage } from '../pages/static-pages.js';
 
 const publicDir = new URL('./public/', import.meta.url);
 
@@ -11,7 +11,7 @@ const publicDir = new URL('./public/', import.meta.url);
  */
 export default fp(
   async (app) => {
-    await serveAssets(app, publicDir, '/bookings/assets/', ['booking.js', 'booking.css']);
+    await serveAssets(app, '/bookings/assets/', { 'booking.js': pagesDist, 'booking.css': publicDir });
     await servePage(app, '/bookings/:id', new URL('booking.html', publicDir));
   },
   { name: 'booking-page', dependencies: ['security', 'page-assets'] },

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { serveAssets, servePage } from '../pages/static-pages.js';
+import { pagesDist, serveAssets, servePage } from '../pages/static-pages.js';
 
 const publicDir = new URL('./public/', import.meta.url);
 
@@ -15,7 +15,10 @@ const publicDir = new URL('./public/', import.meta.url);
  */
 export default fp(
   async (app) => {
-    await serveAssets(app, publicDir, '/invitations/assets/', ['invitation.js', 'invitation.css']);
+    await serveAssets(app, '/invitations/assets/', {
+      'invitation.js': pagesDist,
+      'invitation.css': publicDir,
+    });
     const html = new URL('invitation.html', publicDir);
     await servePage(app, '/invitations', html);
     await servePage(app, '/invitations/:token', html);

@@ -1,35 +1,23 @@
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { access } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import { contentType } from 'mime-types';
 
 /**
- * What the server's own static pages (the invitation page, the booking page) share: their security
- * policy, how their files are loaded and cached, and how a page and its assets are registered.
- * Every page is static HTML plus its ES module (which imports `/pages/assets/page-kit.js`) and
+ * What the server's own static pages (the invitation page, the booking page, the widget preview)
+ * share: their security policy and how a page and its assets are served. Every page is static HTML
+ * plus its ES module (built from TypeScript by the pages build into `server/pages-dist/`) and
  * stylesheets from the same origin; the script reads what it needs from the address and talks to
  * the public API, so no response ever contains something that came from a user.
+ *
+ * The files go out through @fastify/static (streaming, ETag and 304, ranges, no path outside its
+ * folder); their types come from `mime-types`, which names JavaScript `text/javascript` (RFC 9239).
+ * Each route names one file: what the server answers is a list here, not whatever a folder holds.
  */
 
-export interface PageFile {
-  body: Buffer;
-  type: string;
-  etag: string;
-}
-
-const contentTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-};
-
-/** Reads a file that ships with the server, once at start, with a content hash as its ETag. */
-export async function loadPageFile(url: URL): Promise<PageFile> {
-  const type = contentTypes[extname(url.pathname)];
-  if (!type) throw new Error(`No content type for ${url.pathname}`);
-  const body = await readFile(url);
-  return { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
-}
+/** Where the pages build (server/scripts/build-pages.ts) writes the pages' scripts. */
+export const pagesDist = new URL('../../pages-dist/', import.meta.url);
 
 /**
  * Stricter than the app-wide policy (which lets Swagger UI use inline styles): nothing inline,
@@ -58,26 +46,58 @@ export const pageHelmet = {
   crossOriginResourcePolicy: { policy: 'same-origin' as const },
 };
 
-function sendRevalidated(request: FastifyRequest, reply: FastifyReply, file: PageFile) {
-  // Revalidated every time (a deploy shows at once), and a revalidation costs a 304.
-  reply.header('cache-control', 'no-cache').header('etag', file.etag);
-  if (request.headers['if-none-match'] === file.etag) return reply.code(304).send();
-  return reply.type(file.type).send(file.body);
+/** A route option of @fastify/helmet: the policy of the page the route belongs to. */
+export type PageHelmet = Record<string, unknown>;
+
+function typeOf(name: string): string {
+  const type = contentType(name);
+  if (!type) throw new Error(`No content type for ${name}`);
+  return type;
 }
 
-/** Serves files of `directory` at `urlPrefix` + name, e.g. `/bookings/assets/` + `booking.js`. */
+/**
+ * Registers @fastify/static in a scope of its own (its `sendFile` decorator stays there) and lets
+ * `routes` add routes that send files with it. Its own cache header is off: each route sets one.
+ */
+async function withStatic(app: FastifyInstance, routes: (scope: FastifyInstance) => void): Promise<void> {
+  await app.register(async (scope) => {
+    await scope.register(fastifyStatic, {
+      root: fileURLToPath(pagesDist),
+      serve: false,
+      cacheControl: false,
+      contentType: false,
+    });
+    routes(scope);
+  });
+}
+
+/** A file the server ships is missing: the server still starts, and says how to build it. */
+async function warnIfMissing(app: FastifyInstance, path: string): Promise<void> {
+  await access(path).catch(() =>
+    app.log.warn(`${path} is missing: run "npm run build:pages -w server" (npm run build does it too)`),
+  );
+}
+
+/**
+ * Serves `files` at `urlPrefix` + name, e.g. `/bookings/assets/` + `booking.js`; each name maps to
+ * the folder it is in (the pages build's output, or the page's `public/` folder). Revalidated every
+ * time (a deploy shows at once), and a revalidation costs a 304.
+ */
 export async function serveAssets(
   app: FastifyInstance,
-  directory: URL,
   urlPrefix: string,
-  names: string[],
+  files: Record<string, URL>,
+  helmet: PageHelmet = pageHelmet,
 ): Promise<void> {
-  const files = await Promise.all(names.map((name) => loadPageFile(new URL(name, directory))));
-  names.forEach((name, index) => {
-    const file = files[index]!;
-    app.get(`${urlPrefix}${name}`, { schema: { hide: true }, helmet: pageHelmet }, (request, reply) =>
-      sendRevalidated(request, reply, file),
-    );
+  const entries = Object.entries(files).map(([name, folder]) => [name, fileURLToPath(folder)] as const);
+  await Promise.all(entries.map(([name, folder]) => warnIfMissing(app, `${folder}${name}`)));
+  await withStatic(app, (scope) => {
+    for (const [name, folder] of entries) {
+      const type = typeOf(name);
+      scope.get(`${urlPrefix}${name}`, { schema: { hide: true }, helmet }, (_request, reply) =>
+        reply.header('cache-control', 'no-cache').type(type).sendFile(name, folder),
+      );
+    }
   });
 }
 
@@ -86,14 +106,24 @@ export async function serveAssets(
  * explains a link that does not work. Its address carries a secret (or leads to one in the
  * fragment), so it stays out of caches, out of Referer headers and out of search engines.
  */
-export async function servePage(app: FastifyInstance, route: string, html: URL): Promise<void> {
-  const page = await loadPageFile(html);
-  app.get(route, { schema: { hide: true }, helmet: pageHelmet }, (_request, reply) =>
-    reply
-      .header('cache-control', 'no-store')
-      .header('referrer-policy', 'no-referrer')
-      .header('x-robots-tag', 'noindex')
-      .type(page.type)
-      .send(page.body),
-  );
+export async function servePage(
+  app: FastifyInstance,
+  route: string,
+  html: URL,
+  helmet: PageHelmet = pageHelmet,
+): Promise<void> {
+  const path = fileURLToPath(html);
+  await warnIfMissing(app, path);
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  const folder = path.slice(0, path.length - name.length);
+  await withStatic(app, (scope) => {
+    scope.get(route, { schema: { hide: true }, helmet }, (_request, reply) =>
+      reply
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .header('x-robots-tag', 'noindex')
+        .type(typeOf(name))
+        .sendFile(name, folder, { etag: false, lastModified: false }),
+    );
+  });
 }

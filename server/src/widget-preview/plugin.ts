@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { loadPageFile } from '../pages/static-pages.js';
+import { serveAssets, servePage } from '../pages/static-pages.js';
 
 const publicDir = new URL('./public/', import.meta.url);
 
@@ -32,28 +32,13 @@ const previewHelmet = {
 
 export default fp(
   async (app) => {
-    const [page, script, style] = await Promise.all(
-      ['preview.html', 'preview.js', 'preview.css'].map((name) => loadPageFile(new URL(name, publicDir))),
+    await servePage(app, '/widget/preview', new URL('preview.html', publicDir), previewHelmet);
+    await serveAssets(
+      app,
+      '/widget/preview/',
+      { 'preview.js': publicDir, 'preview.css': publicDir },
+      previewHelmet,
     );
-    app.get('/widget/preview', { schema: { hide: true }, helmet: previewHelmet }, (_request, reply) =>
-      reply
-        .header('cache-control', 'no-store')
-        .header('referrer-policy', 'no-referrer')
-        .header('x-robots-tag', 'noindex')
-        .type(page!.type)
-        .send(page!.body),
-    );
-    for (const [name, file] of [
-      ['preview.js', script!],
-      ['preview.css', style!],
-    ] as const) {
-      app.get(
-        `/widget/preview/${name}`,
-        { schema: { hide: true }, helmet: previewHelmet },
-        (_request, reply) =>
-          reply.header('cache-control', 'no-cache').header('etag', file.etag).type(file.type).send(file.body),
-      );
-    }
   },
   { name: 'widget-preview', dependencies: ['security'] },
 );

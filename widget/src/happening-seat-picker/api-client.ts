@@ -1,17 +1,8 @@
 import type { Availability, Booking, BookingBody, Event, Hold, HoldBody } from '@happening/shared';
+import { ApiError, type ClientErrorCode, NETWORK_ERROR } from '@happening/shared/client-error';
 
 /** An error answer from the server (or the network), carrying its machine-readable code. */
-export class ApiError extends Error {
-  override name = 'ApiError';
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
+export { ApiError };
 
 export interface CreatedBooking {
   booking: Booking;
@@ -89,17 +80,17 @@ export class HappeningApi {
         credentials: 'omit',
       });
     } catch (error) {
-      throw new ApiError(0, 'NETWORK_ERROR', `The server cannot be reached (${(error as Error).message})`);
+      throw new ApiError(0, NETWORK_ERROR, `The server cannot be reached (${(error as Error).message})`);
     }
     if (response.status === 204) return undefined as T;
     const answer = (await response.json().catch(() => null)) as
-      | (T & { error?: { code?: string; message?: string } & Record<string, unknown> })
+      | (T & { error?: { code?: ClientErrorCode; message?: string } & Record<string, unknown> })
       | null;
     if (!response.ok) {
       const error = answer?.error;
       throw new ApiError(
         response.status,
-        error?.code ?? 'HTTP_ERROR',
+        error?.code ?? 'INTERNAL_ERROR',
         error?.message ?? `HTTP ${response.status}`,
         error ?? {},
       );

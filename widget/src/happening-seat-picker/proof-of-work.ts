@@ -1,4 +1,5 @@
 import type { ProofOfWorkChallenge } from '@happening/shared';
+import { CHALLENGE_UNSOLVABLE } from '@happening/shared/client-error';
 // ALTCHA v1's solver: SHA-256 guesses through Web Crypto, no worker, about 1 KB in the bundle.
 import { solveChallenge } from 'altcha-lib/v1';
 import { ApiError } from './api-client.js';
@@ -11,7 +12,7 @@ import { ApiError } from './api-client.js';
 export async function solveProofOfWork(challenge: ProofOfWorkChallenge): Promise<string> {
   // Web Crypto exists only on secure pages (https, or localhost while developing).
   if (!globalThis.crypto?.subtle) {
-    throw new ApiError(0, 'CHALLENGE_UNSOLVABLE', 'This page must be served over HTTPS to hold seats');
+    throw new ApiError(0, CHALLENGE_UNSOLVABLE, 'This page must be served over HTTPS to hold seats');
   }
   const solution = await solveChallenge(
     challenge.challenge,
@@ -19,7 +20,7 @@ export async function solveProofOfWork(challenge: ProofOfWorkChallenge): Promise
     challenge.algorithm,
     challenge.maxnumber,
   ).promise;
-  if (!solution) throw new ApiError(0, 'CHALLENGE_UNSOLVABLE', 'The browser check could not be completed');
+  if (!solution) throw new ApiError(0, CHALLENGE_UNSOLVABLE, 'The browser check could not be completed');
   const { algorithm, salt, signature } = challenge;
   return btoa(
     JSON.stringify({ algorithm, challenge: challenge.challenge, number: solution.number, salt, signature }),

@@ -2,19 +2,9 @@
  * REST client for /api/v1. Every failure becomes an `ApiError` carrying the server's stable code,
  * so screens can say what to do instead of showing a status number.
  */
-import type { ErrorCode } from '@happening/shared';
+import { ApiError, type ClientErrorCode, NETWORK_ERROR } from '@happening/shared/client-error';
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: ErrorCode | 'NETWORK_ERROR',
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+export { ApiError };
 
 export interface ApiClientOptions {
   serverUrl: string;
@@ -46,7 +36,7 @@ export class ApiClient {
     } catch {
       throw new ApiError(
         0,
-        'NETWORK_ERROR',
+        NETWORK_ERROR,
         `Cannot reach the server at ${this.options.serverUrl}. Check the address and that the server is running.`,
       );
     }
@@ -59,7 +49,7 @@ export class ApiClient {
       const { code, message, ...details } = (error ?? {}) as Record<string, unknown>;
       throw new ApiError(
         response.status,
-        (typeof code === 'string' ? code : 'INTERNAL_ERROR') as ErrorCode,
+        (typeof code === 'string' ? code : 'INTERNAL_ERROR') as ClientErrorCode,
         typeof message === 'string' ? message : `The server answered ${response.status}.`,
         details,
       );

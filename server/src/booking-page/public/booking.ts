@@ -1,39 +1,21 @@
-// @ts-check
 /**
  * The attendee's booking page, served at /bookings/<id>#<manageToken> (or #t=<manageToken>): shows
  * the booking and lets its holder claim an offer or cancel. The token is read from the fragment,
  * which the browser never sends, and goes to the API in the `x-manage-token` header or a JSON
  * body, never in a URL. Every text from the API is set with textContent (Trusted Types are on).
  *
- * Type-checked by `tsc -b` through ./tsconfig.json (JSDoc types, no build step).
+ * Built by the pages build (server/vite.pages.config.ts) to /bookings/assets/booking.js; the types
+ * come from the API's own schemas in `@happening/shared`, imported as types only (no TypeBox in
+ * the bundle).
  */
-
+import type { BookingDetailsResponse } from '@happening/shared';
+import type { Static } from 'typebox';
 import { ApiError, api, byId, commonFailure, pageStates, setText } from '/pages/assets/page-kit.js';
 
-/** @typedef {'confirmed' | 'waitlisted' | 'offered' | 'cancelled' | 'expired'} Status */
-/**
- * @typedef {object} Booking
- * @property {string} id
- * @property {Status} status
- * @property {number} quantity
- * @property {string[]} seats
- * @property {{ section: string, quantity: number }[]} general
- * @property {{ name: string, email: string }} attendee
- * @property {number} [waitlistPosition]
- * @property {string} [offerExpiresAt]
- * @property {{ seats: string[], general: { section: string, quantity: number }[], expiresAt: string }} [offer]
- *   the places held while `offered`; `seats` and `general` list only places the booking owns
- */
-/**
- * @typedef {object} BookingEvent
- * @property {string} name
- * @property {string} startsAt
- * @property {string} venue
- * @property {'draft' | 'on_sale' | 'cancelled'} status
- * @property {{ id: string, label: string }[]} sections
- */
-/** @typedef {{ status: Status, by: 'attendee' | 'organizer' | 'system', reason: string | null, at: string }} StatusChange */
-/** @typedef {{ booking: Booking, event: BookingEvent, statusChange: StatusChange }} Details */
+type Details = Static<typeof BookingDetailsResponse>;
+type Status = Details['booking']['status'];
+/** A booking's own places, or those held for its offer. */
+type Places = Pick<Details['booking'], 'seats' | 'general'>;
 
 const page = {
   booking: byId('booking', HTMLElement),
@@ -62,8 +44,7 @@ const whenFormat = new Intl.DateTimeFormat(undefined, {
   timeZoneName: 'short',
 });
 
-/** @param {string} iso */
-function formatWhen(iso) {
+function formatWhen(iso: string): string {
   return whenFormat.format(new Date(iso));
 }
 
@@ -80,28 +61,23 @@ function showUnknownLink() {
 /**
  * "Main, row B, seat 12" from a seat id `<section>-<row>-<number>` (section ids and row labels
  * never contain "-"); the id itself when it does not have that shape.
- * @param {string} seatId
- * @param {Map<string, string>} sectionLabels
  */
-function describeSeat(seatId, sectionLabels) {
+function describeSeat(seatId: string, sectionLabels: Map<string, string>): string {
   const parts = seatId.split('-');
   if (parts.length !== 3) return seatId;
   const [section = '', row, number] = parts;
   return `${sectionLabels.get(section) ?? section}, row ${row}, seat ${number}`;
 }
 
-/** @param {number} count */
-const places = (count) => `${count} ${count === 1 ? 'place' : 'places'}`;
+const places = (count: number) => `${count} ${count === 1 ? 'place' : 'places'}`;
 
 /**
  * The booking's places, one a line; while an offer is open, the places held for it, each with its
  * deadline (they are not the booking's until it is claimed).
- * @param {Details} details
  */
-function renderPlaces({ booking, event }) {
+function renderPlaces({ booking, event }: Details): void {
   const labels = new Map(event.sections.map((section) => [section.id, section.label]));
-  /** @param {{ seats: string[], general: { section: string, quantity: number }[] }} owned */
-  const describe = ({ seats, general }) => [
+  const describe = ({ seats, general }: Places) => [
     ...seats.map((seat) => describeSeat(seat, labels)),
     ...general.map((place) => `${places(place.quantity)} in ${labels.get(place.section) ?? place.section}`),
   ];
@@ -125,12 +101,13 @@ function renderPlaces({ booking, event }) {
   );
 }
 
-/**
- * What the booking's status means, in the attendee's words.
- * @param {Details} details
- * @returns {{ heading: string, line: string, detail: string, showReason: boolean }}
- */
-function describeStatus({ booking, event, statusChange }) {
+/** What the booking's status means, in the attendee's words. */
+function describeStatus({ booking, event, statusChange }: Details): {
+  heading: string;
+  line: string;
+  detail: string;
+  showReason: boolean;
+} {
   const count = places(booking.quantity);
   switch (booking.status) {
     case 'confirmed':
@@ -186,8 +163,7 @@ function describeStatus({ booking, event, statusChange }) {
   }
 }
 
-/** @param {Status} status */
-function cancelWording(status) {
+function cancelWording(status: Status) {
   if (status === 'waitlisted') {
     return {
       open: 'Leave the waitlist',
@@ -215,8 +191,7 @@ function cancelWording(status) {
   };
 }
 
-/** @param {Details} details */
-function render(details) {
+function render(details: Details): void {
   const { booking, event, statusChange } = details;
   const status = describeStatus(details);
   page.statusLine.textContent = status.line;
@@ -250,18 +225,18 @@ function render(details) {
   states.show('booking', status.heading);
 }
 
-/** @param {unknown} error */
-function describeFailure(error) {
+function describeFailure(error: unknown): string {
   return commonFailure(error) ?? (error instanceof ApiError ? error.message : String(error));
 }
 
 /**
  * Runs one action with its button disabled (a double click cannot send it twice) and busy text.
- * @param {HTMLButtonElement} button
- * @param {string} busyLabel
- * @param {() => Promise<void>} work
  */
-async function whileBusy(button, busyLabel, work) {
+async function whileBusy(
+  button: HTMLButtonElement,
+  busyLabel: string,
+  work: () => Promise<void>,
+): Promise<void> {
   if (button.disabled) return;
   states.personActed();
   const label = button.textContent;
@@ -277,20 +252,11 @@ async function whileBusy(button, busyLabel, work) {
   }
 }
 
-/**
- * @param {string} id
- * @param {string} token
- * @returns {Promise<Details>}
- */
-function loadDetails(id, token) {
-  return api(`/bookings/${encodeURIComponent(id)}`, { headers: { 'x-manage-token': token } });
+function loadDetails(id: string, token: string): Promise<Details> {
+  return api<Details>(`/bookings/${encodeURIComponent(id)}`, { headers: { 'x-manage-token': token } });
 }
 
-/**
- * @param {string} id
- * @param {string} token
- */
-function wireActions(id, token) {
+function wireActions(id: string, token: string): void {
   /** After a refused action the booking changed elsewhere (expired, cancelled): show what it is now. */
   async function refresh() {
     try {
@@ -300,8 +266,7 @@ function wireActions(id, token) {
     }
   }
 
-  /** @param {unknown} error @param {HTMLButtonElement} button */
-  async function failed(error, button) {
+  async function failed(error: unknown, button: HTMLButtonElement): Promise<void> {
     if (error instanceof ApiError && (error.status === 409 || error.status === 404)) return refresh();
     page.actionError.textContent = describeFailure(error);
     button.focus();
@@ -357,9 +322,8 @@ function wireActions(id, token) {
 /**
  * The booking id is the last part of the path; the token is the fragment, bare (`#mt_…`) or named
  * (`#t=mt_…`). A malformed escape makes the link unknown.
- * @returns {{ id: string, token: string }}
  */
-function linkParts() {
+function linkParts(): { id: string; token: string } {
   const hash = window.location.hash.slice(1);
   const named = new URLSearchParams(hash).get('t');
   try {
@@ -375,8 +339,7 @@ function linkParts() {
 async function start() {
   const { id, token } = linkParts();
   if (!id || !token) return showUnknownLink();
-  /** @type {Details} */
-  let details;
+  let details: Details;
   try {
     details = await loadDetails(id, token);
   } catch (error) {

@@ -1,39 +1,36 @@
-// @ts-check
 /**
  * What the server's own pages (the invitation page, the booking page) share in the browser: calls
  * to the public API, finding the page's elements, and showing one state of the page at a time
- * under its main heading. Served at /pages/assets/page-kit.js and imported by each page's script
- * (`import … from '/pages/assets/page-kit.js'`, same origin, so `script-src 'self'` allows it).
- * It only ever sets text (Trusted Types are on).
- *
- * Type-checked by `tsc -b` through ./tsconfig.json (JSDoc types, no build step).
+ * under its main heading. Built to /pages/assets/page-kit.js and imported by each page's script
+ * as `/pages/assets/page-kit.js` (same origin, so `script-src 'self'` allows it; the pages build
+ * keeps it external, so both pages share one copy). It only ever sets text (Trusted Types are on).
  */
+import { ApiError, type ClientErrorCode, NETWORK_ERROR } from '@happening/shared/client-error';
 
-/** A failed API call: `status` 0 when the server could not be reached at all. */
-export class ApiError extends Error {
-  /**
-   * @param {number} status
-   * @param {string} code
-   * @param {string} message
-   */
-  constructor(status, code, message) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
+export { ApiError };
+
+interface ApiOptions {
+  method?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+interface ErrorAnswer {
+  error?: { code?: ClientErrorCode; message?: string } & Record<string, unknown>;
 }
 
 /**
- * Calls the API without cookies or caches: the pages authenticate with what they send themselves.
- * @param {string} path below /api/v1
- * @param {{ method?: string, body?: unknown, headers?: Record<string, string> }} [options]
- * @returns {Promise<any>} the JSON answer of a 2xx
- * @throws {ApiError} on any other answer, or none
+ * Calls the API below /api/v1 without cookies or caches: the pages authenticate with what they
+ * send themselves. Resolves with the JSON answer of a 2xx; rejects with an `ApiError` on any other
+ * answer, or none (`NETWORK_ERROR`, status 0, as in the widget and the console).
  */
-export async function api(path, { method = 'GET', body, headers = {} } = {}) {
+export async function api<T>(
+  path: string,
+  { method = 'GET', body, headers = {} }: ApiOptions = {},
+): Promise<T> {
   const allHeaders = { ...headers };
   if (body !== undefined) allHeaders['content-type'] = 'application/json';
-  let response;
+  let response: Response;
   try {
     response = await fetch(`/api/v1${path}`, {
       method,
@@ -43,41 +40,29 @@ export async function api(path, { method = 'GET', body, headers = {} } = {}) {
       cache: 'no-store',
     });
   } catch {
-    throw new ApiError(0, 'UNREACHABLE', 'Happening could not be reached');
+    throw new ApiError(0, NETWORK_ERROR, 'Happening could not be reached');
   }
-  const payload = await response.json().catch(() => null);
-  if (response.ok) return payload;
-  throw new ApiError(
-    response.status,
-    payload?.error?.code ?? 'UNKNOWN',
-    payload?.error?.message ?? response.statusText,
-  );
+  const payload: unknown = await response.json().catch(() => null);
+  if (response.ok) return payload as T;
+  const { code, message, ...details } = (payload as ErrorAnswer | null)?.error ?? {};
+  throw new ApiError(response.status, code ?? 'INTERNAL_ERROR', message ?? response.statusText, details);
 }
 
-/**
- * @template {HTMLElement} T
- * @param {string} id
- * @param {new () => T} type
- * @returns {T}
- */
-export function byId(id, type) {
+export function byId<T extends HTMLElement>(id: string, type: new () => T): T {
   const found = document.getElementById(id);
   if (!(found instanceof type)) throw new Error(`The page lacks #${id}`);
   return found;
 }
 
-/** @param {string} id @param {string} text */
-export function setText(id, text) {
+export function setText(id: string, text: string): void {
   byId(id, HTMLElement).textContent = text;
 }
 
 /**
  * The words for a failure every page explains the same way (a bug in the page, no connection, too
  * many attempts, a server error); undefined for one the page words itself.
- * @param {unknown} error
- * @returns {string | undefined}
  */
-export function commonFailure(error) {
+export function commonFailure(error: unknown): string | undefined {
   if (!(error instanceof ApiError)) return 'Something went wrong in this page. Reload it and try again.';
   if (error.status === 0) return 'Happening could not be reached. Check your connection and try again.';
   if (error.code === 'RATE_LIMITED')
@@ -92,10 +77,8 @@ export function commonFailure(error) {
  * The page's states: one of `sections` (each a section of the page's HTML) shown at a time under
  * the main heading `#heading`, once `#loading` is gone. The `problem` section has
  * `#problem-reason` and `#problem-advice`.
- * @template {string} Name
- * @param {Record<Name | 'problem', HTMLElement>} sections
  */
-export function pageStates(sections) {
+export function pageStates<Name extends string>(sections: Record<Name | 'problem', HTMLElement>) {
   const heading = byId('heading', HTMLHeadingElement);
   const loading = byId('loading', HTMLElement);
   /**
@@ -105,37 +88,25 @@ export function pageStates(sections) {
    */
   let personHasActed = false;
 
-  /**
-   * @param {Name | 'problem'} name
-   * @param {string} text the new main heading, also the document's title
-   */
-  function show(name, text) {
+  /** Shows one section; `text` is the new main heading, also the document's title. */
+  function show(name: Name | 'problem', text: string): void {
     heading.textContent = text;
     document.title = `${text} · Happening`;
     loading.hidden = true;
-    for (const [key, section] of /** @type {[string, HTMLElement][]} */ (Object.entries(sections))) {
+    for (const [key, section] of Object.entries<HTMLElement>(sections)) {
       section.hidden = key !== name;
     }
     if (personHasActed) heading.focus();
   }
 
-  /**
-   * @param {string} headingText
-   * @param {string} reason
-   * @param {string} advice
-   */
-  function problem(headingText, reason, advice) {
+  function problem(headingText: string, reason: string, advice: string): void {
     setText('problem-reason', reason);
     setText('problem-advice', advice);
     show('problem', headingText);
   }
 
-  /**
-   * Why the first load failed, when the link itself is not the problem.
-   * @param {string} headingText
-   * @param {unknown} error
-   */
-  function notLoaded(headingText, error) {
+  /** Why the first load failed, when the link itself is not the problem. */
+  function notLoaded(headingText: string, error: unknown): void {
     problem(
       headingText,
       error instanceof ApiError && error.status !== 0
@@ -146,7 +117,7 @@ export function pageStates(sections) {
   }
 
   /** The person acted (a click, a submission): later states take the focus. */
-  function personActed() {
+  function personActed(): void {
     personHasActed = true;
   }
 

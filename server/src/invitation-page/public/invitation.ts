@@ -1,31 +1,28 @@
-// @ts-check
 /**
  * The invitation page, served at /invitations#<token>: shows what the invitation offers, then signs
  * the person in (or creates their account) and accepts it. The token is read from the fragment,
- * which the browser never sends, and goes to the API only in JSON bodies, never in a URL. Every text that comes from the API is
- * set with textContent, so a name chosen by someone else can never become markup.
+ * which the browser never sends, and goes to the API only in JSON bodies, never in a URL. Every
+ * text that comes from the API is set with textContent, so a name chosen by someone else can never
+ * become markup.
  *
- * Type-checked by `tsc -b` through ./tsconfig.json (JSDoc types, no build step: the server sends
- * this file as it is).
+ * Built by the pages build (server/vite.pages.config.ts) to /invitations/assets/invitation.js; the
+ * types come from the API's own schemas in `@happening/shared`, imported as types only (no TypeBox
+ * in the bundle).
  */
-
+import type {
+  AcceptInvitationResponse,
+  InvitationPreview,
+  LoginResponse,
+  SignupResponse,
+} from '@happening/shared';
+import type { Static } from 'typebox';
 import { ApiError, api, byId, commonFailure, pageStates, setText } from '/pages/assets/page-kit.js';
 
-/** @typedef {'admin' | 'organizer' | 'viewer'} Role */
-/**
- * @typedef {object} Preview
- * @property {string} organizationName
- * @property {string} email
- * @property {Role} role
- * @property {'pending' | 'accepted' | 'revoked'} status
- * @property {boolean} expired
- * @property {string} expiresAt
- */
-/** @typedef {{ id: string, name: string, role: Role }} Organization */
-/** @typedef {{ token: string, user: { email: string } }} Session */
+type Preview = Static<typeof InvitationPreview>;
+type Role = Preview['role'];
+type Organization = Static<typeof AcceptInvitationResponse>['organization'];
 
-/** @type {Record<Role, string>} */
-const roleMeaning = {
+const roleMeaning: Record<Role, string> = {
   admin: 'manages members, keys and settings, and does everything an organizer does',
   organizer: 'creates and runs events and manages their bookings',
   viewer: 'sees events, bookings and statistics without changing them',
@@ -47,15 +44,14 @@ const page = {
   signinError: byId('signin-error', HTMLElement),
 };
 
-/** @param {string} iso */
-function formatDate(iso) {
+function formatDate(iso: string): string {
   return new Intl.DateTimeFormat(undefined, { dateStyle: 'long', timeStyle: 'short' }).format(new Date(iso));
 }
 
 const states = pageStates({ problem: byId('problem', HTMLElement), offer: page.offer, joined: page.joined });
 
-/** Why a link that is no longer pending cannot be used, in the person's words. @param {Preview} preview */
-function explainUnusable(preview) {
+/** Why a link that is no longer pending cannot be used, in the person's words. */
+function explainUnusable(preview: Preview) {
   const org = preview.organizationName;
   if (preview.status === 'accepted') {
     return states.problem(
@@ -87,13 +83,14 @@ function showUnknownLink() {
 }
 
 /**
- * The words for a failed sign-in, sign-up or accept; `field` is where the person fixes it.
- * @param {unknown} error
- * @param {Preview} preview
- * @param {string} email the address the person used
- * @returns {{ message: string, field?: HTMLInputElement }}
+ * The words for a failed sign-in, sign-up or accept (`email`: the address the person used);
+ * `field` is where the person fixes it.
  */
-function describeFailure(error, preview, email) {
+function describeFailure(
+  error: unknown,
+  preview: Preview,
+  email: string,
+): { message: string; field?: HTMLInputElement } {
   const common = commonFailure(error);
   if (common || !(error instanceof ApiError)) return { message: common ?? String(error) };
   const org = preview.organizationName;
@@ -119,12 +116,8 @@ function describeFailure(error, preview, email) {
   return { message: error.message };
 }
 
-/**
- * @param {HTMLElement} errorBox a role=alert element: setting its text is what gets announced
- * @param {string} message
- * @param {HTMLInputElement} [field]
- */
-function showError(errorBox, message, field) {
+/** `errorBox` is a role=alert element: setting its text is what gets announced. */
+function showError(errorBox: HTMLElement, message: string, field?: HTMLInputElement): void {
   errorBox.textContent = message;
   if (field) {
     field.setAttribute('aria-invalid', 'true');
@@ -133,8 +126,7 @@ function showError(errorBox, message, field) {
   }
 }
 
-/** @param {HTMLFormElement} form */
-function clearErrors(form) {
+function clearErrors(form: HTMLFormElement): void {
   for (const box of form.querySelectorAll('.error')) box.textContent = '';
   for (const field of form.querySelectorAll('[aria-invalid]')) {
     field.removeAttribute('aria-invalid');
@@ -142,12 +134,8 @@ function clearErrors(form) {
   }
 }
 
-/**
- * Runs one submission with its button disabled, so a double click cannot send it twice.
- * @param {HTMLFormElement} form
- * @param {() => Promise<void>} work
- */
-async function whileBusy(form, work) {
+/** Runs one submission with its button disabled, so a double click cannot send it twice. */
+async function whileBusy(form: HTMLFormElement, work: () => Promise<void>): Promise<void> {
   const button = form.querySelector('button[type="submit"]');
   if (!(button instanceof HTMLButtonElement) || button.disabled) return;
   states.personActed();
@@ -168,11 +156,7 @@ async function whileBusy(form, work) {
   }
 }
 
-/**
- * @param {Organization} organization
- * @param {string} email
- */
-function showJoined(organization, email) {
+function showJoined(organization: Organization, email: string): void {
   page.signupForm.reset();
   page.signinForm.reset();
   setText('joined-server', window.location.origin);
@@ -181,8 +165,7 @@ function showJoined(organization, email) {
   states.show('joined', `You joined ${organization.name} as ${organization.role}`);
 }
 
-/** @param {'signup' | 'signin'} path */
-function choosePath(path) {
+function choosePath(path: 'signup' | 'signin'): void {
   page.signupForm.hidden = path !== 'signup';
   page.signinForm.hidden = path !== 'signin';
   for (const radio of document.querySelectorAll('input[name="path"]')) {
@@ -190,11 +173,7 @@ function choosePath(path) {
   }
 }
 
-/**
- * @param {string} token
- * @param {Preview} preview
- */
-function showOffer(token, preview) {
+function showOffer(token: string, preview: Preview): void {
   const org = preview.organizationName;
   setText('offer-summary', `You are invited to join ${org} on Happening as ${preview.role}.`);
   setText('offer-organization', org);
@@ -247,8 +226,7 @@ function showOffer(token, preview) {
     }
     return whileBusy(page.signupForm, async () => {
       try {
-        /** @type {Session & { organization: Organization }} */
-        const created = await api('/invitations/signup', {
+        const created = await api<Static<typeof SignupResponse>>('/invitations/signup', {
           method: 'POST',
           body: { token, name, password },
         });
@@ -280,9 +258,11 @@ function showOffer(token, preview) {
     if (!password) return showError(page.signinError, 'Enter your password.', page.signinPassword);
     return whileBusy(page.signinForm, async () => {
       try {
-        /** @type {Session} */
-        const session = await api('/auth/login', { method: 'POST', body: { email, password } });
-        const accepted = await api('/invitations/accept', {
+        const session = await api<Static<typeof LoginResponse>>('/auth/login', {
+          method: 'POST',
+          body: { email, password },
+        });
+        const accepted = await api<Static<typeof AcceptInvitationResponse>>('/invitations/accept', {
           method: 'POST',
           headers: { authorization: `Bearer ${session.token}` },
           body: { token },
@@ -300,9 +280,8 @@ function showOffer(token, preview) {
   states.show('offer', `Join ${org} on Happening`);
 }
 
-/** @param {string} token @returns {Promise<Preview>} */
-function lookUp(token) {
-  return api('/invitations/lookup', { method: 'POST', body: { token } });
+function lookUp(token: string): Promise<Preview> {
+  return api<Preview>('/invitations/lookup', { method: 'POST', body: { token } });
 }
 
 /**
@@ -311,7 +290,7 @@ function lookUp(token) {
  * once, so the address bar, the history and a reload no longer put it in a request. A malformed
  * escape makes it an unknown link.
  */
-function tokenFromAddress() {
+function tokenFromAddress(): string {
   try {
     const fragment = decodeURIComponent(window.location.hash.slice(1));
     if (fragment) return fragment;
@@ -327,8 +306,7 @@ function tokenFromAddress() {
 async function start() {
   const token = tokenFromAddress();
   if (token.length < 16) return showUnknownLink();
-  /** @type {Preview} */
-  let preview;
+  let preview: Preview;
   try {
     preview = await lookUp(token);
   } catch (error) {
