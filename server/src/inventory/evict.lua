@@ -1,6 +1,6 @@
 -- Takes an event's inventory out of Redis when nothing in it lives only in Redis: no hold (an
 -- offer is a hold), no booking waiting for its PostgreSQL commit. Everything else is rebuilt from
--- PostgreSQL at the next use (DESIGN invariant 2), so Redis holds live sales only.
+-- PostgreSQL at the next use (invariant 2, docs/architecture.md), so Redis holds live sales only.
 -- KEYS: the event's inventory keys, meta first (INVENTORY_KEY_NAMES order).
 -- ARGV: idleMs, over ('1': the event is over), index of hexp in KEYS, index of pending in KEYS.
 -- Returns 'cold' (not loaded), 'busy' (holds or pending), 'recent' (used within idleMs), 'evicted'.

@@ -559,9 +559,7 @@ export class BookingService {
         );
       }
       await enqueueNotifications(client, messages);
-      await client.query(`UPDATE events SET status = 'cancelled', updated_at = now() WHERE id = $1`, [
-        eventId,
-      ]);
+      await this.events.markCancelled(eventId, client);
       return { ...locked, status: 'cancelled' as const, wasOnSale: locked.status === 'on_sale' };
     });
     const { wasOnSale, ...cancelled } = event;

@@ -175,6 +175,11 @@ export function eventsRepository(pool: pg.Pool) {
     },
 
     /** Freezes the map: one row per reserved seat and per general section, then on sale. */
+    /** Marks the event cancelled inside the caller's transaction (the bookings' cancellation). */
+    async markCancelled(eventId: string, db: pg.PoolClient): Promise<void> {
+      await db.query(`UPDATE events SET status = 'cancelled', updated_at = now() WHERE id = $1`, [eventId]);
+    },
+
     async publish(event: Event, db: pg.PoolClient): Promise<void> {
       const ids: string[] = [];
       const sections: string[] = [];
