@@ -1,3 +1,4 @@
+export { brokerUrlsOf } from './broker.js';
 export { nonBlockingStdout } from './log-destination.js';
 export {
   closeRedis,

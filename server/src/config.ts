@@ -20,6 +20,11 @@ export const ConfigSchema = Type.Object({
    */
   OPS_HOST: Type.String({ default: '127.0.0.1' }),
   OPS_PORT: Type.Integer({ minimum: 0, maximum: 65_535, default: 9465 }),
+  /**
+   * A PostgreSQL replica for reads that may be slightly stale (console lists, booking totals).
+   * Empty: every read goes to `DATABASE_URL`. Whatever decides (auth, holds, bookings) always does.
+   */
+  DATABASE_READ_URL: Type.String({ pattern: '^$|^postgres(ql)?://', default: '' }),
   /** PostgreSQL connections per process, and how long a request may wait for one before a 503. */
   PG_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 20 }),
   PG_POOL_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),

@@ -22,7 +22,11 @@ export const commonSettings = {
     pattern: '^$|^\\s*[^,\\s]+:[0-9]+\\s*(,\\s*[^,\\s]+:[0-9]+\\s*)*$',
     default: '',
   }),
-  RABBITMQ_URL: Type.String({ pattern: '^amqps?://', default: 'amqp://guest:guest@127.0.0.1:5672' }),
+  /** One broker URL, or the nodes of one RabbitMQ cluster comma-separated (tried in turn). */
+  RABBITMQ_URL: Type.String({
+    pattern: '^\\s*amqps?://[^,\\s]+\\s*(,\\s*amqps?://[^,\\s]+\\s*)*$',
+    default: 'amqp://guest:guest@127.0.0.1:5672',
+  }),
   NOTIFICATIONS_QUEUE: Type.String({ minLength: 1, default: 'notifications' }),
   SMTP_URL: Type.String({ pattern: '^smtps?://', default: 'smtp://127.0.0.1:1025' }),
   PUBLIC_URL: Type.String({ pattern: '^https?://', default: 'http://localhost:3000' }),

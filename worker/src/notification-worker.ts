@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WebhookChannel } from '@happening/delivery';
-import { createRedisClient, type RedisClient } from '@happening/runtime';
+import { brokerUrlsOf, createRedisClient, type RedisClient } from '@happening/runtime';
 import {
   deadLetterQueueName,
   declareTopology,
@@ -82,7 +82,7 @@ export class NotificationWorker {
     await this.waitForSchema();
     if (this.stopping) return;
 
-    this.connection = amqp.connect([config.RABBITMQ_URL], {
+    this.connection = amqp.connect(brokerUrlsOf(config.RABBITMQ_URL), {
       heartbeatIntervalInSeconds: 15,
       reconnectTimeInSeconds: 1,
       connectionOptions: {

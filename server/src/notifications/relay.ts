@@ -12,6 +12,7 @@
  *   notification (listener reconnecting) only delays publishing, never loses it.
  * - Once an interval it deletes rows published longer ago than the retention (`pruneOutbox`).
  */
+import { brokerUrlsOf } from '@happening/runtime';
 import { declareTopology, exchangeName, notificationTopology } from '@happening/shared';
 import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConfirmChannel, Message } from 'amqplib';
@@ -28,6 +29,7 @@ export interface OutboxRelayOptions {
   pool: pg.Pool;
   /** For the LISTEN connection (a pooled client cannot stay subscribed). */
   databaseUrl: string;
+  /** `RABBITMQ_URL`: one node or several, comma-separated. */
   rabbitmqUrl: string;
   queue: string;
   /** Rows per batch = the window of unconfirmed messages. */
@@ -93,7 +95,7 @@ export class OutboxRelay {
     const topology = notificationTopology(this.options.queue);
     // Its own connection: publisher flow control cannot stall the server's other AMQP work, and
     // operators see it by name.
-    this.connection = amqp.connect([this.options.rabbitmqUrl], {
+    this.connection = amqp.connect(brokerUrlsOf(this.options.rabbitmqUrl), {
       heartbeatIntervalInSeconds: 15,
       reconnectTimeInSeconds: 1,
       connectionOptions: { clientProperties: { connection_name: this.connectionName } },

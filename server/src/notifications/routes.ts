@@ -36,7 +36,7 @@ const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { orgId } = request.params;
       await app.requireRole(request, orgId, 'viewer', 'Organization');
-      return { deliveries: await notifications.deliveries(orgId, request.query) };
+      return { deliveries: await app.staleReads.notifications.deliveries(orgId, request.query) };
     },
   );
 

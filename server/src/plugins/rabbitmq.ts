@@ -1,3 +1,4 @@
+import { brokerUrlsOf } from '@happening/runtime';
 import amqp, { type AmqpConnectionManager } from 'amqp-connection-manager';
 import fp from 'fastify-plugin';
 
@@ -13,7 +14,7 @@ declare module 'fastify' {
  */
 export default fp(
   async (app) => {
-    const connection = amqp.connect([app.config.RABBITMQ_URL], {
+    const connection = amqp.connect(brokerUrlsOf(app.config.RABBITMQ_URL), {
       heartbeatIntervalInSeconds: 15,
       reconnectTimeInSeconds: 1,
     });

@@ -25,6 +25,16 @@ declare module 'fastify' {
     webhookEndpointsRepo: WebhookEndpointsRepository;
     /** Deliveries, outbox state and the in-app inbox. */
     notificationsRepo: NotificationsRepository;
+    /**
+     * The same repositories on `app.pgRead` (a replica when `DATABASE_READ_URL` is set), for reads
+     * a person looks at and that may lag a moment: console lists, booking totals, deliveries.
+     * Never for a read that decides something; those use the repositories above.
+     */
+    staleReads: {
+      bookings: BookingsRepository;
+      events: EventsRepository;
+      notifications: NotificationsRepository;
+    };
   }
 }
 
@@ -43,6 +53,11 @@ export default fp(
     app.decorate('bookingsRepo', bookingsRepository(app.pg));
     app.decorate('webhookEndpointsRepo', webhookEndpointsRepository(app.pg));
     app.decorate('notificationsRepo', notificationsRepository(app.pg));
+    app.decorate('staleReads', {
+      bookings: bookingsRepository(app.pgRead),
+      events: eventsRepository(app.pgRead),
+      notifications: notificationsRepository(app.pgRead),
+    });
   },
   { name: 'repositories', dependencies: ['postgres'] },
 );

@@ -281,7 +281,7 @@ const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const event = await eventForMember(app, request, request.params.id, 'viewer');
-      const { bookings, total } = await app.bookingsRepo.list(event.id, request.query);
+      const { bookings, total } = await app.staleReads.bookings.list(event.id, request.query);
       return { bookings: bookings.map(publicBooking), total };
     },
   );

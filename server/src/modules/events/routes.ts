@@ -105,7 +105,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       await app.requireRole(request, request.params.orgId, 'viewer', 'Organization');
-      const events = await app.eventsRepo.listByOrg(request.params.orgId);
+      const events = await app.staleReads.events.listByOrg(request.params.orgId);
       return { events: events.map(({ seatMap: _m, ...summary }) => summary) };
     },
   );
@@ -305,7 +305,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         throw new AppError(409, 'EVENT_NOT_ON_SALE', 'The event is not published');
       const [availability, counts] = await Promise.all([
         availabilitySnapshot(app.inventory, event),
-        app.bookingsRepo.totals(event.id),
+        app.staleReads.bookings.totals(event.id),
       ]);
       return statsFrom(availability, counts);
     },
