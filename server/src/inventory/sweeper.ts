@@ -130,10 +130,13 @@ export class Sweeper {
     return this.evict(eventId, true);
   }
 
-  /** Bookings Redis marked but PostgreSQL never confirmed: settle the committed, undo the rest. */
-  async healPending(eventId: string): Promise<number> {
+  /**
+   * Bookings Redis marked but PostgreSQL never confirmed: settle the committed, undo the rest.
+   * `graceMs`: how old a pending entry must be, so that a commit still in flight is left alone.
+   */
+  async healPending(eventId: string, graceMs = PENDING_GRACE_MS): Promise<number> {
     if (!(await eventInDatabase(this.pool, eventId))) return 0;
-    const result = await this.inventory.run(eventId, 'pending_stale', { graceMs: PENDING_GRACE_MS });
+    const result = await this.inventory.run(eventId, 'pending_stale', { graceMs });
     let healed = 0;
     for (const bookingId of result.ids) {
       const { rows } = await this.pool.query<{ status: string }>(
