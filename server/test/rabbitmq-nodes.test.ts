@@ -3,7 +3,7 @@
  * cluster that is down), the server, the outbox relay and the worker connect to the next, and a
  * booking's email still arrives once.
  */
-import { createServer } from 'node:net';
+import { closedPort } from '@happening/testing';
 import { TEST_DATABASE_URL } from '@happening/testing/env';
 import {
   bookingMessage,
@@ -21,15 +21,6 @@ import { buildTestApp, type SignedUp, signup, type TestApp } from '@happening/te
 import { createLogger, loadWorkerConfig, NotificationWorker } from '@happening/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxRelay } from '../src/notifications/relay.js';
-
-/** A port that nothing listens on: bind one, then close it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const queue = uniqueQueue();
 const smtp = new TestSmtp();

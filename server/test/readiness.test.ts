@@ -1,15 +1,6 @@
-import { createServer } from 'node:net';
+import { closedPort } from '@happening/testing';
 import { buildTestApp } from '@happening/testing/server';
 import { describe, expect, it } from 'vitest';
-
-/** A port that nothing listens on: bind one, then close it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('health and readiness', () => {
   it('is ready when Redis, PostgreSQL and RabbitMQ answer', async () => {

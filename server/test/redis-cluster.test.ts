@@ -20,6 +20,7 @@ import {
 import { type LocalRedisCluster, startRedisCluster } from '@happening/testing';
 import { attendee, type LiveEvent, publishedEvent, rowsMap } from '@happening/testing/inventory';
 import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from '@happening/testing/server';
+import { urlOf } from '@happening/testing/sockets';
 import { InAppPush } from '@happening/worker';
 import { Cluster, Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -30,7 +31,6 @@ import { inventoryKeys } from '../src/inventory/keys.js';
 type ConsoleSocket = Socket<ConsoleServerToClient, ConsoleClientToServer>;
 type WidgetSocket = Socket<WidgetServerToClient, WidgetClientToServer>;
 
-const urlOf = (app: TestApp) => `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
 const sockets: Socket[] = [];
 
 function consoleSocket(app: TestApp, token: string): ConsoleSocket {

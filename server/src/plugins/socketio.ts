@@ -9,7 +9,7 @@ import { proxyTrustOf, trustProxiesFor } from '../lib/client-address.js';
  * and the app closes, ioredis rejects those queued subscriptions as unhandled. Re-subscribing
  * on reconnect is ioredis's job; the failure itself is reported by the main client's health.
  */
-export function handleSubscribeFailures(client: RedisClient): RedisClient {
+function handleSubscribeFailures(client: RedisClient): RedisClient {
   for (const name of ['ssubscribe', 'sunsubscribe'] as const) {
     const original = client[name].bind(client) as (...args: unknown[]) => Promise<unknown>;
     Object.assign(client, {
