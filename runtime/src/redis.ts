@@ -13,8 +13,9 @@ export interface RedisClientOptions {
   /** Shown by CLIENT LIST, so an operator can tell which process holds a connection. */
   name: string;
   /**
-   * Commands issued in the same tick leave in one write (per node on a cluster). Only for a main
-   * client: subscribers get connections of their own, and nothing blocking runs on it.
+   * Commands issued in the same tick leave in one write. One node only: a cluster client never
+   * pipelines automatically (see `createRedisClient`). Only for a main client: subscribers get
+   * connections of their own, and nothing blocking runs on it.
    */
   autoPipelining?: boolean;
 }
