@@ -208,6 +208,7 @@ describe('the Webhooks screen', () => {
       url: 'https://crm.example.com/hook',
       description: 'CRM',
       secretHint: SECRET.slice(-4),
+      types: null,
       createdAt: '2030-01-01T09:00:00.000Z',
       rotatedAt: null,
     };
@@ -244,6 +245,7 @@ describe('the Webhooks screen', () => {
         url: 'https://crm.example.com/hook',
         description: '',
         secretHint: 'AbCd',
+        types: null,
         createdAt: '2030-01-01T09:00:00.000Z',
         rotatedAt: null,
       },
@@ -316,6 +318,7 @@ describe('the Webhooks screen', () => {
         url: 'https://crm.example.com/hook',
         description: 'CRM',
         secretHint: 'AbCd',
+        types: null,
         createdAt: '2030-01-01T09:00:00.000Z',
         rotatedAt: null,
       },
