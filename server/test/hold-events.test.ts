@@ -4,6 +4,7 @@
  * RabbitMQ, the worker, and an HTTP receiver that checks every signature with the stock
  * `standardwebhooks` library. Holds live a few seconds (HOLD_TTL_MIN_SECONDS lowered).
  */
+import { randomUUID } from 'node:crypto';
 import type { HoldNotificationMessage } from '@happening/shared';
 import { TEST_DATABASE_URL } from '@happening/testing/env';
 import { type LiveEvent, publishedEvent, rowsMap } from '@happening/testing/inventory';
@@ -26,6 +27,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxRelay } from '../src/notifications/relay.js';
 
 const TTL_SECONDS = 3;
+/** The test database outlives a run: each run's partner references are its own. */
+const run = randomUUID().slice(0, 8);
+const ref = (name: string) => `${name}-${run}`;
 const LEAD_SECONDS = 2;
 const GRACE_SECONDS = 6;
 
@@ -127,25 +131,25 @@ describe('hold events for partners', () => {
   it('a partner hold with externalId produces hold_expiring, then hold_expired, once each, signed, by webhook only', async () => {
     const made = await hold(servers[1], live, live.secretKey, {
       seats: ['main-A-1', 'main-A-2'],
-      externalId: 'order-42',
+      externalId: ref('order-42'),
     });
     expect(made.statusCode, made.body).toBe(200);
-    expect(made.json()).toMatchObject({ externalId: 'order-42', seats: ['main-A-1', 'main-A-2'] });
+    expect(made.json()).toMatchObject({ externalId: ref('order-42'), seats: ['main-A-1', 'main-A-2'] });
     const expiresAt = made.json().expiresAt as string;
 
     await waitFor(
-      () => typesOf(hooksFor('/all', 'order-42')).includes('hold_expired'),
+      () => typesOf(hooksFor('/all', ref('order-42'))).includes('hold_expired'),
       'hold_expired',
       15_000,
     );
-    const hooks = hooksFor('/all', 'order-42');
+    const hooks = hooksFor('/all', ref('order-42'));
     expect(typesOf(hooks)).toEqual(['hold_expiring', 'hold_expired']);
     for (const hook of hooks) {
       expect(hook.verified).toBe(true);
       expect(hook.body.data).toMatchObject({
         orgId: partner.orgId,
         eventId: live.eventId,
-        externalId: 'order-42',
+        externalId: ref('order-42'),
         expiresAt,
         seats: ['main-A-1', 'main-A-2'],
         general: [],
@@ -163,7 +167,10 @@ describe('hold events for partners', () => {
     expect(Date.parse(expired!.body.data.occurredAt)).toBeGreaterThanOrEqual(Date.parse(expiresAt));
 
     // Two servers swept and moved hold events the whole time: one outbox row per event.
-    expect((await outboxRows('order-42')).map((row) => row.type)).toEqual(['hold_expiring', 'hold_expired']);
+    expect((await outboxRows(ref('order-42'))).map((row) => row.type)).toEqual([
+      'hold_expiring',
+      'hold_expired',
+    ]);
     // Webhooks only: no email, no in-app line, and only the endpoints subscribed to the type.
     const ids = hooks.map((hook) => hook.id);
     await waitFor(async () => {
@@ -179,8 +186,27 @@ describe('hold events for partners', () => {
     );
     expect(deliveries.map((row) => row.channel)).toEqual(['webhook', 'webhook']);
     expect(smtp.mailsFor(ids)).toEqual([]);
-    expect(hooksFor('/extended-only', 'order-42')).toEqual([]);
-    expect(hooksFor('/bookings-only', 'order-42')).toEqual([]);
+    expect(hooksFor('/extended-only', ref('order-42'))).toEqual([]);
+    expect(hooksFor('/bookings-only', ref('order-42'))).toEqual([]);
+
+    // A crash between the outbox commit and the removal from Redis leaves the notice queued: moved
+    // again (by whichever server sweeps first), it is still the one outbox row.
+    const notices = `inv:{${live.eventId}}:notices`;
+    const again = {
+      k: 'x',
+      t: made.json().holdToken,
+      exp: Date.parse(expiresAt),
+      s: ['main-A-1', 'main-A-2'],
+      g: {},
+      at: Date.now(),
+      x: ref('order-42'),
+    };
+    await servers[0].redis.zadd(notices, Date.now(), JSON.stringify(again));
+    await waitFor(async () => (await servers[0].redis.zcard(notices)) === 0, 'the notice moved again');
+    expect((await outboxRows(ref('order-42'))).map((row) => row.type)).toEqual([
+      'hold_expiring',
+      'hold_expired',
+    ]);
 
     // The signature is the Standard Webhooks one: the stock library refuses it under another secret.
     const other = new Webhook(receiver.secrets.get('/extended-only')!);
@@ -196,19 +222,19 @@ describe('hold events for partners', () => {
   it('a booked hold reports neither warning nor expiry, and a hold of an organization nobody listens for queues nothing', async () => {
     const made = await hold(servers[0], live, live.secretKey, {
       seats: ['main-B-1'],
-      externalId: 'order-booked',
+      externalId: ref('order-booked'),
     });
     expect(made.statusCode).toBe(200);
     const booked = await servers[0].inject({
       method: 'POST',
       url: `/api/v1/events/${live.eventId}/bookings`,
-      headers: { ...bearer(live.secretKey), 'idempotency-key': 'hold-events-booked' },
+      headers: { ...bearer(live.secretKey), 'idempotency-key': ref('hold-events-booked') },
       payload: { holdToken: made.json().holdToken, attendee: { email: 'buyer@example.test', name: 'Buyer' } },
     });
     expect(booked.statusCode, booked.body).toBe(201);
     const quietHold = await hold(servers[0], quietEvent, quietEvent.secretKey, {
       seats: ['main-A-1'],
-      externalId: 'order-quiet',
+      externalId: ref('order-quiet'),
     });
     expect(quietHold.statusCode).toBe(200);
     // Past both holds' expiry and a few sweeps of both servers.
@@ -216,14 +242,14 @@ describe('hold events for partners', () => {
     await waitFor(() => Date.now() > past, 'the quiet hold to expire', 10_000);
     await servers[0].sweeper.upkeep(quietEvent.eventId);
     await servers[0].sweeper.upkeep(live.eventId);
-    expect(await outboxRows('order-booked')).toEqual([]);
-    expect(await outboxRows('order-quiet')).toEqual([]);
+    expect(await outboxRows(ref('order-booked'))).toEqual([]);
+    expect(await outboxRows(ref('order-quiet'))).toEqual([]);
   });
 
   it('checkout grants its grace once, never past its bound, and reports it as hold_extended', async () => {
     const made = await hold(servers[0], live, live.secretKey, {
       seats: ['main-B-5'],
-      externalId: 'order-pay',
+      externalId: ref('order-pay'),
     });
     expect(made.statusCode).toBe(200);
     const before = made.json().expiresAt as string;
@@ -257,33 +283,35 @@ describe('hold events for partners', () => {
 
     await waitFor(
       () =>
-        hooksFor('/all', 'order-pay').some((hook) => hook.body.type === 'hold_extended') &&
-        hooksFor('/extended-only', 'order-pay').length === 1,
+        hooksFor('/all', ref('order-pay')).some((hook) => hook.body.type === 'hold_extended') &&
+        hooksFor('/extended-only', ref('order-pay')).length === 1,
       'hold_extended at both subscribed endpoints',
     );
     for (const path of ['/all', '/extended-only']) {
-      const [hook] = hooksFor(path, 'order-pay').filter(
+      const [hook] = hooksFor(path, ref('order-pay')).filter(
         (candidate) => candidate.body.type === 'hold_extended',
       );
       expect(hook!.verified).toBe(true);
       expect(hook!.body.data).toMatchObject({
         type: 'hold_extended',
         reason: 'checkout',
-        externalId: 'order-pay',
+        externalId: ref('order-pay'),
         previousExpiresAt: before,
         expiresAt: first.json().expiresAt,
       });
     }
-    expect(hooksFor('/bookings-only', 'order-pay')).toEqual([]);
+    expect(hooksFor('/bookings-only', ref('order-pay'))).toEqual([]);
     // One hold_extended for the one checkout; the extend moved nothing, so it reported nothing.
-    expect((await outboxRows('order-pay')).filter((row) => row.type === 'hold_extended')).toHaveLength(1);
+    expect((await outboxRows(ref('order-pay'))).filter((row) => row.type === 'hold_extended')).toHaveLength(
+      1,
+    );
 
     // The grace is usable: the partner books the hold after its original expiry.
     await waitFor(() => Date.now() > Date.parse(before) + 200, 'the original expiry to pass', 10_000);
     const booked = await servers[0].inject({
       method: 'POST',
       url: `/api/v1/events/${live.eventId}/bookings`,
-      headers: { ...bearer(live.secretKey), 'idempotency-key': 'hold-events-pay' },
+      headers: { ...bearer(live.secretKey), 'idempotency-key': ref('hold-events-pay') },
       payload: { holdToken: made.json().holdToken, attendee: { email: 'payer@example.test', name: 'Payer' } },
     });
     expect(booked.statusCode, booked.body).toBe(201);
@@ -292,7 +320,7 @@ describe('hold events for partners', () => {
   it('checkout never shortens a hold that has more time left than the grace', async () => {
     const made = await hold(servers[0], roomy, roomy.secretKey, {
       seats: ['main-A-1'],
-      externalId: 'order-roomy',
+      externalId: ref('order-roomy'),
     });
     const checkout = await servers[0].inject({
       method: 'POST',
