@@ -21,6 +21,7 @@ import {
   workerEnv,
 } from '@happening/testing/notifications';
 import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from '@happening/testing/server';
+import { connected, openSockets, send, urlOf, widgetSocket } from '@happening/testing/sockets';
 import { createLogger, loadWorkerConfig, NotificationWorker } from '@happening/worker';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,8 +92,10 @@ beforeAll(async () => {
     HOLD_EXPIRING_LEAD_SECONDS: String(LEAD_SECONDS),
     HOLD_CHECKOUT_GRACE_SECONDS: String(GRACE_SECONDS),
     HOLD_SWEEP_INTERVAL_MS: '100',
+    SOCKET_HOLD_GRACE_SECONDS: '1',
   };
   servers = [await buildTestApp(env), await buildTestApp(env)];
+  await servers[0].listen({ port: 0, host: '127.0.0.1' });
   partner = await signup(servers[0], 'hold-partner');
   quiet = await signup(servers[0], 'hold-quiet');
   await registerEndpoint(partner, '/all');
@@ -120,6 +123,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const socket of openSockets) socket.close();
   await worker?.stop();
   await relay?.stop();
   await Promise.all((servers ?? []).map((server) => server?.close()));
@@ -315,6 +319,43 @@ describe('hold events for partners', () => {
       payload: { holdToken: made.json().holdToken, attendee: { email: 'payer@example.test', name: 'Payer' } },
     });
     expect(booked.statusCode, booked.body).toBe(201);
+  });
+
+  it("a widget's hold in checkout outlives its page: the socket going away no longer releases it", async () => {
+    const socket = widgetSocket(urlOf(servers[0]), live.publishableKey);
+    expect(await connected(socket)).toBe('connected');
+    const holdOf = async (seatIds: string[]) => {
+      const answer = await send(socket, 'hold', { eventId: live.eventId, seatIds });
+      if (!answer.ok) throw new Error(answer.error.message);
+      return (answer.data as { holdToken: string }).holdToken;
+    };
+    const paying = await holdOf(['main-B-9']);
+    const browsing = await holdOf(['main-B-10']);
+    const checkout = await servers[0].inject({
+      method: 'POST',
+      url: `/api/v1/holds/${paying}/checkout`,
+      headers: bearer(live.secretKey),
+    });
+    expect(checkout.statusCode).toBe(200);
+    socket.close();
+    const found = async (token: string) =>
+      (await servers[1].inject({ url: `/api/v1/holds/${token}`, headers: bearer(live.secretKey) }))
+        .statusCode;
+    // Both holds' release timers started at the disconnect: once the other one is released, the
+    // one in checkout would have been too.
+    await waitFor(async () => (await found(browsing)) === 404, "the browsing hold's release", 10_000);
+    expect(await found(paying)).toBe(200);
+    // A widget hold is a hold of the organization: its checkout is reported as well.
+    await waitFor(
+      () =>
+        receiver.received.some(
+          (hook) =>
+            hook.path === '/all' &&
+            hook.body.type === 'hold_extended' &&
+            (hook.body.data as HoldNotificationMessage).seats.includes('main-B-9'),
+        ),
+      'hold_extended of the widget hold',
+    );
   });
 
   it('checkout never shortens a hold that has more time left than the grace', async () => {
