@@ -238,6 +238,54 @@ describe('the Webhooks screen', () => {
     expect(text()).not.toContain(SECRET);
   });
 
+  it('subscribes a new endpoint to the ticked types only, and lists what each endpoint receives', async () => {
+    await open();
+    await until(() => expect(text()).toContain('No webhook endpoints yet.'));
+    const box = (label: string) => {
+      const found = [...view!.container.querySelectorAll('label')].find(
+        (l) => l.textContent?.trim() === label,
+      );
+      if (!found) throw new Error(`no checkbox "${label}"`);
+      return found.querySelector<HTMLInputElement>('input[type="checkbox"]')!;
+    };
+    const created: WebhookEndpoint = {
+      id: ENDPOINT,
+      url: 'https://shop.example.com/holds',
+      description: '',
+      secretHint: SECRET.slice(-4),
+      types: ['hold_expiring', 'hold_expired'],
+      createdAt: '2030-01-01T09:00:00.000Z',
+      rotatedAt: null,
+    };
+    answers[`POST /orgs/${ORG}/webhooks`] = () => {
+      endpoints = [created];
+      return Response.json({ ...created, secret: SECRET }, { status: 201 });
+    };
+    for (const label of [
+      'Booking confirmed',
+      'Joined the waitlist',
+      'Promoted from the waitlist',
+      'Booking cancelled',
+      'Event cancelled',
+      'Invitation sent',
+      'Hold extended (or checkout started)',
+    ]) {
+      await act(async () => box(label).click());
+    }
+    await typeInto(byLabel(view!.container, 'Endpoint URL'), 'https://shop.example.com/holds');
+    await act(async () => registerForm().requestSubmit());
+    await until(() => expect(view!.container.querySelector('[data-testid="webhooks"]')).not.toBeNull());
+    expect(calls.filter((c) => c.method === 'POST').at(-1)?.body).toEqual({
+      url: 'https://shop.example.com/holds',
+      types: ['hold_expiring', 'hold_expired'],
+    });
+    expect(view!.container.querySelector('[data-testid="webhook-types"]')?.textContent).toBe(
+      'Hold about to expire, Hold expired',
+    );
+    // After registering, every box is ticked again: the next endpoint receives every type.
+    expect(box('Booking confirmed').checked).toBe(true);
+  });
+
   it('lists health, sends a test event, rotates with a confirmation and deletes', async () => {
     endpoints = [
       {

@@ -2,7 +2,7 @@
  * Webhook endpoints of the organization: register one, see its signing secret once, send a test
  * event, rotate the secret, delete it, and how its recent deliveries went. Admins only, as the API.
  */
-import type { WebhookEndpointCreated, WebhookSecretRotated } from '@happening/shared';
+import type { NotificationType, WebhookEndpointCreated, WebhookSecretRotated } from '@happening/shared';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import type { Static } from 'typebox';
@@ -18,6 +18,7 @@ import {
   Loading,
 } from '../ui/common.js';
 import { describeTestResult, endpointHealth, type TestResult } from './webhook-health.js';
+import { describeSubscription, subscriptionOf, WEBHOOK_TYPE_LABELS, WEBHOOK_TYPES } from './webhook-types.js';
 
 type Created = Static<typeof WebhookEndpointCreated>;
 type Rotated = Static<typeof WebhookSecretRotated>;
@@ -61,16 +62,20 @@ export function WebhooksScreen() {
   const [revealed, setRevealed] = useState<Revealed | null>(null);
   const [url, setUrl] = useState('');
   const [description, setDescription] = useState('');
+  const [chosen, setChosen] = useState<Set<NotificationType>>(() => new Set(WEBHOOK_TYPES));
+  const types = subscriptionOf(chosen);
   const register = useMutation({
     mutationFn: () =>
       api.post<Created>(`/orgs/${org.id}/webhooks`, {
         url: url.trim(),
         ...(description.trim() ? { description: description.trim() } : {}),
+        ...(types ? { types } : {}),
       }),
     onSuccess: (created) => {
       setRevealed({ endpointId: created.id, url: created.url, secret: created.secret });
       setUrl('');
       setDescription('');
+      setChosen(new Set(WEBHOOK_TYPES));
       return queryClient.invalidateQueries({ queryKey: keys.webhooks(org.id) });
     },
   });
@@ -92,9 +97,10 @@ export function WebhooksScreen() {
         <h1 id={`${id}-title`}>Webhooks</h1>
       </header>
       <p className="muted">
-        Every notification (bookings, cancellations, waitlist changes, invitations) is sent to every endpoint
-        below as a signed <code>POST</code>. Check the <code>webhook-signature</code> header with any Standard
-        Webhooks library and the endpoint's signing secret.
+        Each endpoint below receives the notification types it subscribes to (bookings, cancellations,
+        waitlist changes, invitations, and a partner's holds about to expire, expired or extended) as a signed{' '}
+        <code>POST</code>. Check the <code>webhook-signature</code> header with any Standard Webhooks library
+        and the endpoint's signing secret.
       </p>
 
       {revealed && (
@@ -140,6 +146,7 @@ export function WebhooksScreen() {
           <thead>
             <tr>
               <th scope="col">Endpoint</th>
+              <th scope="col">Receives</th>
               <th scope="col">Created</th>
               <th scope="col">Secret</th>
               <th scope="col">Recent deliveries</th>
@@ -196,10 +203,34 @@ export function WebhooksScreen() {
             value={description}
             onChange={(e) => setDescription(e.target.value)}
           />
-          <button type="submit" className="primary" disabled={register.isPending}>
+          <fieldset>
+            <legend>Receives</legend>
+            {WEBHOOK_TYPES.map((type) => (
+              <label key={type}>
+                <input
+                  type="checkbox"
+                  checked={chosen.has(type)}
+                  onChange={(e) =>
+                    setChosen((before) => {
+                      const after = new Set(before);
+                      if (e.target.checked) after.add(type);
+                      else after.delete(type);
+                      return after;
+                    })
+                  }
+                />{' '}
+                {WEBHOOK_TYPE_LABELS[type]}
+              </label>
+            ))}
+          </fieldset>
+          <button type="submit" className="primary" disabled={register.isPending || chosen.size === 0}>
             Register endpoint
           </button>
         </form>
+        <p className="hint">
+          With every type ticked the endpoint also receives types added later. Hold events are sent only for
+          holds made while some endpoint subscribes to them.
+        </p>
         <p className="hint">
           The server refuses loopback, private and cloud-metadata addresses (a development server may allow
           them), so a webhook cannot reach into the server's own network.
@@ -234,6 +265,7 @@ function EndpointRow({
         <code>{endpoint.url}</code>
         {endpoint.description && <div className="muted">{endpoint.description}</div>}
       </th>
+      <td data-testid="webhook-types">{describeSubscription(endpoint.types)}</td>
       <td>
         {formatDateTime(endpoint.createdAt)}
         {endpoint.rotatedAt && (
