@@ -279,11 +279,36 @@ describe('the Webhooks screen', () => {
       url: 'https://shop.example.com/holds',
       types: ['hold_expiring', 'hold_expired'],
     });
-    expect(view!.container.querySelector('[data-testid="webhook-types"]')?.textContent).toBe(
+    expect(view!.container.querySelector('[data-testid="webhook-types"] p')?.textContent).toBe(
       'Hold about to expire, Hold expired',
     );
     // After registering, every box is ticked again: the next endpoint receives every type.
     expect(box('Booking confirmed').checked).toBe(true);
+
+    // Changing it later: a PATCH with the new list, and the list shows it.
+    answers[`PATCH /orgs/${ORG}/webhooks/${ENDPOINT}`] = () => {
+      const body = calls.at(-1)!.body as { types: WebhookEndpoint['types'] };
+      endpoints = [{ ...created, types: body.types }];
+      return Response.json(endpoints[0]);
+    };
+    const row = view!.container.querySelector('[data-testid="webhook-types"]')!;
+    await act(async () => button('Change', row).click());
+    const inRow = (label: string) =>
+      [...row.querySelectorAll('label')]
+        .find((l) => l.textContent?.trim() === label)!
+        .querySelector<HTMLInputElement>('input')!;
+    expect(inRow('Hold expired').checked).toBe(true);
+    expect(inRow('Booking confirmed').checked).toBe(false);
+    await act(async () => inRow('Hold extended (or checkout started)').click());
+    await act(async () => button('Save types', row).click());
+    await until(() =>
+      expect(view!.container.querySelector('[data-testid="webhook-types"] p')?.textContent).toBe(
+        'Hold about to expire, Hold expired, Hold extended (or checkout started)',
+      ),
+    );
+    expect(calls.filter((c) => c.method === 'PATCH').at(-1)?.body).toEqual({
+      types: ['hold_expiring', 'hold_expired', 'hold_extended'],
+    });
   });
 
   it('lists health, sends a test event, rotates with a confirmation and deletes', async () => {

@@ -203,26 +203,7 @@ export function WebhooksScreen() {
             value={description}
             onChange={(e) => setDescription(e.target.value)}
           />
-          <fieldset>
-            <legend>Receives</legend>
-            {WEBHOOK_TYPES.map((type) => (
-              <label key={type}>
-                <input
-                  type="checkbox"
-                  checked={chosen.has(type)}
-                  onChange={(e) =>
-                    setChosen((before) => {
-                      const after = new Set(before);
-                      if (e.target.checked) after.add(type);
-                      else after.delete(type);
-                      return after;
-                    })
-                  }
-                />{' '}
-                {WEBHOOK_TYPE_LABELS[type]}
-              </label>
-            ))}
-          </fieldset>
+          <TypeChoice legend="Receives" chosen={chosen} onChange={setChosen} />
           <button type="submit" className="primary" disabled={register.isPending || chosen.size === 0}>
             Register endpoint
           </button>
@@ -265,7 +246,9 @@ function EndpointRow({
         <code>{endpoint.url}</code>
         {endpoint.description && <div className="muted">{endpoint.description}</div>}
       </th>
-      <td data-testid="webhook-types">{describeSubscription(endpoint.types)}</td>
+      <td data-testid="webhook-types">
+        <Subscription endpoint={endpoint} />
+      </td>
       <td>
         {formatDateTime(endpoint.createdAt)}
         {endpoint.rotatedAt && (
@@ -334,5 +317,85 @@ function EndpointRow({
         {sendTest.isError && <ErrorNote error={sendTest.error} />}
       </td>
     </tr>
+  );
+}
+
+/** One checkbox per notification type; the caller keeps what is ticked. */
+function TypeChoice({
+  legend,
+  chosen,
+  onChange,
+}: {
+  legend: string;
+  chosen: Set<NotificationType>;
+  onChange: (next: Set<NotificationType>) => void;
+}) {
+  return (
+    <fieldset>
+      <legend>{legend}</legend>
+      {WEBHOOK_TYPES.map((type) => (
+        <label key={type}>
+          <input
+            type="checkbox"
+            checked={chosen.has(type)}
+            onChange={(e) => {
+              const next = new Set(chosen);
+              if (e.target.checked) next.add(type);
+              else next.delete(type);
+              onChange(next);
+            }}
+          />{' '}
+          {WEBHOOK_TYPE_LABELS[type]}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+/** What an endpoint receives, and a way to change it (`PATCH`; all ticked = every type again). */
+function Subscription({ endpoint }: { endpoint: WebhookEndpoint }) {
+  const { api, org } = useSignedIn();
+  const queryClient = useQueryClient();
+  const [editing, setEditing] = useState<Set<NotificationType> | null>(null);
+  const save = useMutation({
+    mutationFn: (chosen: Set<NotificationType>) =>
+      api.patch<WebhookEndpoint>(`/orgs/${org.id}/webhooks/${endpoint.id}`, {
+        types: subscriptionOf(chosen) ?? null,
+      }),
+    onSuccess: async () => {
+      setEditing(null);
+      await queryClient.invalidateQueries({ queryKey: keys.webhooks(org.id) });
+    },
+  });
+  const label = endpoint.description || endpoint.url;
+  if (!editing)
+    return (
+      <>
+        <p>{describeSubscription(endpoint.types)}</p>
+        <button
+          type="button"
+          aria-label={`Change the types ${label} receives`}
+          onClick={() => setEditing(new Set(endpoint.types ?? WEBHOOK_TYPES) as Set<NotificationType>)}
+        >
+          Change
+        </button>
+      </>
+    );
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.mutate(editing);
+      }}
+    >
+      <TypeChoice legend={`Types ${label} receives`} chosen={editing} onChange={setEditing} />
+      <button type="submit" className="primary" disabled={save.isPending || editing.size === 0}>
+        Save types
+      </button>{' '}
+      <button type="button" onClick={() => setEditing(null)}>
+        Cancel
+      </button>
+      {save.isError && <ErrorNote error={save.error} />}
+    </form>
   );
 }
