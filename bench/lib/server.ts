@@ -58,7 +58,10 @@ function withCpuProfile(profile: string | undefined): string[] {
   return profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}${profile}`] : [];
 }
 
-/** `node --import tsx server/src/server.ts` with limits lifted; resolves when /healthz answers. */
+/**
+ * The server with limits lifted; resolves when /healthz answers. The product's own start with the
+ * booking peers' routes mounted (peers/server-with-peers.ts), so peers and ours share one stack.
+ */
 export async function startServer(
   options: { env?: Record<string, string>; profile?: string } = {},
 ): Promise<Running> {
@@ -71,7 +74,7 @@ export async function startServer(
       'tsx',
       '--import',
       EXIT_WITH_PARENT,
-      'server/src/server.ts',
+      'bench/peers/server-with-peers.ts',
     ],
     {
       cwd: root,
