@@ -55,7 +55,7 @@ export interface PairedRatio {
   median: number;
   /** ours ÷ peer, one per round (both measured in the same round). */
   ratios: number[];
-  /** Rounds (0-based) whose ratio is more than OUTLIER_DEVIATION from the median. */
+  /** Rounds (0-based) whose ratio is more than OUTLIER_DEVIATION from the median (3+ rounds). */
   outliers: number[];
 }
 
@@ -66,9 +66,11 @@ export interface PairedRatio {
 export function pairedRatio(ours: number[], peer: number[]): PairedRatio {
   const ratios = ours.map((value, round) => value / peer[round]!);
   const mid = median(ratios);
-  const outliers = ratios.flatMap((ratio, round) =>
-    Math.abs(ratio / mid - 1) > OUTLIER_DEVIATION ? [round] : [],
-  );
+  // With two rounds the median is their mean and both would be "far" from it: no verdict.
+  const outliers =
+    ratios.length < 3
+      ? []
+      : ratios.flatMap((ratio, round) => (Math.abs(ratio / mid - 1) > OUTLIER_DEVIATION ? [round] : []));
   return { median: mid, ratios, outliers };
 }
 
