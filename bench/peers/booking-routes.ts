@@ -120,14 +120,24 @@ function values(
 }
 
 async function oneStatement(app: FastifyInstance, v: ReturnType<typeof values>): Promise<Booked | null> {
-  const { rows } = await app.pg.query<{ created_at: Date | null; seats: string[] | null }>({
-    name: 'bench-peer-one-statement',
-    text: ONE_STATEMENT,
-    values: v.params,
-  });
-  const row = rows[0];
-  if (!row?.created_at) return null;
-  return { bookingId: v.bookingId, seats: row.seats ?? [], createdAt: row.created_at };
+  // Bounded: an event off sale (or of another organization) takes nothing however often asked.
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const { rows } = await app.pg.query<{ created_at: Date | null; seats: string[] | null }>({
+      name: 'bench-peer-one-statement',
+      text: ONE_STATEMENT,
+      values: v.params,
+    });
+    const row = rows[0];
+    if (row?.created_at) return { bookingId: v.bookingId, seats: row.seats ?? [], createdAt: row.created_at };
+    // Nothing taken: sold out, or every free seat was locked by bookings in flight (SKIP LOCKED
+    // skips them). Only the first is an answer; near the end of a sale, ask again.
+    const free = await app.pg.query(
+      'SELECT 1 FROM bench_seats WHERE event_id = $1 AND booking_id IS NULL LIMIT 1',
+      [v.params[0]],
+    );
+    if (free.rowCount === 0) return null;
+  }
+  return null;
 }
 
 async function forUpdate(app: FastifyInstance, v: ReturnType<typeof values>): Promise<Booked | null> {
