@@ -8,7 +8,7 @@ export const INVENTORY_KEY_NAMES = [
   'state', // hash: seat id → h:<holdToken> | b:<bookingId> | x (blocked); absent = available
   'holds', // hash: hold token → JSON {s: seats, g: {section: qty}, exp, ext, born, o?: offered booking, d?, a?: address key, c?: places charged to it, xi?: externalId, n?: hold events wanted ('w','x','e'), nl?: warning lead (ms), co?: checkout time}
   'hexp', // zset: hold token by expiry (ms), for the sweeper and in-script expiry
-  'counts', // hash: <section>:cap|held|booked|blocked
+  'counts', // hash: <section>:cap|held|booked|blocked, and <section>:row:<label> (reserved seats held, booked or blocked in that row)
   'layout', // hash: section → JSON {k: 'r', r: [[rowLabel, [numbers…]]…]} or {k: 'g'}
   'wl', // zset: waitlisted booking id by its PostgreSQL sequence number (strict FIFO)
   'wlq', // hash: booking id → JSON {q: party size, s: section}

@@ -23,7 +23,8 @@ import {
 
 /** What live clients learn about bookings; `BookingNews` carries it to the realtime plugin. */
 export interface BookingListener {
-  bookingChanged(event: Event, booking: Booking): void;
+  /** `created`: the booking was made by the current request (no one can watch its room yet). */
+  bookingChanged(event: Event, booking: Booking, created?: boolean): void;
   waitlistChanged(eventId: string): void;
 }
 
@@ -184,7 +185,7 @@ export class BookingService {
       manageToken,
     };
     const booking = publicBooking(await this.committer.commit(job));
-    this.listener.bookingChanged(event, booking);
+    this.listener.bookingChanged(event, booking, true);
     return { booking, manageToken, status: 201 };
   }
 

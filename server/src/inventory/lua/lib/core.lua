@@ -23,6 +23,8 @@ local NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local changes, expired, gaChanged, waitlistChanged, noticed = {}, {}, false, false, false
 
 local function section_of(seat) return string.match(seat, '^([^%-]+)%-') end
+-- A reserved seat id is `<section>-<row>-<number>`; a row label may itself contain '-'.
+local function row_of(seat) return string.match(seat, '^[^%-]+%-(.+)%-[^%-]+$') end
 local function kind_of(state)
   if not state then return nil end
   local c = string.sub(state, 1, 1)
@@ -43,6 +45,13 @@ local function set_state(seat, new, holdExp)
   if old == new then return end
   local sec = section_of(seat)
   count(sec, kind_of(old), -1)
+  -- Per-row occupancy (`<section>:row:<label>`: seats held, booked or blocked), so best available
+  -- skips full rows without looking at their seats. Kept with every state change here and by the
+  -- loader; an inventory loaded before the counters existed only undercounts, which skips less.
+  if (old == nil) ~= (new == nil) then
+    local row = row_of(seat)
+    if row then redis.call('HINCRBY', COUNTS, sec .. ':row:' .. row, new and 1 or -1) end
+  end
   if new then
     redis.call('HSET', STATE, seat, new)
     count(sec, kind_of(new), 1)
@@ -171,6 +180,10 @@ local function num(key)
 end
 local function general_available(sec)
   return num(sec .. ':cap') - num(sec .. ':held') - num(sec .. ':booked')
+end
+-- Free seats of a reserved section, from its counters alone (O(1), no seat is read).
+local function reserved_available(sec)
+  return num(sec .. ':cap') - num(sec .. ':held') - num(sec .. ':booked') - num(sec .. ':blocked')
 end
 
 local function mark_booked(bookingId, seats, general)
