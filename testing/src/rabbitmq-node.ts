@@ -200,12 +200,15 @@ export async function startRabbitCluster(size = 3): Promise<LocalRabbitCluster> 
   try {
     nodes.push(...(await Promise.all(Array.from({ length: size }, (_, i) => startNode(dir, `c${i + 1}`)))));
     const [first, ...others] = nodes;
-    for (const node of others) {
-      await node.ctl('stop_app');
-      await node.ctl('join_cluster', first!.name);
-      await node.ctl('start_app');
-    }
-    for (const node of nodes) await node.ctl('await_startup', '--timeout', '60');
+    // Each joins the first one; they may do so at the same time (each CLI call costs an Erlang VM).
+    await Promise.all(
+      others.map(async (node) => {
+        await node.ctl('stop_app');
+        await node.ctl('join_cluster', first!.name);
+        await node.ctl('start_app');
+      }),
+    );
+    await Promise.all(nodes.map((node) => node.ctl('await_startup', '--timeout', '60')));
     return { nodes, urls: nodes.map((node) => node.url).join(','), stop };
   } catch (error) {
     await stop();
