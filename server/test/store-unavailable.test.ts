@@ -39,5 +39,10 @@ describe('store unavailable', () => {
   it('still knows Redis out of reach', () => {
     expect(isStoreUnavailable(new Error('CLUSTERDOWN The cluster is down'))).toBe('redis');
     expect(isStoreUnavailable(new Error('Connection is closed.'))).toBe('redis');
+    expect(isStoreUnavailable(new Error('LOADING Redis is loading the dataset in memory'))).toBe('redis');
+    expect(isStoreUnavailable(new Error("READONLY You can't write against a read only replica."))).toBe(
+      'redis',
+    );
+    expect(isStoreUnavailable(new Error('ERR unknown command'))).toBe(null);
   });
 });

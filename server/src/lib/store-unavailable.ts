@@ -19,6 +19,11 @@ const REDIS_UNREACHABLE = [
   /^Failed to refresh slots cache/,
   /^None of startup nodes is available/,
   /^Cluster isn't ready/,
+  // Redis's own "not now" replies: a node loading its data after a restart, a replica whose
+  // primary is gone, a write that reached a primary just demoted by a failover.
+  /^LOADING /,
+  /^MASTERDOWN /,
+  /^READONLY /,
 ];
 
 export function isRedisUnreachable(error: unknown): boolean {
