@@ -64,6 +64,8 @@ beforeAll(async () => {
     SOCKET_HOLD_GRACE_SECONDS: '30',
     // Each drill socket holds again and again, faster than an attendee clicks.
     SOCKET_MESSAGES_PER_MINUTE: '100000',
+    // The shared PostgreSQL's max_connections serves every test file at once: a small pool each.
+    PG_POOL_SIZE: '5',
     // Errors only: what a failed assertion shows (serverErrors), nothing on a good run.
     LOG_LEVEL: 'error',
   };

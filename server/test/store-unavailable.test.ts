@@ -17,6 +17,7 @@ describe('store unavailable', () => {
       withCode('the database system is shutting down', '57P03'),
       withCode('the database system is starting up', '57P03'),
       withCode('connection failure', '08006'),
+      withCode('sorry, too many clients already', '53300'),
       new Error('Connection terminated unexpectedly'),
       new Error('Connection terminated'),
       new Error('timeout exceeded when trying to connect'),

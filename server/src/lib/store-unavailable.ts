@@ -42,10 +42,12 @@ const NETWORK_CODES = new Set([
 ]);
 
 /**
- * SQLSTATEs of a server going away: class 08 (connection exception), 57P01 admin_shutdown,
- * 57P02 crash_shutdown, 57P03 cannot_connect_now. Not 57014 (a statement timeout is ours).
+ * SQLSTATEs of a server going away or full: class 08 (connection exception), 57P01
+ * admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now, and 53300 too_many_connections
+ * (every `max_connections` slot taken, e.g. by more server processes × `PG_POOL_SIZE` than it
+ * allows; seen in the scale-out drill). Not 57014 (a statement timeout is ours).
  */
-const SERVER_GOING_CODES = /^(08...|57P0[123])$/;
+const SERVER_GOING_CODES = /^(08...|57P0[123]|53300)$/;
 
 /** node-postgres' own messages for a connection that ended under a query or a checkout. */
 const PG_CLIENT_MESSAGES = [
