@@ -1,5 +1,5 @@
 /**
- * Fault drill: PostgreSQL restarted (`pg_ctl restart -m fast`) in the middle of a sale. The server
+ * Fault drill: PostgreSQL restarted (`pg_ctl stop -m fast`, then `start`) in the middle of a sale. The server
  * runs on a PostgreSQL this file starts itself (`@happening/testing/postgres`, a free port, its own
  * temporary cluster), so the shared database is never touched and the file may run beside others.
  * While the database is away, requests get a clean 503 `SERVICE_UNAVAILABLE` with `Retry-After`,
@@ -8,6 +8,7 @@
  */
 import { migrate } from '@happening/server/db/migrate';
 import { attendee, type LiveEvent, publishedEvent, rowsMap } from '@happening/testing/inventory';
+import { waitFor } from '@happening/testing/notifications';
 import { type PrivatePostgres, startPostgres } from '@happening/testing/postgres';
 import { buildTestApp, type SignedUp, signup, type TestApp } from '@happening/testing/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,18 +95,27 @@ describe('PostgreSQL restarted mid-sale', () => {
     const live = await publishedEvent(app, owner, rowsMap(3, 20));
     const attempts: Attempt[] = [];
     let restartedAt = 0;
+    let downAt = 0;
     let backAt = 0;
     let next = 0;
+    const answersSoFar = () => attempts.reduce((n, a) => n + 1 + (a.book ? 1 : 0), 0);
     const lane = async () => {
       // Keep selling until well after the restart: at least 150 attempts, and 2 s past it.
       while (next < 150 || !backAt || Date.now() < backAt + 2_000) {
         if (next > 2_000) break;
         const i = next++;
         if (i === 40) {
+          // `pg_ctl restart -m fast` in its two halves, so that the window is long enough for
+          // the lanes to meet it every run: down until 10 answers were given without it, then up.
           restartedAt = Date.now();
-          void postgres.restart('fast').then(() => {
+          void (async () => {
+            await postgres.shutDown('fast');
+            downAt = Date.now();
+            const answered = answersSoFar();
+            await waitFor(() => answersSoFar() >= answered + 10, 'answers while PostgreSQL is down', 30_000);
+            await postgres.startUp();
             backAt = Date.now();
-          });
+          })();
         }
         attempts.push(await attempt(live, i));
       }
@@ -142,7 +152,7 @@ describe('PostgreSQL restarted mid-sale', () => {
     const last503 = Math.max(...unavailable.map((a) => a.at));
     console.info(
       `[drill] pg restart: ${attempts.length} attempts, ${sold.length} sold, ${unavailable.length} answers 503, ` +
-        `pg_ctl restart took ${backAt - restartedAt} ms, last 503 ${last503 - restartedAt} ms after it began, ` +
+        `down ${backAt - downAt} ms (shutdown took ${downAt - restartedAt} ms), last 503 ${last503 - restartedAt} ms after it began, ` +
         `first booking ${firstAfter - backAt} ms after it was back, ` +
         `statuses ${JSON.stringify(countBy(answers.map((a) => a.status)))}`,
     );

@@ -30,6 +30,10 @@ export interface PrivatePostgres {
   url: string;
   /** `pg_ctl restart` with the given shutdown mode; resolves once it accepts connections again. */
   restart(mode?: 'smart' | 'fast' | 'immediate'): Promise<void>;
+  /** The two halves of a restart, for a drill that needs the database away for a while. */
+  shutDown(mode?: 'smart' | 'fast' | 'immediate'): Promise<void>;
+  startUp(): Promise<void>;
+  /** Stops it for good and removes its directory. */
   stop(): Promise<void>;
 }
 
@@ -120,6 +124,12 @@ export async function startPostgres(options: { database?: string } = {}): Promis
     url: `postgres://postgres@127.0.0.1:${port}/${database}`,
     async restart(mode = 'fast') {
       await ctl('-m', mode, 'restart');
+    },
+    async shutDown(mode = 'fast') {
+      await ctl('-m', mode, 'stop');
+    },
+    async startUp() {
+      await ctl('start');
     },
     stop,
   };
