@@ -46,12 +46,12 @@ export function seatList(
                   (seat) => {
                     const { status } = view.describe(seat);
                     const mine = status === 'selected' || status === 'pending';
-                    return html`<li><label class=${status}><input type="checkbox" .checked=${mine}
+                    return html`<li><label class=${status}><input type="checkbox" data-id=${seat.id} .checked=${mine}
                     ?disabled=${!mine && status !== 'available'} @change=${(event: Event) => {
                       // The element decides (limits, the server); the box shows what it decided.
                       (event.target as HTMLInputElement).checked = mine;
                       on.toggle(seat.id);
-                    }} />${fill(t.seatInList, { seat: seat.n })}${status === 'available' ? nothing : html`<small>${view.statusText(status)}</small>`}</label></li>`;
+                    }} />${fill(t.seatInList, { seat: seat.n })} ${status === 'available' ? nothing : html`<small>${view.statusText(status)}</small>`}</label></li>`;
                   },
                 )}</ul>`;
               })}`

@@ -470,8 +470,12 @@ export default class HappeningSeatPicker extends LitElement {
       this.emit('happening-hold', { hold, reason: 'checkout' });
       return this.say('info', this.t.handedOff);
     }
+    // crypto.randomUUID exists only on secure pages; getRandomValues everywhere. (On an http page
+    // the throw used to leave the form open without focus in it.)
+    this.bookingKey = [...crypto.getRandomValues(new Uint8Array(16))]
+      .map((byte) => byte.toString(16).padStart(2, '0'))
+      .join('');
     this.checkoutOpen = true;
-    this.bookingKey = crypto.randomUUID();
     void this.updateComplete.then(() =>
       this.renderRoot.querySelector<HTMLInputElement>('input[name=name]')?.focus(),
     );
