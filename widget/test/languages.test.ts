@@ -6,7 +6,7 @@
 import { launchChromium } from '@happening/testing';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EVENT_ID, hall, holdOf, type Opened, openPicker, TOKEN } from './picker-fixtures.js';
+import { hall, holdOf, type Opened, openPicker, TOKEN } from './picker-fixtures.js';
 
 const map = hall(['Stalls'], 2, 4);
 

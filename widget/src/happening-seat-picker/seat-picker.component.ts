@@ -39,6 +39,8 @@ import { WaitlistController } from './waitlist-controller.js';
  * @csspart map - The frame around the seat map and its zoom buttons.
  * @csspart seat-map - The <svg> seat map.
  * @csspart zoom-controls - The zoom buttons.
+ * @csspart view-toggle - The button that switches between the map and list mode.
+ * @csspart list - List mode: the seats by section and row.
  * @csspart legend - Categories with prices and seat states.
  * @csspart toolbar - "Find best seats" and its party size.
  * @csspart general - General-admission (standing) sections.
@@ -113,7 +115,10 @@ export default class HappeningSeatPicker extends LitElement {
   declare maxSeats: number | undefined;
   /** Default party size for "Find best seats" and the waitlist. */
   declare partySize: number;
-  /** BCP 47 locale for prices (defaults to the page's language). */
+  /**
+   * BCP 47 locale for texts and prices (defaults to the page's `lang`). German, French and
+   * Spanish texts are built in (fetched from the server when asked for); anything else is English.
+   */
   declare locale: string | undefined;
   /** Overrides for any of the texts the element shows, e.g. translations. */
   declare strings: Partial<Strings>;
