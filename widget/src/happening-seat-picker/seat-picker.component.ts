@@ -656,10 +656,8 @@ export default class HappeningSeatPicker extends LitElement {
             )
           : nothing
       }
+      <div class="sheet" ?data-checkout=${this.checkoutOpen}>
       ${legend(t, this.pricing, reserved)}
-      ${!onSale ? html`<p>${t.notOnSale}</p>` : nothing}
-      ${onSale && reserved && !soldOut && !this.booked ? bestSeatsForm(t, { limit: this.seatLimit, partySize: this.partySize, busy: this.busy }, (quantity) => void this.bestAvailable(quantity)) : nothing}
-      ${onSale && !this.booked ? generalSections(t, this.pricing, general, (id) => this.store.available(id), this.busy, this.addGeneral) : nothing}
       ${
         hold
           ? summary(
@@ -684,6 +682,11 @@ export default class HappeningSeatPicker extends LitElement {
             )
           : nothing
       }
+      </div>
+      ${!onSale ? html`<p>${t.notOnSale}</p>` : nothing}
+      ${onSale && reserved && !soldOut && !this.booked ? bestSeatsForm(t, { limit: this.seatLimit, partySize: this.partySize, busy: this.busy }, (quantity) => void this.bestAvailable(quantity)) : nothing}
+      ${onSale && !this.booked ? generalSections(t, this.pricing, general, (id) => this.store.available(id), this.busy, this.addGeneral) : nothing}
+
       ${
         soldOut || this.waitlist.entry
           ? waitlistPanel(

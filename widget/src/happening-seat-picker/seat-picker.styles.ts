@@ -268,18 +268,23 @@ export default css`
   }
 
   /*
-   * On a phone the selection (countdown, total, checkout) stays in sight at the bottom of the
-   * screen while the attendee scrolls the map: a sheet that scrolls itself when it grows.
+   * On a phone the legend and the selection (countdown, total, checkout) stay in sight at the
+   * bottom of the screen while the attendee scrolls the map: a sheet that scrolls itself when it
+   * grows. The booking form is filled in the page's flow, where the on-screen keyboard has room.
    */
-  .summary {
+  .sheet {
     position: sticky;
     bottom: 0;
     z-index: 1;
     max-height: 45vh;
     overflow: auto;
     background: var(--_bg);
-    border-top: 1px solid var(--_border);
     padding-bottom: 0.25rem;
+  }
+
+  .sheet[data-checkout] {
+    position: static;
+    max-height: none;
   }
 
   .legend {
