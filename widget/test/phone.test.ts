@@ -189,7 +189,7 @@ describe('the seat picker on a phone', () => {
       const viewport = page.viewportSize()!;
       const checkout = (await page.getByRole('button', { name: 'Book 1 seat' }).boundingBox())!;
       const timer = (await page.locator('happening-seat-picker [role=timer]').boundingBox())!;
-    const legend = (await page.locator('happening-seat-picker [part=legend]').boundingBox())!;
+      const legend = (await page.locator('happening-seat-picker [part=legend]').boundingBox())!;
       const mapNow = (await page.locator('happening-seat-picker svg.seats').boundingBox())!;
       for (const box of [checkout, timer, legend]) {
         expect(box.y).toBeGreaterThanOrEqual(0);
