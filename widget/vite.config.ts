@@ -76,26 +76,29 @@ function minifyHtml(): Plugin {
 /**
  * The widget's socket only ever uses WebSocket (live-connection.ts: `transports: ['websocket']`),
  * but engine.io-client's table of transports pulls HTTP long-polling and WebTransport into the
- * bundle with it. Its socket gets a table with WebSocket alone (about 1.5 KB gzip).
+ * bundle with it, and its index re-exports them (polling's module has top-level side effects, so
+ * tree-shaking keeps it). Its socket gets a table with WebSocket alone, and its index's re-exports
+ * of the transport classes, which nothing here imports, become empty (about 2.5 KB gzip in all).
  */
 function websocketOnly(): Plugin {
-  const id = '\0happening:websocket-only';
+  const table = '\0happening:websocket-only';
+  const none = '\0happening:no-transports';
   let dir = '';
   return {
     name: 'happening:websocket-only',
     enforce: 'pre',
     resolveId(source, importer) {
-      if (
-        source !== './transports/index.js' ||
-        !importer?.match(/engine\.io-client\/build\/esm\/socket\.js$/)
-      )
-        return null;
-      dir = importer.replace(/socket\.js$/, '');
-      return id;
+      const from = importer?.match(/engine\.io-client\/build\/esm\/(socket|index)\.js$/)?.[1];
+      if (!from || !source.startsWith('./transports/')) return null;
+      dir = importer!.replace(/(socket|index)\.js$/, '');
+      return from === 'socket' && source === './transports/index.js' ? table : none;
     },
-    load(loaded) {
-      if (loaded !== id) return null;
-      return `import { WS } from ${JSON.stringify(`${dir}transports/websocket.js`)}; export const transports = { websocket: WS };`;
+    load(id) {
+      if (id === table)
+        return `import { WS } from ${JSON.stringify(`${dir}transports/websocket.js`)}; export const transports = { websocket: WS };`;
+      if (id === none)
+        return 'export const transports = {}, Fetch = undefined, XHR = undefined, WS = undefined, WT = undefined;';
+      return null;
     },
   };
 }
