@@ -95,7 +95,7 @@ describe('languages and the sentences an attendee reads', () => {
 
     // The network gone: its own sentence, translated like the rest (a partner override wins).
     await page.evaluate(() => {
-      document.querySelector('happening-seat-picker')!.strings = { errorNetwork: 'Offline – bitte erneut.' };
+      document.querySelector('happening-seat-picker')!.strings = { NETWORK_ERROR: 'Offline – bitte erneut.' };
     });
     await page.route(`**/api/v1/holds/**`, (route) => route.abort('internetdisconnected'));
     await page.getByRole('button', { name: 'Release Row A, seat 1' }).click();

@@ -342,7 +342,7 @@ export default class HappeningSeatPicker extends LitElement {
     state: (state: ConnectionState, reason?: string) => {
       this.connection = state;
       if (state === 'refused' && reason === 'ORIGIN_NOT_ALLOWED') {
-        this.say('error', fill(this.t.originNotAllowed, { origin: location.origin }));
+        this.say('error', sentenceFor(this.t, reason));
       }
     },
     snapshot: (availability: Availability) => this.liveSeats.snapshot(availability),

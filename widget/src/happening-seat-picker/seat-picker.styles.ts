@@ -124,10 +124,6 @@ export default css`
     cursor: grab;
   }
 
-  [hidden] {
-    display: none !important;
-  }
-
   .section-label {
     font-size: 9px;
     fill: var(--_muted);

@@ -44,8 +44,6 @@ export const defaultStrings = {
   maxSeatsOne: 'You can pick only 1 seat.',
   seatTaken: 'Sorry, row {row} seat {seat} was just taken by someone else.',
   checkingBrowser: 'Checking your browser…',
-  holdCapReached:
-    'You already hold as many seats of this event as one visitor may. Book or release some first.',
   seatNotAvailable: 'Row {row}, seat {seat} is {status}.',
   continue: 'Continue to checkout',
   handedOff: 'Your seats are reserved while you finish on this page.',
@@ -65,8 +63,6 @@ export const defaultStrings = {
   waitlistPromoted: 'Good news: places freed up and your booking is confirmed.',
   leaveWaitlist: 'Leave the waitlist',
   leftWaitlist: 'You left the waitlist.',
-  originNotAllowed:
-    'This page ({origin}) is not allowed to show this seat picker. The event organizer must add it to the allowed origins of their Happening organization.',
   loadFailed: 'The seat picker could not load. {message}',
   notOnSale: 'This event is not on sale.',
   // Phone and list mode (issue 15).
@@ -80,28 +76,41 @@ export const defaultStrings = {
   bestInSection: 'Find {quantity} best seats here',
   tapToZoom: 'Zoomed in: tap a seat to pick it.',
   showDetails: 'Details',
-  // What an attendee reads when something fails: one sentence per error code (error-sentences.ts
-  // says which code gets which); never the server's own message.
+  // What an attendee reads when something fails: the sentence named like the error code
+  // (error-sentences.ts), genericError for a code without one; never the server's own message.
   genericError: 'Something went wrong. Please try again.',
-  errorNetwork: 'The connection to the ticket server was lost. Check your internet connection and try again.',
-  errorRequest: 'That did not work. Please reload the page and try again.',
-  errorSetup: 'This seat picker is not set up correctly. Please tell the event organizer.',
-  errorNotFound: 'This event or your selection no longer exists. Please reload the page.',
-  errorRateLimited: 'Too many tries in a short time. Please wait a moment and try again.',
-  errorAdmission: 'Please wait for your turn in the waiting room before picking seats.',
-  errorNotOnSale: 'This event is not on sale right now.',
-  errorCancelled: 'This event has been cancelled.',
-  errorUnknownSeats: 'Some of these seats no longer exist. Please reload the page to see the current map.',
-  errorSeatUnavailable: 'Sorry, those seats were just taken by someone else. Please pick others.',
-  errorSoldOut: 'Sorry, there are no places left.',
-  errorHoldLimit: 'You cannot hold that many seats at once.',
-  errorChallenge: 'Your browser could not be checked. Please reload the page and try again.',
-  errorExtensionLimit: 'Your seats cannot be held any longer. Book them now or pick again later.',
-  errorDirectBooking: 'Seats for this event cannot be booked here.',
-  errorInProgress: 'Your booking is already being processed. Please wait a moment.',
-  errorNotCancellable: 'This booking can no longer be cancelled.',
-  errorOfferGone: 'This offer has expired or was already claimed.',
-  errorServer: 'The ticket server is having trouble. Please try again in a moment.',
+  NETWORK_ERROR:
+    'The connection to the ticket server was lost. Check your internet connection and try again.',
+  VALIDATION_FAILED: 'That did not work. Please reload the page and try again.',
+  UNSUPPORTED_MEDIA_TYPE: 'That did not work. Please reload the page and try again.',
+  PAYLOAD_TOO_LARGE: 'That did not work. Please reload the page and try again.',
+  MALFORMED_JSON: 'That did not work. Please reload the page and try again.',
+  CHALLENGE_REQUIRED: 'That did not work. Please reload the page and try again.',
+  CHALLENGE_UNSOLVABLE: 'That did not work. Please reload the page and try again.',
+  UNAUTHENTICATED: 'This seat picker is not set up correctly. Please tell the event organizer.',
+  FORBIDDEN: 'This seat picker is not set up correctly. Please tell the event organizer.',
+  ORIGIN_NOT_ALLOWED:
+    'This page ({origin}) is not allowed to show this seat picker. The event organizer must add it to the allowed origins of their Happening organization.',
+  NOT_FOUND: 'This event or these seats no longer exist. Please reload the page.',
+  UNKNOWN_SEATS: 'This event or these seats no longer exist. Please reload the page.',
+  RATE_LIMITED: 'Too many tries in a short time. Please wait a moment and try again.',
+  ADMISSION_REQUIRED: 'Please wait for your turn in the waiting room before picking seats.',
+  EVENT_NOT_ON_SALE: 'This event is not on sale right now.',
+  EVENT_CANCELLED: 'This event has been cancelled.',
+  SEAT_UNAVAILABLE: 'Sorry, those seats were just taken by someone else. Please pick others.',
+  SOLD_OUT: 'Sorry, there are no places left.',
+  HOLD_NOT_FOUND: 'Your hold expired and the seats were released. Pick again to continue.',
+  HOLD_EXPIRED: 'Your hold expired and the seats were released. Pick again to continue.',
+  HOLD_LIMIT_EXCEEDED: 'You cannot hold that many seats at once.',
+  HOLD_CAP_REACHED:
+    'You already hold as many seats of this event as one visitor may. Book or release some first.',
+  EXTENSION_LIMIT_REACHED: 'Your seats cannot be held any longer. Book them now or pick again later.',
+  DIRECT_BOOKING_DISABLED: 'Seats for this event cannot be booked here.',
+  IDEMPOTENCY_KEY_REUSED: 'Your booking is already being processed. Please wait a moment.',
+  IDEMPOTENCY_KEY_IN_FLIGHT: 'Your booking is already being processed. Please wait a moment.',
+  BOOKING_NOT_CANCELLABLE: 'This booking can no longer be cancelled.',
+  SERVICE_UNAVAILABLE: 'The ticket server is having trouble. Please try again in a moment.',
+  INTERNAL_ERROR: 'The ticket server is having trouble. Please try again in a moment.',
 };
 
 export type Strings = typeof defaultStrings;

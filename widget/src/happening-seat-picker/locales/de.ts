@@ -44,8 +44,6 @@ const de: Strings = {
   maxSeatsOne: 'Sie können nur 1 Platz wählen.',
   seatTaken: 'Leider wurde Reihe {row}, Platz {seat} gerade von jemand anderem genommen.',
   checkingBrowser: 'Ihr Browser wird geprüft…',
-  holdCapReached:
-    'Sie halten bereits so viele Plätze dieser Veranstaltung, wie ein Besucher darf. Buchen Sie zuerst oder geben Sie welche frei.',
   seatNotAvailable: 'Reihe {row}, Platz {seat} ist {status}.',
   continue: 'Weiter zur Kasse',
   handedOff: 'Ihre Plätze sind reserviert, während Sie auf dieser Seite abschließen.',
@@ -66,8 +64,6 @@ const de: Strings = {
   waitlistPromoted: 'Gute Nachricht: Es wurden Plätze frei und Ihre Buchung ist bestätigt.',
   leaveWaitlist: 'Warteliste verlassen',
   leftWaitlist: 'Sie haben die Warteliste verlassen.',
-  originNotAllowed:
-    'Diese Seite ({origin}) darf diese Platzauswahl nicht anzeigen. Der Veranstalter muss sie zu den erlaubten Ursprüngen seiner Happening-Organisation hinzufügen.',
   loadFailed: 'Die Platzauswahl konnte nicht geladen werden. {message}',
   notOnSale: 'Diese Veranstaltung ist nicht im Verkauf.',
   listMode: 'Als Liste zeigen',
@@ -81,30 +77,43 @@ const de: Strings = {
   tapToZoom: 'Vergrößert: Tippen Sie auf einen Platz, um ihn zu wählen.',
   showDetails: 'Details',
   genericError: 'Etwas ist schiefgelaufen. Bitte versuchen Sie es erneut.',
-  errorNetwork:
+  NETWORK_ERROR:
     'Die Verbindung zum Ticketserver ist unterbrochen. Prüfen Sie Ihre Internetverbindung und versuchen Sie es erneut.',
-  errorRequest: 'Das hat nicht geklappt. Bitte laden Sie die Seite neu und versuchen Sie es erneut.',
-  errorSetup: 'Diese Platzauswahl ist nicht richtig eingerichtet. Bitte informieren Sie den Veranstalter.',
-  errorNotFound: 'Diese Veranstaltung oder Ihre Auswahl gibt es nicht mehr. Bitte laden Sie die Seite neu.',
-  errorRateLimited:
+  VALIDATION_FAILED: 'Das hat nicht geklappt. Bitte laden Sie die Seite neu und versuchen Sie es erneut.',
+  UNSUPPORTED_MEDIA_TYPE:
+    'Das hat nicht geklappt. Bitte laden Sie die Seite neu und versuchen Sie es erneut.',
+  PAYLOAD_TOO_LARGE: 'Das hat nicht geklappt. Bitte laden Sie die Seite neu und versuchen Sie es erneut.',
+  MALFORMED_JSON: 'Das hat nicht geklappt. Bitte laden Sie die Seite neu und versuchen Sie es erneut.',
+  CHALLENGE_REQUIRED: 'Das hat nicht geklappt. Bitte laden Sie die Seite neu und versuchen Sie es erneut.',
+  CHALLENGE_UNSOLVABLE: 'Das hat nicht geklappt. Bitte laden Sie die Seite neu und versuchen Sie es erneut.',
+  UNAUTHENTICATED:
+    'Diese Platzauswahl ist nicht richtig eingerichtet. Bitte informieren Sie den Veranstalter.',
+  FORBIDDEN: 'Diese Platzauswahl ist nicht richtig eingerichtet. Bitte informieren Sie den Veranstalter.',
+  ORIGIN_NOT_ALLOWED:
+    'Diese Seite ({origin}) darf diese Platzauswahl nicht anzeigen. Der Veranstalter muss sie zu den erlaubten Ursprüngen seiner Happening-Organisation hinzufügen.',
+  NOT_FOUND: 'Diese Veranstaltung oder diese Plätze gibt es nicht mehr. Bitte laden Sie die Seite neu.',
+  UNKNOWN_SEATS: 'Diese Veranstaltung oder diese Plätze gibt es nicht mehr. Bitte laden Sie die Seite neu.',
+  RATE_LIMITED:
     'Zu viele Versuche in kurzer Zeit. Bitte warten Sie einen Moment und versuchen Sie es erneut.',
-  errorAdmission: 'Bitte warten Sie im Warteraum, bis Sie an der Reihe sind, bevor Sie Plätze wählen.',
-  errorNotOnSale: 'Diese Veranstaltung ist gerade nicht im Verkauf.',
-  errorCancelled: 'Diese Veranstaltung wurde abgesagt.',
-  errorUnknownSeats:
-    'Einige dieser Plätze gibt es nicht mehr. Bitte laden Sie die Seite neu, um den aktuellen Plan zu sehen.',
-  errorSeatUnavailable:
-    'Leider wurden diese Plätze gerade von jemand anderem genommen. Bitte wählen Sie andere.',
-  errorSoldOut: 'Leider sind keine Plätze mehr frei.',
-  errorHoldLimit: 'Sie können nicht so viele Plätze auf einmal reservieren.',
-  errorChallenge:
-    'Ihr Browser konnte nicht geprüft werden. Bitte laden Sie die Seite neu und versuchen Sie es erneut.',
-  errorExtensionLimit:
+  ADMISSION_REQUIRED: 'Bitte warten Sie im Warteraum, bis Sie an der Reihe sind, bevor Sie Plätze wählen.',
+  EVENT_NOT_ON_SALE: 'Diese Veranstaltung ist gerade nicht im Verkauf.',
+  EVENT_CANCELLED: 'Diese Veranstaltung wurde abgesagt.',
+  SEAT_UNAVAILABLE: 'Leider wurden diese Plätze gerade von jemand anderem genommen. Bitte wählen Sie andere.',
+  SOLD_OUT: 'Leider sind keine Plätze mehr frei.',
+  HOLD_NOT_FOUND:
+    'Ihre Reservierung ist abgelaufen und die Plätze wurden freigegeben. Wählen Sie erneut, um fortzufahren.',
+  HOLD_EXPIRED:
+    'Ihre Reservierung ist abgelaufen und die Plätze wurden freigegeben. Wählen Sie erneut, um fortzufahren.',
+  HOLD_LIMIT_EXCEEDED: 'Sie können nicht so viele Plätze auf einmal reservieren.',
+  HOLD_CAP_REACHED:
+    'Sie halten bereits so viele Plätze dieser Veranstaltung, wie ein Besucher darf. Buchen Sie zuerst oder geben Sie welche frei.',
+  EXTENSION_LIMIT_REACHED:
     'Ihre Plätze können nicht länger reserviert werden. Buchen Sie sie jetzt oder wählen Sie später erneut.',
-  errorDirectBooking: 'Plätze für diese Veranstaltung können hier nicht gebucht werden.',
-  errorInProgress: 'Ihre Buchung wird bereits bearbeitet. Bitte warten Sie einen Moment.',
-  errorNotCancellable: 'Diese Buchung kann nicht mehr storniert werden.',
-  errorOfferGone: 'Dieses Angebot ist abgelaufen oder wurde bereits eingelöst.',
-  errorServer: 'Der Ticketserver hat gerade Probleme. Bitte versuchen Sie es gleich noch einmal.',
+  DIRECT_BOOKING_DISABLED: 'Plätze für diese Veranstaltung können hier nicht gebucht werden.',
+  IDEMPOTENCY_KEY_REUSED: 'Ihre Buchung wird bereits bearbeitet. Bitte warten Sie einen Moment.',
+  IDEMPOTENCY_KEY_IN_FLIGHT: 'Ihre Buchung wird bereits bearbeitet. Bitte warten Sie einen Moment.',
+  BOOKING_NOT_CANCELLABLE: 'Diese Buchung kann nicht mehr storniert werden.',
+  SERVICE_UNAVAILABLE: 'Der Ticketserver hat gerade Probleme. Bitte versuchen Sie es gleich noch einmal.',
+  INTERNAL_ERROR: 'Der Ticketserver hat gerade Probleme. Bitte versuchen Sie es gleich noch einmal.',
 };
 export default de;

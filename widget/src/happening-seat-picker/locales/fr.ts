@@ -44,8 +44,6 @@ const fr: Strings = {
   maxSeatsOne: 'Vous ne pouvez choisir qu’une place.',
   seatTaken: 'Désolé, le rang {row} place {seat} vient d’être pris par quelqu’un d’autre.',
   checkingBrowser: 'Vérification de votre navigateur…',
-  holdCapReached:
-    'Vous détenez déjà autant de places de cet événement qu’un visiteur le peut. Réservez ou libérez-en d’abord.',
   seatNotAvailable: 'Rang {row}, place {seat} : {status}.',
   continue: 'Continuer vers le paiement',
   handedOff: 'Vos places sont réservées pendant que vous terminez sur cette page.',
@@ -66,8 +64,6 @@ const fr: Strings = {
   waitlistPromoted: 'Bonne nouvelle : des places se sont libérées et votre réservation est confirmée.',
   leaveWaitlist: 'Quitter la liste d’attente',
   leftWaitlist: 'Vous avez quitté la liste d’attente.',
-  originNotAllowed:
-    'Cette page ({origin}) n’est pas autorisée à afficher ce choix de places. L’organisateur doit l’ajouter aux origines autorisées de son organisation Happening.',
   loadFailed: 'Le choix des places n’a pas pu se charger. {message}',
   notOnSale: 'Cet événement n’est pas en vente.',
   listMode: 'Afficher en liste',
@@ -81,28 +77,41 @@ const fr: Strings = {
   tapToZoom: 'Zoom effectué : touchez une place pour la choisir.',
   showDetails: 'Détails',
   genericError: 'Une erreur s’est produite. Veuillez réessayer.',
-  errorNetwork:
+  NETWORK_ERROR:
     'La connexion au serveur de billetterie est perdue. Vérifiez votre connexion internet et réessayez.',
-  errorRequest: 'Cela n’a pas fonctionné. Veuillez recharger la page et réessayer.',
-  errorSetup: 'Ce choix de places n’est pas configuré correctement. Veuillez prévenir l’organisateur.',
-  errorNotFound: 'Cet événement ou votre sélection n’existe plus. Veuillez recharger la page.',
-  errorRateLimited: 'Trop de tentatives en peu de temps. Patientez un instant puis réessayez.',
-  errorAdmission: 'Veuillez attendre votre tour dans la salle d’attente avant de choisir des places.',
-  errorNotOnSale: 'Cet événement n’est pas en vente pour le moment.',
-  errorCancelled: 'Cet événement a été annulé.',
-  errorUnknownSeats:
-    'Certaines de ces places n’existent plus. Veuillez recharger la page pour voir le plan actuel.',
-  errorSeatUnavailable:
+  VALIDATION_FAILED: 'Cela n’a pas fonctionné. Veuillez recharger la page et réessayer.',
+  UNSUPPORTED_MEDIA_TYPE: 'Cela n’a pas fonctionné. Veuillez recharger la page et réessayer.',
+  PAYLOAD_TOO_LARGE: 'Cela n’a pas fonctionné. Veuillez recharger la page et réessayer.',
+  MALFORMED_JSON: 'Cela n’a pas fonctionné. Veuillez recharger la page et réessayer.',
+  CHALLENGE_REQUIRED: 'Cela n’a pas fonctionné. Veuillez recharger la page et réessayer.',
+  CHALLENGE_UNSOLVABLE: 'Cela n’a pas fonctionné. Veuillez recharger la page et réessayer.',
+  UNAUTHENTICATED: 'Ce choix de places n’est pas configuré correctement. Veuillez prévenir l’organisateur.',
+  FORBIDDEN: 'Ce choix de places n’est pas configuré correctement. Veuillez prévenir l’organisateur.',
+  ORIGIN_NOT_ALLOWED:
+    'Cette page ({origin}) n’est pas autorisée à afficher ce choix de places. L’organisateur doit l’ajouter aux origines autorisées de son organisation Happening.',
+  NOT_FOUND: 'Cet événement ou ces places n’existent plus. Veuillez recharger la page.',
+  UNKNOWN_SEATS: 'Cet événement ou ces places n’existent plus. Veuillez recharger la page.',
+  RATE_LIMITED: 'Trop de tentatives en peu de temps. Patientez un instant puis réessayez.',
+  ADMISSION_REQUIRED: 'Veuillez attendre votre tour dans la salle d’attente avant de choisir des places.',
+  EVENT_NOT_ON_SALE: 'Cet événement n’est pas en vente pour le moment.',
+  EVENT_CANCELLED: 'Cet événement a été annulé.',
+  SEAT_UNAVAILABLE:
     'Désolé, ces places viennent d’être prises par quelqu’un d’autre. Choisissez-en d’autres.',
-  errorSoldOut: 'Désolé, il ne reste plus de places.',
-  errorHoldLimit: 'Vous ne pouvez pas réserver autant de places à la fois.',
-  errorChallenge: 'Votre navigateur n’a pas pu être vérifié. Veuillez recharger la page et réessayer.',
-  errorExtensionLimit:
+  SOLD_OUT: 'Désolé, il ne reste plus de places.',
+  HOLD_NOT_FOUND:
+    'Votre réservation a expiré et les places ont été libérées. Choisissez à nouveau pour continuer.',
+  HOLD_EXPIRED:
+    'Votre réservation a expiré et les places ont été libérées. Choisissez à nouveau pour continuer.',
+  HOLD_LIMIT_EXCEEDED: 'Vous ne pouvez pas réserver autant de places à la fois.',
+  HOLD_CAP_REACHED:
+    'Vous détenez déjà autant de places de cet événement qu’un visiteur le peut. Réservez ou libérez-en d’abord.',
+  EXTENSION_LIMIT_REACHED:
     'Vos places ne peuvent plus être prolongées. Réservez-les maintenant ou choisissez à nouveau plus tard.',
-  errorDirectBooking: 'Les places de cet événement ne peuvent pas être réservées ici.',
-  errorInProgress: 'Votre réservation est déjà en cours de traitement. Patientez un instant.',
-  errorNotCancellable: 'Cette réservation ne peut plus être annulée.',
-  errorOfferGone: 'Cette offre a expiré ou a déjà été utilisée.',
-  errorServer: 'Le serveur de billetterie rencontre un problème. Réessayez dans un instant.',
+  DIRECT_BOOKING_DISABLED: 'Les places de cet événement ne peuvent pas être réservées ici.',
+  IDEMPOTENCY_KEY_REUSED: 'Votre réservation est déjà en cours de traitement. Patientez un instant.',
+  IDEMPOTENCY_KEY_IN_FLIGHT: 'Votre réservation est déjà en cours de traitement. Patientez un instant.',
+  BOOKING_NOT_CANCELLABLE: 'Cette réservation ne peut plus être annulée.',
+  SERVICE_UNAVAILABLE: 'Le serveur de billetterie rencontre un problème. Réessayez dans un instant.',
+  INTERNAL_ERROR: 'Le serveur de billetterie rencontre un problème. Réessayez dans un instant.',
 };
 export default fr;
