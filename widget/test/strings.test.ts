@@ -31,6 +31,8 @@ const NEVER_SENT_TO_THE_WIDGET = new Set<string>([
   'EVENT_LIMIT_REACHED',
   'SEAT_LIMIT_REACHED',
   'OFFER_NOT_CLAIMABLE',
+  // POST /holds/:token/checkout takes the secret key: the partner's backend calls it, not the page.
+  'CHECKOUT_ALREADY_STARTED',
 ]);
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();

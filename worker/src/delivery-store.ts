@@ -10,6 +10,7 @@
 import type { WebhookTarget } from '@happening/delivery';
 import type { InAppNotification, NotificationMessage } from '@happening/shared';
 import type pg from 'pg';
+import { subscribedTo } from './routing.js';
 import type { InAppContent } from './templates/index.js';
 
 export type Channel = 'email' | 'webhook' | 'in_app';
@@ -69,7 +70,7 @@ export interface MessagePlan {
 /**
  * Opens the message's transaction, takes its lock (a replay also reopens its failed deliveries)
  * and plans, in one round trip. The plan is one statement: whether the message was handled, the
- * organization's endpoints (a previous secret only while its grace period lasts), and every
+ * organization's endpoints subscribed to its type (a previous secret only while its grace period lasts), and every
  * delivery row, creating the planned ones not seen before as pending. The rows a statement
  * inserts are invisible to its own reads, so the new rows (RETURNING) and the existing ones (the
  * snapshot) are disjoint.
@@ -86,7 +87,7 @@ export async function beginAndPlan(
      endpoints AS (
        SELECT id, url, secret, created_at,
               CASE WHEN previous_secret_expires_at > now() THEN previous_secret END AS previous_secret
-       FROM webhook_endpoints WHERE org_id = $2 AND NOT (SELECT handled FROM inbox)
+       FROM webhook_endpoints WHERE org_id = $2 AND ${subscribedTo('$3')} AND NOT (SELECT handled FROM inbox)
      ),
      planned AS (
        SELECT d->>'channel' AS channel, d->>'target' AS target FROM jsonb_array_elements($4::jsonb) AS d

@@ -110,6 +110,9 @@ export const defaultStrings = {
   IDEMPOTENCY_KEY_IN_FLIGHT: 'Your booking is already being processed. Please wait a moment.',
   BOOKING_NOT_CANCELLABLE: 'This booking can no longer be cancelled.',
   SERVICE_UNAVAILABLE: 'The ticket server is having trouble. Please try again in a moment.',
+  NOT_ON_SALE: 'Tickets are not on sale right now.',
+  QUEUE_TICKET_NOT_FOUND: 'Your place in line has expired. Please join the line again.',
+  QUEUE_CLOSED: 'The line is closed.',
   INTERNAL_ERROR: 'The ticket server is having trouble. Please try again in a moment.',
 };
 

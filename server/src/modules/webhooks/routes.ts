@@ -3,9 +3,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { WebhookChannel } from '@happening/delivery';
 import {
   OrgParams,
+  WebhookEndpoint,
   WebhookEndpointBody,
   WebhookEndpointCreated,
   WebhookEndpointsResponse,
+  WebhookEndpointUpdate,
   WebhookParams,
   WebhookSecretRotated,
   WebhookTestResult,
@@ -33,7 +35,9 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
           "Needs the admin role. The endpoint receives the organization's notifications signed by the " +
           'Standard Webhooks scheme. The URL must be http or https without credentials and may not ' +
           'resolve to a private or loopback address (unless `WEBHOOK_ALLOW_PRIVATE_NETWORKS`): 422 ' +
-          '`WEBHOOK_URL_NOT_ALLOWED` says why. The worker checks the address again at every delivery.',
+          '`WEBHOOK_URL_NOT_ALLOWED` says why. The worker checks the address again at every delivery. ' +
+          '`types` subscribes it to some notification types only (default: every type, including ' +
+          'types added later); an unknown type is 400 `VALIDATION_FAILED`.',
         params: OrgParams,
         body: WebhookEndpointBody,
         response: withErrors({ 201: WebhookEndpointCreated }),
@@ -50,7 +54,9 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         url,
         description: request.body.description ?? '',
         secret,
+        types: request.body.types ?? null,
       });
+      app.holdSubscriptions.forget(orgId);
       return reply.status(201).send({ ...endpoint, secret });
     },
   );
@@ -75,6 +81,36 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
+  app.patch(
+    '/orgs/:orgId/webhooks/:endpointId',
+    {
+      schema: {
+        tags,
+        summary: 'Change a webhook endpoint: its URL, description or subscribed types (admin)',
+        description:
+          'Only what the body names changes. `types` replaces the subscription (`null`: every type ' +
+          'again); an unknown type is 400 `VALIDATION_FAILED`. A new URL is checked as on creation. ' +
+          'Messages already queued are delivered by the subscription at the time of delivery; which ' +
+          'holds produce hold events is decided when each hold is made.',
+        params: WebhookParams,
+        body: WebhookEndpointUpdate,
+        response: withErrors({ 200: WebhookEndpoint }),
+      },
+      preHandler: asUser,
+    },
+    async (request) => {
+      const { orgId, endpointId } = request.params;
+      await app.requireRole(request, orgId, 'admin', 'Organization');
+      const change = { ...request.body };
+      if (change.url !== undefined)
+        change.url = await checkWebhookUrl(change.url, app.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS);
+      const endpoint = await endpoints.update(orgId, endpointId, change);
+      if (!endpoint) throw notFound('Webhook endpoint');
+      app.holdSubscriptions.forget(orgId);
+      return endpoint;
+    },
+  );
+
   app.delete(
     '/orgs/:orgId/webhooks/:endpointId',
     {
@@ -92,6 +128,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { orgId, endpointId } = request.params;
       await app.requireRole(request, orgId, 'admin', 'Organization');
       if (!(await endpoints.remove(orgId, endpointId))) throw notFound('Webhook endpoint');
+      app.holdSubscriptions.forget(orgId);
       return reply.status(204).send();
     },
   );

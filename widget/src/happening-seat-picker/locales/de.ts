@@ -114,6 +114,9 @@ const de: Strings = {
   IDEMPOTENCY_KEY_IN_FLIGHT: 'Ihre Buchung wird bereits bearbeitet. Bitte warten Sie einen Moment.',
   BOOKING_NOT_CANCELLABLE: 'Diese Buchung kann nicht mehr storniert werden.',
   SERVICE_UNAVAILABLE: 'Der Ticketserver hat gerade Probleme. Bitte versuchen Sie es gleich noch einmal.',
+  NOT_ON_SALE: 'Tickets sind gerade nicht im Verkauf.',
+  QUEUE_TICKET_NOT_FOUND: 'Ihr Platz in der Warteschlange ist abgelaufen. Bitte stellen Sie sich erneut an.',
+  QUEUE_CLOSED: 'Die Warteschlange ist geschlossen.',
   INTERNAL_ERROR: 'Der Ticketserver hat gerade Probleme. Bitte versuchen Sie es gleich noch einmal.',
 };
 export default de;

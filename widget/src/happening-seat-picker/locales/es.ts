@@ -108,6 +108,9 @@ const es: Strings = {
   IDEMPOTENCY_KEY_IN_FLIGHT: 'Su reserva ya se está procesando. Espere un momento.',
   BOOKING_NOT_CANCELLABLE: 'Esta reserva ya no se puede cancelar.',
   SERVICE_UNAVAILABLE: 'El servidor de entradas tiene problemas. Inténtelo de nuevo en un momento.',
+  NOT_ON_SALE: 'Las entradas no están a la venta en este momento.',
+  QUEUE_TICKET_NOT_FOUND: 'Su lugar en la cola ha caducado. Vuelva a ponerse en la cola.',
+  QUEUE_CLOSED: 'La cola está cerrada.',
   INTERNAL_ERROR: 'El servidor de entradas tiene problemas. Inténtelo de nuevo en un momento.',
 };
 export default es;

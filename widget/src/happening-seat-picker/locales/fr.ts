@@ -112,6 +112,9 @@ const fr: Strings = {
   IDEMPOTENCY_KEY_IN_FLIGHT: 'Votre réservation est déjà en cours de traitement. Patientez un instant.',
   BOOKING_NOT_CANCELLABLE: 'Cette réservation ne peut plus être annulée.',
   SERVICE_UNAVAILABLE: 'Le serveur de billetterie rencontre un problème. Réessayez dans un instant.',
+  NOT_ON_SALE: 'Les billets ne sont pas en vente pour le moment.',
+  QUEUE_TICKET_NOT_FOUND: 'Votre place dans la file a expiré. Veuillez rejoindre la file à nouveau.',
+  QUEUE_CLOSED: 'La file d’attente est fermée.',
   INTERNAL_ERROR: 'Le serveur de billetterie rencontre un problème. Réessayez dans un instant.',
 };
 export default fr;
