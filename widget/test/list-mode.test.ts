@@ -156,4 +156,15 @@ describe('list mode', () => {
     await expect.poll(() => page.locator('happening-seat-picker svg.seats').isVisible()).toBe(true);
     await expect.poll(() => message(page)).toBe('Seats are shown as a map.');
   });
+
+  it('opens the only section of a one-section map at once, after a reload too', async () => {
+    opened = await openPicker(browser, hall(['Stalls'], 2, 3));
+    const { page } = opened;
+    await page.getByRole('button', { name: 'Show as list' }).click();
+    const rows = page.locator('happening-seat-picker .list ul');
+    await expect.poll(() => rows.count()).toBe(2);
+    await page.reload();
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await page.getByRole('button', { name: /^Stalls/ }).getAttribute('aria-expanded')).toBe('true');
+  });
 });

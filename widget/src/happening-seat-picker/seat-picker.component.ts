@@ -304,6 +304,9 @@ export default class HappeningSeatPicker extends LitElement {
       await translating;
       this.pricing = { categories: categoryByKey(event.seatMap), locale: localeOf(this, this.locale) };
       this.layout = layout;
+      // In list mode, a map of one section shows its rows at once.
+      this.openSections.clear();
+      if (layout.sections.length === 1) this.openSections.add(layout.sections[0]!.id);
       this.store.reset(availability);
       this.event = event;
       await this.holds.restore();
@@ -549,8 +552,6 @@ export default class HappeningSeatPicker extends LitElement {
   private toggleList = () => {
     this.listMode = !this.listMode;
     saveListMode(this.listMode);
-    // Only one section to show: open it at once.
-    if (this.layout?.sections.length === 1) this.openSections.add(this.layout.sections[0]!.id);
     this.say('info', this.listMode ? this.t.listModeOn : this.t.mapModeOn);
   };
 
