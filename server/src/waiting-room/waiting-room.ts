@@ -6,7 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '@happening/runtime';
-import type { Event, NotificationMessage, QueueTicketState, WaitingRoomStats } from '@happening/shared';
+import {
+  type Event,
+  type NotificationMessage,
+  type QueueTicketState,
+  saleStateOf,
+  type WaitingRoomStats,
+} from '@happening/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type pg from 'pg';
 import { WAITING_ROOMS_KEY } from '../inventory/keys.js';
