@@ -26,6 +26,11 @@ export function fakeEvent(seatMap: SeatMap, overrides: Partial<Event> = {}): Eve
     proofOfWork: false,
     capacity: 0,
     createdAt: '2030-01-01T00:00:00.000Z',
+    onSaleAt: null,
+    offSaleAt: null,
+    salePaused: false,
+    saleState: 'on_sale',
+    waitingRoom: { enabled: false, admitPerMinute: null, maxActiveShoppers: null },
     ...overrides,
   };
 }
