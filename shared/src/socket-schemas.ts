@@ -19,6 +19,7 @@ export const widgetPayloads = {
     seatIds: SeatIds,
     holdToken: Type.Optional(HoldToken),
     altcha: Type.Optional(NonEmpty(2_048)),
+    admissionToken: Type.Optional(NonEmpty(2_048)),
   }),
   release: Type.Object({ holdToken: HoldToken, seatIds: SeatIds }),
   'waitlist:watch': Type.Object({ bookingId: Uuid, manageToken: NonEmpty(128) }),

@@ -58,13 +58,21 @@ export interface WidgetClientToServer {
   leave: (payload: { eventId: string }, ack?: AckCallback<null>) => void;
   /** `altcha`: a solved proof-of-work challenge, as the REST hold's body field of that name. */
   hold: (
-    payload: { eventId: string; seatIds: string[]; holdToken?: string; altcha?: string },
+    payload: {
+      eventId: string;
+      seatIds: string[];
+      holdToken?: string;
+      altcha?: string;
+      admissionToken?: string;
+    },
     ack: AckCallback<Hold>,
   ) => void;
   release: (
     payload: { holdToken: string; seatIds: string[] },
     ack: AckCallback<{ released: string[] }>,
   ) => void;
+  /** Follow a waiting-line ticket: the ack and then `queue` pushes give its state (contract of issue 13). */
+  'queue:follow': (payload: { ticket: string }, ack: AckCallback<WidgetQueueTicket>) => void;
   /** Follow a waitlisted booking's live position. */
   'waitlist:watch': (
     payload: { bookingId: string; manageToken: string },
@@ -77,6 +85,23 @@ export interface WidgetServerToClient {
   counts: (message: CountsMessage) => void;
   'hold-expired': (message: { holdToken: string; seatIds: string[] }) => void;
   waitlist: (message: { bookingId: string; position: number; status: Booking['status'] }) => void;
+  queue: (message: WidgetQueueTicket) => void;
+}
+
+/** A waiting-line ticket's state, as the widget sees it (the contract's `QueueTicketState`). */
+export interface WidgetQueueTicket {
+  ticket: string;
+  eventId: string;
+  state: 'waiting' | 'admitted' | 'expired' | 'sold_out';
+  position: number | null;
+  ahead: number | null;
+  etaSeconds: number | null;
+  partySize: number;
+  opensAt: string | null;
+  preQueue?: boolean;
+  admissionToken?: string;
+  admissionExpiresAt?: string;
+  waitlistOffered?: boolean;
 }
 
 /** Who holds (an opaque holder id, never the hold token) or booked a taken seat. */

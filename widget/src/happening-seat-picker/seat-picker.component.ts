@@ -14,6 +14,8 @@ import { SeatMapView, type SeatPaint } from './seat-map-view.js';
 import styles from './seat-picker.styles.js';
 import { defaultStrings, type Strings } from './strings.js';
 import { generalSections, legend, type Pricing, priceOf, summary } from './templates.js';
+import { type SaleFields, WaitingRoomController } from './waiting-room-controller.js';
+import { lineNews, linePanel, saleNotice } from './waiting-room-view.js';
 import { WaitlistController } from './waitlist-controller.js';
 
 /**
@@ -93,6 +95,7 @@ export default class HappeningSeatPicker extends LitElement {
     checkoutOpen: { state: true },
     booked: { state: true },
     revision: { state: true },
+    news: { state: true },
   };
 
   /** Id of the event to sell. */
@@ -114,7 +117,7 @@ export default class HappeningSeatPicker extends LitElement {
 
   declare private phase: 'idle' | 'loading' | 'ready' | 'failed';
   declare private fatal: string;
-  declare private event: Event | null;
+  declare private event: (Event & SaleFields) | null;
   declare private connection: ConnectionState;
   declare private message: { kind: 'info' | 'error'; text: string } | null;
   declare private busy: boolean;
@@ -122,6 +125,8 @@ export default class HappeningSeatPicker extends LitElement {
   declare private booked: CreatedBooking | null;
   /** Bumped when counters change, to re-render what depends on them. */
   declare private revision: number;
+  /** The waiting line's latest news for screen readers (a polite live region, not every tick). */
+  declare private news: string;
 
   private api: HappeningApi | null = null;
   private live: LiveConnection | null = null;
@@ -138,6 +143,7 @@ export default class HappeningSeatPicker extends LitElement {
     eventId: () => this.eventId,
     api: () => this.api,
     live: () => this.live,
+    admissionToken: () => this.room.admissionToken,
     repaint: (ids) => this.liveSeats.schedulePaint(ids),
     taken: (seatId, error) => {
       const seat = this.layout?.byId.get(seatId);
@@ -146,11 +152,7 @@ export default class HappeningSeatPicker extends LitElement {
       this.emit('happening-error', { code: error.code, message: error.message });
     },
     failed: (error) => this.report(error),
-    // Announced (the message area is a status region) while the proof of work runs.
-    checking: (active) => {
-      if (active) this.say('info', this.t.checkingBrowser);
-      else if (this.message?.text === this.t.checkingBrowser) this.message = null;
-    },
+    checking: (active) => this.checking(active),
     endingSoon: () => this.say('info', this.t.holdEndingSoon),
     expired: () => this.say('error', this.t.holdExpired),
     emit: (type, detail) => this.emit(type, detail),
@@ -163,6 +165,18 @@ export default class HappeningSeatPicker extends LitElement {
     promoted: (status) =>
       this.say('info', status === 'confirmed' ? this.t.waitlistPromoted : this.t.waitlistOffered),
     emit: (type, detail) => this.emit(type, detail),
+  });
+
+  private readonly room = new WaitingRoomController(this, {
+    eventId: () => this.eventId,
+    event: () => this.event,
+    api: () => this.api,
+    live: () => this.live,
+    announce: (ticket) => (this.news = lineNews(this.t, ticket)),
+    // The opening time passed: on sale now (a hold answers NOT_ON_SALE, with the state, if the
+    // server's clock disagrees), without every waiting page asking for the event at that second.
+    opened: () => this.setSale({ saleState: 'on_sale' }),
+    checking: (active) => this.checking(active),
   });
 
   constructor() {
@@ -181,6 +195,7 @@ export default class HappeningSeatPicker extends LitElement {
     this.checkoutOpen = false;
     this.booked = null;
     this.revision = 0;
+    this.news = '';
   }
 
   /** The texts in use: defaults merged with `strings`, once per change (seat labels read it 10,000 times). */
@@ -245,6 +260,7 @@ export default class HappeningSeatPicker extends LitElement {
     // sessionStorage keeps each event's own hold and waitlist entry.
     this.holds.forget();
     this.waitlist.entry = null;
+    this.room.forget();
     this.booked = null;
     this.checkoutOpen = false;
   }
@@ -273,7 +289,8 @@ export default class HappeningSeatPicker extends LitElement {
       this.layout = layout;
       this.store.reset(availability);
       this.event = event;
-      await this.holds.restore();
+      await Promise.all([this.holds.restore(), this.room.restore()]);
+      this.room.tickWhileNeeded();
       this.phase = 'ready';
       this.live = new LiveConnection(
         this.server.replace(/\/+$/, ''),
@@ -284,6 +301,7 @@ export default class HappeningSeatPicker extends LitElement {
       );
       this.live.start();
       void this.waitlist.follow();
+      void this.room.follow();
     } catch (error) {
       if (api !== this.api) return;
       this.phase = 'failed';
@@ -303,7 +321,11 @@ export default class HappeningSeatPicker extends LitElement {
         this.say('error', fill(this.t.originNotAllowed, { origin: location.origin }));
       }
     },
-    snapshot: (availability: Availability) => this.liveSeats.snapshot(availability),
+    snapshot: (availability: Availability & SaleFields) => {
+      // The snapshot of every (re)join also says where the sale stands (paused, opened early…).
+      if (availability.saleState && this.event) this.setSale(availability);
+      this.liveSeats.snapshot(availability);
+    },
     seats: (message: SeatsMessage) => this.liveSeats.seats(message),
     counts: (message: CountsMessage) => this.liveSeats.counts(message),
     holdExpired: (message: { holdToken: string; seatIds: string[] }) => {
@@ -311,7 +333,42 @@ export default class HappeningSeatPicker extends LitElement {
     },
     waitlist: (message: { bookingId: string; position: number; status: string }) =>
       this.waitlist.update(message),
+    queue: (message: Parameters<WaitingRoomController['set']>[0]) => this.room.set(message),
   };
+
+  // ------------------------------------------------------------------ the sale window and the line
+
+  /** Whether the attendee may pick seats now: on sale, and their turn if the event has a line. */
+  private get shopping(): boolean {
+    const event = this.event;
+    if (event?.status !== 'on_sale' || (event.saleState && event.saleState !== 'on_sale')) return false;
+    return !event.waitingRoom?.enabled || this.room.ticket?.state === 'admitted';
+  }
+
+  /** The line shows while the event has one and its sale is open or about to, or we hold a ticket. */
+  private get lineShown(): boolean {
+    const event = this.event;
+    const open = event?.saleState === 'on_sale' || event?.saleState === 'scheduled';
+    return !!this.room.ticket || (!!event?.waitingRoom?.enabled && open && event.status === 'on_sale');
+  }
+
+  private setSale(sale: SaleFields): void {
+    const { saleState, onSaleAt, offSaleAt, waitingRoom } = { ...this.event, ...sale };
+    this.event = { ...this.event!, saleState, onSaleAt, offSaleAt, waitingRoom };
+    this.room.tickWhileNeeded();
+  }
+
+  private joinLine = (partySize: number) =>
+    this.withBusy(async () => {
+      this.partySize = partySize;
+      await this.room.join(partySize);
+    });
+
+  // Announced (the message area is a status region) while the proof of work runs.
+  private checking(active: boolean): void {
+    if (active) this.say('info', this.t.checkingBrowser);
+    else if (this.message?.text === this.t.checkingBrowser) this.message = null;
+  }
 
   private statusText(status: SeatPaint['status']): string {
     return this.statusTexts[status];
@@ -368,6 +425,10 @@ export default class HappeningSeatPicker extends LitElement {
   private toggleSeat(id: string): void {
     const seat = this.layout?.byId.get(id);
     if (!seat || this.holds.pending.has(id) || this.booked) return;
+    if (!this.shopping) {
+      if (this.event?.waitingRoom?.enabled) this.say('info', this.t.lineWaitTurn);
+      return;
+    }
     if (this.holds.holds(id)) return void this.holds.release(id);
     const status = this.store.statusOf(id);
     const t = this.t;
@@ -443,9 +504,14 @@ export default class HappeningSeatPicker extends LitElement {
     this.withBusy(async () => {
       const hold = this.holds.hold;
       if (!hold) return;
+      const admissionToken = this.room.admissionToken;
       const created = await this.api!.book(
         this.eventId,
-        { holdToken: hold.holdToken, attendee: attendeeOf(form) },
+        {
+          holdToken: hold.holdToken,
+          attendee: attendeeOf(form),
+          ...(admissionToken ? { admissionToken } : {}),
+        },
         this.bookingKey,
       );
       this.booked = created;
@@ -457,7 +523,9 @@ export default class HappeningSeatPicker extends LitElement {
   private joinWaitlist = (form: HTMLFormElement) =>
     this.withBusy(async () => {
       const quantity = Number(new FormData(form).get('quantity')) || 1;
-      const created = await this.waitlist.join(quantity, attendeeOf(form), this.section);
+      // Sold out while in line: the ticket's token (if it has one) lets its holder onto the waitlist.
+      const token = this.room.ticket?.admissionToken;
+      const created = await this.waitlist.join(quantity, attendeeOf(form), this.section, token);
       if (created.booking.status === 'waitlisted') return;
       // Places freed up between the snapshot and the request: it is a booking after all.
       this.booked = created;
@@ -487,6 +555,12 @@ export default class HappeningSeatPicker extends LitElement {
     const detail = asError(error);
     if (detail.code === 'HOLD_NOT_FOUND' || detail.code === 'HOLD_EXPIRED') this.holds.expire();
     else if (detail.code === 'HOLD_CAP_REACHED') this.say('error', this.t.holdCapReached);
+    else if (detail.code === 'ADMISSION_REQUIRED') {
+      // The turn ended (or the line was switched on): the ticket's state says what happens now.
+      this.say('error', this.t.lineWaitTurn);
+      void this.room.refresh().catch(() => undefined);
+    } else if (detail.code === 'NOT_ON_SALE' && detail.details.saleState)
+      this.setSale(detail.details as SaleFields);
     else this.say('error', fill(this.t.genericError, { message: detail.message }));
     this.emit('happening-error', { code: detail.code, message: detail.message });
   }
@@ -538,9 +612,13 @@ export default class HappeningSeatPicker extends LitElement {
     const sections = event.seatMap.sections.filter((section) => !this.section || section.id === this.section);
     const general = sections.filter((section): section is GeneralSection => section.kind === 'general');
     const reserved = (this.layout?.byId.size ?? 0) > 0;
-    const onSale = event.status === 'on_sale';
+    const onSale = this.shopping;
     const hold = this.holds.hold;
-    const soldOut = onSale && !hold && !this.booked && this.store.available(this.section) === 0;
+    const ticket = this.room.ticket;
+    const soldOut =
+      ticket?.state === 'sold_out' ||
+      (onSale && !hold && !this.booked && this.store.available(this.section) === 0);
+    const line = this.lineShown;
     const connectionText = {
       connecting: t.connectionConnecting,
       live: t.connectionLive,
@@ -563,7 +641,8 @@ export default class HappeningSeatPicker extends LitElement {
           : nothing
       }
       ${legend(t, this.pricing, reserved)}
-      ${!onSale ? html`<p>${t.notOnSale}</p>` : nothing}
+      ${event.status !== 'on_sale' ? html`<p>${t.notOnSale}</p>` : line ? nothing : saleNotice(t, event, this.room.now)}
+      ${line && !this.booked ? linePanel(t, { ticket, now: this.room.now, limit: this.seatLimit, partySize: this.partySize, busy: this.busy }, this.joinLine) : nothing}
       ${onSale && reserved && !soldOut && !this.booked ? bestSeatsForm(t, { limit: this.seatLimit, partySize: this.partySize, busy: this.busy }, (quantity) => void this.bestAvailable(quantity)) : nothing}
       ${onSale && !this.booked ? generalSections(t, this.pricing, general, (id) => this.store.available(id), this.busy, this.addGeneral) : nothing}
       ${
@@ -598,7 +677,7 @@ export default class HappeningSeatPicker extends LitElement {
                 event,
                 entry: this.waitlist.entry,
                 limit: this.seatLimit,
-                partySize: this.partySize,
+                partySize: ticket?.partySize ?? this.partySize,
                 busy: this.busy,
               },
               { join: this.joinWaitlist, leave: this.leaveWaitlist },
@@ -607,6 +686,7 @@ export default class HappeningSeatPicker extends LitElement {
       }
       ${this.booked ? confirmation(t, this.booked, this.layout) : nothing}
       <div class="message" part="message" role="status" data-kind=${this.message?.kind ?? 'info'}>${this.message?.text ?? ''}</div>
+      ${line ? html`<p class="visually-hidden" aria-live="polite" data-news>${this.news}</p>` : nothing}
     </div>`;
   }
 }
@@ -622,9 +702,20 @@ function statusTextsOf(t: Strings): Record<SeatPaint['status'], string> {
   };
 }
 
-function asError(error: unknown): { code: string; message: string; status: number } {
-  if (error instanceof ApiError) return { code: error.code, message: error.message, status: error.status };
-  return { code: 'INTERNAL_ERROR', message: (error as Error)?.message ?? String(error), status: 0 };
+function asError(error: unknown): {
+  code: string;
+  message: string;
+  status: number;
+  details: Record<string, unknown>;
+} {
+  if (error instanceof ApiError)
+    return { code: error.code, message: error.message, status: error.status, details: error.details };
+  return {
+    code: 'INTERNAL_ERROR',
+    message: (error as Error)?.message ?? String(error),
+    status: 0,
+    details: {},
+  };
 }
 
 function attendeeOf(form: HTMLFormElement): { name: string; email: string } {

@@ -69,6 +69,23 @@ export const defaultStrings = {
   loadFailed: 'The seat picker could not load: {message}',
   notOnSale: 'This event is not on sale.',
   genericError: 'Something went wrong: {message}',
+  // ---- The waiting line and sale windows (issue 13; English only for now).
+  saleOpensIn: 'On sale in {time}.',
+  salePaused: 'Sales are paused. Check back shortly.',
+  saleEnded: 'Sales have ended.',
+  lineIntro: 'Seats are sold through a fair line: join it and pick seats when it is your turn.',
+  lineJoin: 'Join the line',
+  lineTitle: 'You are in line',
+  linePosition: 'You are number {position} in line.',
+  lineAhead: '{ahead} ahead of you',
+  lineEta: 'about {minutes} min wait',
+  linePreQueue:
+    'The sale opens in {time}; then everyone in line gets a place drawn at random, so no need to hurry.',
+  lineWaitTurn: 'You can pick seats when it is your turn.',
+  lineTurn: 'It is your turn: pick your seats.',
+  lineTurnTimer: 'Your turn ends in {time}',
+  lineExpired: 'Your turn has ended.',
+  lineSoldOut: 'Sold out while you were in line.',
 };
 
 export type Strings = typeof defaultStrings;
