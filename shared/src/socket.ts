@@ -132,6 +132,25 @@ export interface ConsoleServerToClient {
   notification: (message: InAppNotification) => void;
   /** Deployment-wide queue stats: only the sockets of operators (`OPERATOR_EMAILS`) receive them. */
   queues: (message: QueueStats) => void;
+  /** An event's waiting line, to its watchers, about every 2 s while the line is active. */
+  'queue-stats': (message: WaitingRoomStats & { eventId: string }) => void;
+}
+
+/**
+ * An event's waiting line for the console (`GET /events/:id/queue/stats` and the `queue-stats`
+ * push; the contract of issue 13 calls it `QueueStats`, a name the broker's stats already have).
+ */
+export interface WaitingRoomStats {
+  waiting: number;
+  admittedPerMinute: number;
+  activeShoppers: number;
+  soldPerMinute: number;
+  expectedSellOutSeconds: number | null;
+  admitPerMinute: number | null;
+  maxActiveShoppers: number | null;
+  saleState: 'scheduled' | 'on_sale' | 'paused' | 'ended';
+  /** The line over time, oldest first (about the last 60 points). */
+  series: { at: string; waiting: number; admitted: number; sold: number }[];
 }
 
 /** Room names, shared by the server and the worker's Redis emitter. */
