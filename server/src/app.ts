@@ -12,6 +12,7 @@ import accountsRoutes from './modules/accounts/routes.js';
 import { BookingNews } from './modules/bookings/booking-news.js';
 import bookingRoutes from './modules/bookings/routes.js';
 import eventRoutes from './modules/events/routes.js';
+import saleRoutes from './modules/events/sale-routes.js';
 import holdRoutes from './modules/holds/routes.js';
 import invitationRoutes from './modules/invitations/routes.js';
 import opsRoutes from './modules/ops/routes.js';
@@ -91,6 +92,7 @@ export async function app(instance: FastifyInstance, { config }: { config: Confi
       await api.register(notificationRoutes);
       await api.register(opsRoutes);
       await api.register(eventRoutes);
+      await api.register(saleRoutes);
       await api.register(holdRoutes);
       await api.register(bookingRoutes);
     },

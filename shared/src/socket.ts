@@ -13,6 +13,7 @@ import type {
 } from './api.js';
 import type { ErrorBody } from './errors.js';
 import type { InAppNotification } from './notifications.js';
+import type { QueueTicketState, WaitingRoomStats } from './waiting-room.js';
 
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
 export type AckCallback<T> = (answer: Ack<T>) => void;
@@ -50,11 +51,25 @@ export interface CountsMessage {
   waitlistLength: number;
 }
 
+/** Where the event's sale stands, beside the seats in the widget's `join` snapshot. */
+export interface SaleInfo {
+  saleState: 'scheduled' | 'on_sale' | 'paused' | 'ended';
+  onSaleAt: string | null;
+  offSaleAt: string | null;
+  /** The waiting room is on: join the line (`POST /events/:id/queue`) before holding. */
+  waitingRoom: boolean;
+}
+
+/** The widget's `join` answer: the seats, and the sale's state (a countdown before `onSaleAt`). */
+export interface WidgetSnapshot extends Availability {
+  sale: SaleInfo;
+}
+
 export const WIDGET_NAMESPACE = '/widget';
 export const CONSOLE_NAMESPACE = '/console';
 
 export interface WidgetClientToServer {
-  join: (payload: { eventId: string; holdToken?: string }, ack: AckCallback<Availability>) => void;
+  join: (payload: { eventId: string; holdToken?: string }, ack: AckCallback<WidgetSnapshot>) => void;
   leave: (payload: { eventId: string }, ack?: AckCallback<null>) => void;
   /** `altcha`: a solved proof-of-work challenge, as the REST hold's body field of that name. */
   hold: (
@@ -71,13 +86,16 @@ export interface WidgetClientToServer {
     payload: { holdToken: string; seatIds: string[] },
     ack: AckCallback<{ released: string[] }>,
   ) => void;
-  /** Follow a waiting-line ticket: the ack and then `queue` pushes give its state (contract of issue 13). */
-  'queue:follow': (payload: { ticket: string }, ack: AckCallback<WidgetQueueTicket>) => void;
   /** Follow a waitlisted booking's live position. */
   'waitlist:watch': (
     payload: { bookingId: string; manageToken: string },
     ack: AckCallback<{ position: number }>,
   ) => void;
+  /**
+   * Follow a waiting-room ticket live (`queue` messages); send it again after a reconnect. The ack
+   * is the ticket's state now.
+   */
+  'queue:follow': (payload: { ticket: string }, ack: AckCallback<QueueTicketState>) => void;
 }
 
 export interface WidgetServerToClient {
@@ -85,23 +103,8 @@ export interface WidgetServerToClient {
   counts: (message: CountsMessage) => void;
   'hold-expired': (message: { holdToken: string; seatIds: string[] }) => void;
   waitlist: (message: { bookingId: string; position: number; status: Booking['status'] }) => void;
-  queue: (message: WidgetQueueTicket) => void;
-}
-
-/** A waiting-line ticket's state, as the widget sees it (the contract's `QueueTicketState`). */
-export interface WidgetQueueTicket {
-  ticket: string;
-  eventId: string;
-  state: 'waiting' | 'admitted' | 'expired' | 'sold_out';
-  position: number | null;
-  ahead: number | null;
-  etaSeconds: number | null;
-  partySize: number;
-  opensAt: string | null;
-  preQueue?: boolean;
-  admissionToken?: string;
-  admissionExpiresAt?: string;
-  waitlistOffered?: boolean;
+  /** A followed ticket's state, when it changed (at most one per ticket per `QUEUE_PUSH_INTERVAL_MS`). */
+  queue: (message: QueueTicketState) => void;
 }
 
 /** Who holds (an opaque holder id, never the hold token) or booked a taken seat. */
@@ -132,25 +135,8 @@ export interface ConsoleServerToClient {
   notification: (message: InAppNotification) => void;
   /** Deployment-wide queue stats: only the sockets of operators (`OPERATOR_EMAILS`) receive them. */
   queues: (message: QueueStats) => void;
-  /** An event's waiting line, to its watchers, about every 2 s while the line is active. */
-  'queue-stats': (message: WaitingRoomStats & { eventId: string }) => void;
-}
-
-/**
- * An event's waiting line for the console (`GET /events/:id/queue/stats` and the `queue-stats`
- * push; the contract of issue 13 calls it `QueueStats`, a name the broker's stats already have).
- */
-export interface WaitingRoomStats {
-  waiting: number;
-  admittedPerMinute: number;
-  activeShoppers: number;
-  soldPerMinute: number;
-  expectedSellOutSeconds: number | null;
-  admitPerMinute: number | null;
-  maxActiveShoppers: number | null;
-  saleState: 'scheduled' | 'on_sale' | 'paused' | 'ended';
-  /** The line over time, oldest first (about the last 60 points). */
-  series: { at: string; waiting: number; admitted: number; sold: number }[];
+  /** A watched event's waiting-room line, every `QUEUE_STATS_INTERVAL_MS` while it has one. */
+  'queue-stats': (message: WaitingRoomStats) => void;
 }
 
 /** Room names, shared by the server and the worker's Redis emitter. */

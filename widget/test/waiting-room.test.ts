@@ -4,7 +4,7 @@
  * reload and a reconnect that keep it, the turn (admission token on every hold, its countdown),
  * sold out while waiting (the waitlist with the party size), and a sale that has not opened yet.
  */
-import type { Availability, Event, Hold, SeatMap, WidgetQueueTicket } from '@happening/shared';
+import type { Availability, Event, Hold, QueueTicketState, SeatMap } from '@happening/shared';
 import { axeViolations, launchChromium } from '@happening/testing';
 import { createChallenge } from 'altcha-lib/v1';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -54,6 +54,7 @@ function event(sale: Sale = {}): Event & Sale {
     saleState: 'on_sale',
     onSaleAt: '2030-01-01T10:00:00.000Z',
     offSaleAt: null,
+    salePaused: false,
     waitingRoom: { enabled: true, admitPerMinute: 60, maxActiveShoppers: null },
     ...sale,
   };
@@ -70,7 +71,7 @@ const snapshot = (available = 4): Availability => ({
   waitlistLength: 0,
 });
 
-function ticket(state: Partial<WidgetQueueTicket> = {}): WidgetQueueTicket {
+function ticket(state: Partial<QueueTicketState> = {}): QueueTicketState {
   return {
     ticket: TICKET,
     eventId: EVENT_ID,
@@ -80,6 +81,7 @@ function ticket(state: Partial<WidgetQueueTicket> = {}): WidgetQueueTicket {
     etaSeconds: 300,
     partySize: 3,
     opensAt: null,
+    preQueue: false,
     ...state,
   };
 }
@@ -337,7 +339,13 @@ describe('the waiting line in the widget (fake server)', () => {
       .poll(() => picker('[part=sale]').textContent())
       .toBe('Sales are paused. Check back shortly.');
     // A resume reaches the page with the next snapshot (every rejoin carries the sale state).
-    fake.socket.set('join', () => ({ ok: true, data: { ...snapshot(), saleState: 'ended' } }));
+    fake.socket.set('join', () => ({
+      ok: true,
+      data: {
+        ...snapshot(),
+        sale: { saleState: 'ended', onSaleAt: null, offSaleAt: null, waitingRoom: false },
+      },
+    }));
     fake.dropAll();
     await expect
       .poll(() => picker('[part=sale]').textContent(), { timeout: 10_000 })

@@ -6,11 +6,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SessionProvider, useSession } from '../../src/renderer/app/session.js';
 import type { ConsoleSocket } from '../../src/renderer/live/connection.js';
-import {
-  formatSeconds,
-  type SaleFields,
-  WaitingRoomPanel,
-} from '../../src/renderer/live/WaitingRoomPanel.js';
+import { formatSeconds, WaitingRoomPanel } from '../../src/renderer/live/WaitingRoomPanel.js';
 import { EventEditorScreen } from '../../src/renderer/screens/EventEditor.js';
 import { act, byLabel, type Rendered, render, typeInto } from './dom.js';
 
@@ -20,7 +16,7 @@ const EVENT = '00000000-0000-4000-8000-0000000000e1';
 const user = { id: '00000000-0000-4000-8000-000000000001', email: 'grace@example.test', name: 'Grace' };
 const organization: Organization = { id: ORG, name: 'Harbour', role: 'organizer' };
 
-const base: Event & SaleFields = {
+const base: Event = {
   id: EVENT,
   orgId: ORG,
   name: 'Stadium night',
@@ -46,11 +42,14 @@ const base: Event & SaleFields = {
   createdAt: '2030-01-01T00:00:00.000Z',
   onSaleAt: '2030-03-01T10:00:00.000Z',
   offSaleAt: null,
+  salePaused: false,
   saleState: 'on_sale',
   waitingRoom: { enabled: true, admitPerMinute: 120, maxActiveShoppers: 500 },
 };
 
 const stats = (waiting: number, extra: Partial<WaitingRoomStats> = {}): WaitingRoomStats => ({
+  eventId: EVENT,
+  enabled: true,
   waiting,
   admittedPerMinute: 118,
   activeShoppers: 420,
@@ -160,12 +159,9 @@ describe('console: the sale and its waiting line, live', () => {
       'Waiting: 8990',
     );
 
-    await push('queue-stats', { eventId: '00000000-0000-4000-8000-0000000000ff', ...stats(1) });
+    await push('queue-stats', { ...stats(1), eventId: '00000000-0000-4000-8000-0000000000ff' });
     expect(text(container, 'line-waiting')).toBe('9000');
-    await push('queue-stats', {
-      eventId: EVENT,
-      ...stats(7_500, { expectedSellOutSeconds: null, saleState: 'paused' }),
-    });
+    await push('queue-stats', stats(7_500, { expectedSellOutSeconds: null, saleState: 'paused' }));
     await until(() => expect(text(container, 'line-waiting')).toBe('7500'));
     expect(text(container, 'line-sell-out')).toBe('–');
     expect(text(container, 'sale-state')).toBe('Paused');

@@ -16,6 +16,8 @@ declare module 'fastify' {
     availability: AvailabilityCache;
     /** An event by id; on-sale events are cached for a few seconds because they sit on the hold path. */
     findEvent: (id: string) => Promise<Event | null>;
+    /** Drops this server's cached copy after a change (the sale controls); others see it within the cache's life. */
+    forgetEvent: (id: string) => void;
   }
 }
 
@@ -64,6 +66,10 @@ export default fp<InventoryPluginOptions>(
         cache.delete(id);
       }
       return event;
+    });
+
+    app.decorate('forgetEvent', (id: string) => {
+      cache.delete(id);
     });
 
     // Fed with changes by the fan-out too (plugins/realtime.ts), which also says when it follows them.

@@ -10,6 +10,7 @@ import { socketLimitKey } from '../lib/client-address.js';
 import { AppError, notFound } from '../lib/errors.js';
 import { rateCounter, rateLimited } from '../lib/rate-counter.js';
 import { hashManageToken } from '../modules/bookings/manage-links.js';
+import { assertSaleOpen, saleInfoOf } from '../modules/events/sale-window.js';
 import { eventIdOfHold } from '../modules/holds/routes.js';
 import { holdSeats } from '../modules/holds/service.js';
 import { acknowledged } from './ack.js';
@@ -151,7 +152,7 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
         }
         // One snapshot per event version however many join (AvailabilityCache); never who holds what.
         const { holds: _h, holders: _holders, ...snapshot } = await app.availability.get(event);
-        return snapshot;
+        return { ...snapshot, sale: saleInfoOf(event) };
       }),
     );
 
@@ -175,6 +176,7 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
           throw new AppError(409, 'EVENT_CANCELLED', 'The event was cancelled');
         if (token && eventIdOfHold(token) !== event.id)
           throw new AppError(404, 'HOLD_NOT_FOUND', 'Unknown hold token');
+        assertSaleOpen(event);
         // Every widget socket holds with the publishable key: capped per address, like REST.
         const attendee = await app.holdGuard.capFor(event, limitKey, altcha);
         const hold = await holdSeats(

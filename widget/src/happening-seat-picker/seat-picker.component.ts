@@ -1,4 +1,11 @@
-import type { Availability, CountsMessage, Event, GeneralSection, SeatsMessage } from '@happening/shared';
+import type {
+  Availability,
+  CountsMessage,
+  Event,
+  GeneralSection,
+  SeatsMessage,
+  WidgetSnapshot,
+} from '@happening/shared';
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { ApiError, type CreatedBooking, HappeningApi } from './api-client.js';
 import { AvailabilityStore } from './availability-store.js';
@@ -117,7 +124,7 @@ export default class HappeningSeatPicker extends LitElement {
 
   declare private phase: 'idle' | 'loading' | 'ready' | 'failed';
   declare private fatal: string;
-  declare private event: (Event & SaleFields) | null;
+  declare private event: Event | null;
   declare private connection: ConnectionState;
   declare private message: { kind: 'info' | 'error'; text: string } | null;
   declare private busy: boolean;
@@ -321,9 +328,11 @@ export default class HappeningSeatPicker extends LitElement {
         this.say('error', fill(this.t.originNotAllowed, { origin: location.origin }));
       }
     },
-    snapshot: (availability: Availability & SaleFields) => {
+    snapshot: (availability: Availability & Partial<WidgetSnapshot>) => {
       // The snapshot of every (re)join also says where the sale stands (paused, opened early…).
-      if (availability.saleState && this.event) this.setSale(availability);
+      const sale = availability.sale;
+      if (sale && this.event)
+        this.setSale({ ...sale, waitingRoom: { ...this.event.waitingRoom, enabled: sale.waitingRoom } });
       this.liveSeats.snapshot(availability);
     },
     seats: (message: SeatsMessage) => this.liveSeats.seats(message),
@@ -341,20 +350,19 @@ export default class HappeningSeatPicker extends LitElement {
   /** Whether the attendee may pick seats now: on sale, and their turn if the event has a line. */
   private get shopping(): boolean {
     const event = this.event;
-    if (event?.status !== 'on_sale' || (event.saleState && event.saleState !== 'on_sale')) return false;
-    return !event.waitingRoom?.enabled || this.room.ticket?.state === 'admitted';
+    if (event?.status !== 'on_sale' || event.saleState !== 'on_sale') return false;
+    return !event.waitingRoom.enabled || this.room.ticket?.state === 'admitted';
   }
 
   /** The line shows while the event has one and its sale is open or about to, or we hold a ticket. */
   private get lineShown(): boolean {
     const event = this.event;
     const open = event?.saleState === 'on_sale' || event?.saleState === 'scheduled';
-    return !!this.room.ticket || (!!event?.waitingRoom?.enabled && open && event.status === 'on_sale');
+    return !!this.room.ticket || (!!event?.waitingRoom.enabled && open && event.status === 'on_sale');
   }
 
   private setSale(sale: SaleFields): void {
-    const { saleState, onSaleAt, offSaleAt, waitingRoom } = { ...this.event, ...sale };
-    this.event = { ...this.event!, saleState, onSaleAt, offSaleAt, waitingRoom };
+    this.event = { ...this.event!, ...sale };
     this.room.tickWhileNeeded();
   }
 
@@ -426,7 +434,7 @@ export default class HappeningSeatPicker extends LitElement {
     const seat = this.layout?.byId.get(id);
     if (!seat || this.holds.pending.has(id) || this.booked) return;
     if (!this.shopping) {
-      if (this.event?.waitingRoom?.enabled) this.say('info', this.t.lineWaitTurn);
+      if (this.event?.waitingRoom.enabled) this.say('info', this.t.lineWaitTurn);
       return;
     }
     if (this.holds.holds(id)) return void this.holds.release(id);

@@ -1,5 +1,4 @@
-import type { Event } from '@happening/shared';
-import type { WidgetQueueTicket } from '@happening/shared/socket';
+import type { Event, QueueTicketState } from '@happening/shared';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { ApiError, type HappeningApi } from './api-client.js';
 import type { LiveConnection } from './live-connection.js';
@@ -7,17 +6,10 @@ import { challengeOf, solveProofOfWork } from './proof-of-work.js';
 import { loadSession, saveSession } from './session-store.js';
 
 /** The attendee's place in an event's waiting line, as `GET /queue/:ticket` and `queue` pushes give it. */
-export type QueueTicketState = WidgetQueueTicket;
+export type { QueueTicketState };
 
-export type SaleState = 'scheduled' | 'on_sale' | 'paused' | 'ended';
-
-/** The sale fields of an event read (optional: an older server has none, and then it is simply on sale). */
-export interface SaleFields {
-  saleState?: SaleState;
-  onSaleAt?: string | null;
-  offSaleAt?: string | null;
-  waitingRoom?: { enabled: boolean };
-}
+/** The sale fields of an event that the widget's view follows (an event read, a snapshot's `sale`). */
+export type SaleFields = Partial<Pick<Event, 'saleState' | 'onSaleAt' | 'offSaleAt' | 'waitingRoom'>>;
 
 const ANNOUNCE_EVERY_MS = 60_000;
 
@@ -33,7 +25,7 @@ export function worthAnnouncing(last: number | null, next: number, lastAt: numbe
 
 export interface WaitingRoomDeps {
   eventId(): string;
-  event(): (Event & SaleFields) | null;
+  event(): Event | null;
   api(): HappeningApi | null;
   live(): LiveConnection | null;
   /** A polite announcement (position milestones, the attendee's turn, sold out). */

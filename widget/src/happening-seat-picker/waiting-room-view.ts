@@ -2,7 +2,7 @@ import type { Event } from '@happening/shared';
 import { html, nothing } from 'lit';
 import { fill, formatCountdown } from './format.js';
 import type { Strings } from './strings.js';
-import type { QueueTicketState, SaleFields } from './waiting-room-controller.js';
+import type { QueueTicketState } from './waiting-room-controller.js';
 
 /** Render helpers of the waiting line and the sale window; plain data in, callbacks out. */
 
@@ -14,7 +14,7 @@ export function formatDuration(milliseconds: number): string {
 }
 
 /** With no line: why the map is read-only (the sale opens later, is paused or over). */
-export function saleNotice(t: Strings, event: Event & SaleFields, now: number) {
+export function saleNotice(t: Strings, event: Event, now: number) {
   const state = event.saleState;
   if (state === 'scheduled' && event.onSaleAt)
     return html`<p class="sale" part="sale" role="timer">${fill(t.saleOpensIn, { time: formatDuration(Date.parse(event.onSaleAt) - now) })}</p>`;

@@ -14,14 +14,6 @@ import type { ConsoleSocket } from './connection.js';
 
 export type SaleState = WaitingRoomStats['saleState'];
 
-/** The sale fields of an event (a server without waiting rooms has none: simply on sale). */
-export interface SaleFields {
-  onSaleAt?: string | null;
-  offSaleAt?: string | null;
-  saleState?: SaleState;
-  waitingRoom?: { enabled: boolean; admitPerMinute: number | null; maxActiveShoppers: number | null };
-}
-
 export const queueStatsKey = (eventId: string) => ['queue-stats', eventId] as const;
 
 const saleStateText: Record<SaleState, string> = {
@@ -45,7 +37,7 @@ export function WaitingRoomPanel({
   generation,
   canAct,
 }: {
-  event: Event & SaleFields;
+  event: Event;
   socket: ConsoleSocket | null;
   generation: number;
   canAct: boolean;
@@ -53,7 +45,7 @@ export function WaitingRoomPanel({
   const { api } = useSignedIn();
   const queryClient = useQueryClient();
   const id = useId();
-  const lineOn = event.waitingRoom?.enabled ?? false;
+  const lineOn = event.waitingRoom.enabled;
   const stats = useQuery({
     queryKey: queueStatsKey(event.id),
     queryFn: () => api.get<WaitingRoomStats>(`/events/${event.id}/queue/stats`),
@@ -64,14 +56,14 @@ export function WaitingRoomPanel({
   // The room is joined by the live seat map's watch; this only listens (again after a reconnect).
   useEffect(() => {
     if (!socket || generation === 0) return;
-    const onStats = ({ eventId, ...next }: WaitingRoomStats & { eventId: string }) => {
-      if (eventId === event.id) queryClient.setQueryData(queueStatsKey(event.id), next);
+    const onStats = (next: WaitingRoomStats) => {
+      if (next.eventId === event.id) queryClient.setQueryData(queueStatsKey(event.id), next);
     };
     socket.on('queue-stats', onStats);
     return () => void socket.off('queue-stats', onStats);
   }, [socket, generation, event.id, queryClient]);
 
-  const saleState: SaleState = stats.data?.saleState ?? event.saleState ?? 'on_sale';
+  const saleState: SaleState = stats.data?.saleState ?? event.saleState;
   /** Runs one control; says whether it worked (the error shows under the panel). */
   const act = async (path: string, body?: unknown): Promise<boolean> => {
     setActionError(null);
@@ -173,7 +165,7 @@ function MeterForm({
   event,
   onSave,
 }: {
-  event: Event & SaleFields;
+  event: Event;
   onSave(body: {
     enabled: boolean;
     admitPerMinute: number | null;
@@ -182,9 +174,9 @@ function MeterForm({
 }) {
   const id = useId();
   const room = event.waitingRoom;
-  const [enabled, setEnabled] = useState(room?.enabled ?? false);
-  const [rate, setRate] = useState(room?.admitPerMinute?.toString() ?? '');
-  const [active, setActive] = useState(room?.maxActiveShoppers?.toString() ?? '');
+  const [enabled, setEnabled] = useState(room.enabled);
+  const [rate, setRate] = useState(room.admitPerMinute?.toString() ?? '');
+  const [active, setActive] = useState(room.maxActiveShoppers?.toString() ?? '');
   const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState(false);
   const numberOrNull = (text: string) => (text.trim() === '' ? null : Number(text));

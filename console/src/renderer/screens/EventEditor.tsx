@@ -7,7 +7,6 @@ import { navigate } from '../app/routes.js';
 import { useSignedIn } from '../app/session.js';
 import { draftProblems, emptyDraft, fromSeatMap, type SeatMapDraft, toSeatMap } from '../editor/model.js';
 import { SeatMapEditor } from '../editor/SeatMapEditor.js';
-import type { SaleFields } from '../live/WaitingRoomPanel.js';
 import { ConfirmButton, ErrorNote, Loading } from '../ui/common.js';
 
 interface Details {
@@ -64,13 +63,13 @@ const numberOrNull = (value: string) => (value.trim() === '' ? null : Number(val
 const isoOrNull = (value: string) => (value ? new Date(value).toISOString() : null);
 
 /** The sale window and waiting line of an event being edited (see docs/waiting-room.md). */
-function saleDetails(event: Event & SaleFields) {
+function saleDetails(event: Event) {
   return {
     onSaleAt: event.onSaleAt ? toLocalInput(event.onSaleAt) : '',
     offSaleAt: event.offSaleAt ? toLocalInput(event.offSaleAt) : '',
-    waitingRoom: event.waitingRoom?.enabled ?? false,
-    admitPerMinute: text(event.waitingRoom?.admitPerMinute),
-    maxActiveShoppers: text(event.waitingRoom?.maxActiveShoppers),
+    waitingRoom: event.waitingRoom.enabled,
+    admitPerMinute: text(event.waitingRoom.admitPerMinute),
+    maxActiveShoppers: text(event.waitingRoom.maxActiveShoppers),
   };
 }
 
@@ -125,14 +124,12 @@ function EventForm({ event }: { event?: Event }) {
     maxSeatsPerAddress: details.maxSeatsPerAddress.trim() === '' ? null : Number(details.maxSeatsPerAddress),
     maxHoldsPerAddress: details.maxHoldsPerAddress,
     proofOfWork: details.proofOfWork,
-    ...{
-      onSaleAt: isoOrNull(details.onSaleAt),
-      offSaleAt: isoOrNull(details.offSaleAt),
-      waitingRoom: {
-        enabled: details.waitingRoom,
-        admitPerMinute: numberOrNull(details.admitPerMinute),
-        maxActiveShoppers: numberOrNull(details.maxActiveShoppers),
-      },
+    onSaleAt: isoOrNull(details.onSaleAt),
+    offSaleAt: isoOrNull(details.offSaleAt),
+    waitingRoom: {
+      enabled: details.waitingRoom,
+      admitPerMinute: numberOrNull(details.admitPerMinute),
+      maxActiveShoppers: numberOrNull(details.maxActiveShoppers),
     },
   });
 

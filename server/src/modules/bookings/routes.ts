@@ -20,6 +20,7 @@ import { Type } from 'typebox';
 import { AppError, notFound } from '../../lib/errors.js';
 import type { Principal } from '../../plugins/auth.js';
 import { eventForMember, eventOnSale } from '../events/access.js';
+import { assertSaleOpen } from '../events/sale-window.js';
 import { attendeeBookingLimits } from './attendee-limits.js';
 import { withIdempotency } from './idempotency.js';
 import { hashManageToken } from './manage-links.js';
@@ -117,6 +118,9 @@ const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
             );
           }
           const { holdToken, quantity, section, attendee } = request.body;
+          // A hold made while the sale was open may still be booked (a partner's payment was under
+          // way when the organizer paused); new places are sold only inside the sale window.
+          if (!holdToken) assertSaleOpen(event);
           if (!holdToken && !quantity) {
             throw new AppError(
               400,

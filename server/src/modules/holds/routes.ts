@@ -14,6 +14,7 @@ import { limitKeyOf } from '../../lib/client-address.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { scriptError } from '../bookings/service.js';
 import { assertSameOrg, eventOnSale } from '../events/access.js';
+import { assertSaleOpen } from '../events/sale-window.js';
 import { extendHold, holdSeats, toHold } from './service.js';
 
 /**
@@ -122,6 +123,7 @@ const holdRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const event = await eventOnSale(app, request, request.params.id);
+      assertSaleOpen(event);
       if (request.body.holdToken && eventIdOfHold(request.body.holdToken) !== event.id) {
         throw new AppError(404, 'HOLD_NOT_FOUND', 'The hold belongs to another event');
       }
