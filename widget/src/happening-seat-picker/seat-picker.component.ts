@@ -566,10 +566,12 @@ export default class HappeningSeatPicker extends LitElement {
     else if (detail.code === 'ADMISSION_REQUIRED') {
       // The turn ended (or the line was switched on): the ticket's state says what happens now.
       this.say('error', this.t.lineWaitTurn);
+      this.setSale({ waitingRoom: { ...this.event!.waitingRoom, enabled: true } });
       void this.room.refresh().catch(() => undefined);
-    } else if (detail.code === 'NOT_ON_SALE' && detail.details.saleState)
-      this.setSale(detail.details as SaleFields);
-    else this.say('error', fill(this.t.genericError, { message: detail.message }));
+    } else if (detail.code === 'NOT_ON_SALE') {
+      const { saleState, onSaleAt, offSaleAt } = detail.details as SaleFields;
+      if (saleState) this.setSale({ saleState, onSaleAt, offSaleAt } as SaleFields);
+    } else this.say('error', fill(this.t.genericError, { message: detail.message }));
     this.emit('happening-error', { code: detail.code, message: detail.message });
   }
 
