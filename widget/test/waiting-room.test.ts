@@ -118,6 +118,11 @@ async function open(sale: Sale = {}, available = 4) {
   fake.rest.set(`GET /events/${EVENT_ID}`, () => ({ status: 200, body: { event: event(sale) } }));
   fake.rest.set(`GET /events/${EVENT_ID}/availability`, () => ({ status: 200, body: snapshot(available) }));
   fake.socket.set('join', () => ({ ok: true, data: snapshot(available) }));
+  await page.addInitScript(() => {
+    const queue: unknown[] = [];
+    (window as unknown as { queue: unknown[] }).queue = queue;
+    document.addEventListener('happening-queue', (event) => queue.push(event.detail));
+  });
 }
 
 const picker = (selector: string) => page.locator(`happening-seat-picker ${selector}`);
@@ -151,6 +156,10 @@ describe('the waiting line in the widget (fake server)', () => {
     await expect.poll(() => picker('[data-position]').textContent()).toContain('You are number 40 in line.');
     expect(await picker('[data-ahead]').textContent()).toContain('39 ahead of you · about 5 min wait');
     expect(joins[0]).toEqual({ partySize: 3 });
+    // The host page hears of each change of the ticket.
+    expect(await page.evaluate(() => (window as unknown as { queue: unknown[] }).queue.at(-1))).toMatchObject(
+      { ticket: TICKET, state: 'waiting', position: 40 },
+    );
     expect(joins[1]).toMatchObject({ partySize: 3, altcha: expect.any(String) });
     // Followed live over the socket, kept for a reload, never in a cookie.
     await expect.poll(() => emitted('queue:follow').at(-1)?.payload).toEqual({ ticket: TICKET });

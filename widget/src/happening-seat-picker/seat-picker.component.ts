@@ -37,6 +37,8 @@ import { WaitlistController } from './waitlist-controller.js';
  * @event {CustomEvent<WaitlistedDetail>} happening-waitlisted - The attendee joined the waitlist.
  * @event {CustomEvent<ErrorDetail>} happening-error - Something the attendee tried failed, or the
  *   widget could not load (e.g. `ORIGIN_NOT_ALLOWED`).
+ * @event {CustomEvent<QueueDetail>} happening-queue - The attendee's place in the waiting line changed
+ *   (joined, moved, admitted, turn over, sold out): `detail` is the ticket's state.
  *
  * @csspart base - The wrapper of everything inside.
  * @csspart header - Event name and connection state.
@@ -57,6 +59,9 @@ import { WaitlistController } from './waitlist-controller.js';
  * @csspart confirmation - The booking confirmation.
  * @csspart message - Announcements and errors (an ARIA live region).
  * @csspart error - The error shown instead of the map when the widget cannot load.
+ * @csspart line - The waiting line: joining it, the place in it, the end of the turn.
+ * @csspart admission-timer - The countdown of the attendee's turn (beside the hold's `timer`).
+ * @csspart sale - Why the map is read-only: the sale opens later, is paused or has ended.
  *
  * @cssproperty --happening-font-family - Font of the whole element.
  * @cssproperty --happening-font-size - Base font size.
@@ -179,7 +184,10 @@ export default class HappeningSeatPicker extends LitElement {
     event: () => this.event,
     api: () => this.api,
     live: () => this.live,
-    announce: (ticket) => (this.news = lineNews(this.t, ticket)),
+    changed: (ticket, news) => {
+      if (news) this.news = lineNews(this.t, ticket);
+      this.emit('happening-queue', ticket);
+    },
     // The opening time passed: on sale now (a hold answers NOT_ON_SALE, with the state, if the
     // server's clock disagrees), without every waiting page asking for the event at that second.
     opened: () => this.setSale({ saleState: 'on_sale' }),

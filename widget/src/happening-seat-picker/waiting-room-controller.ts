@@ -28,8 +28,8 @@ export interface WaitingRoomDeps {
   event(): Event | null;
   api(): HappeningApi | null;
   live(): LiveConnection | null;
-  /** A polite announcement (position milestones, the attendee's turn, sold out). */
-  announce(ticket: QueueTicketState): void;
+  /** The ticket changed; `news`: worth a polite announcement (a position band, the turn, sold out). */
+  changed(ticket: QueueTicketState, news: boolean): void;
   /** The sale's opening time (with no ticket in a line) just passed. */
   opened(): void;
   /** The browser is solving the proof of work of the join. */
@@ -125,14 +125,12 @@ export class WaitingRoomController implements ReactiveController {
     this.ticket = state;
     const last = this.announced;
     const now = Date.now();
-    if (
+    const news =
       !last ||
       last.state !== state.state ||
-      (state.position !== null && worthAnnouncing(last.position, state.position, last.at, now))
-    ) {
-      this.announced = { position: state.position, state: state.state, at: now };
-      this.deps.announce(state);
-    }
+      (state.position !== null && worthAnnouncing(last.position, state.position, last.at, now));
+    if (news) this.announced = { position: state.position, state: state.state, at: now };
+    this.deps.changed(state, news);
     this.tickWhileNeeded();
     this.host.requestUpdate();
     if (first) void this.follow();
