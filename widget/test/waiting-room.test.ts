@@ -146,7 +146,7 @@ describe('the waiting line in the widget (fake server)', () => {
     await live();
     // Not the attendee's turn: no picking, the map is there to look at.
     await seat('orch-A-1').click();
-    await expect.poll(() => picker('[part=message]').textContent()).toContain('when it is your turn');
+    await expect.poll(() => picker('[part=message]').textContent()).toContain('on your turn');
     expect(emitted('hold')).toEqual([]);
     expect(await picker('[part=toolbar]').count()).toBe(0);
     expect(await axeViolations(page)).toEqual([]);

@@ -305,7 +305,7 @@ export default class HappeningSeatPicker extends LitElement {
       this.store.reset(availability);
       this.event = event;
       await Promise.all([this.holds.restore(), this.room.restore()]);
-      this.room.tickWhileNeeded();
+      this.room.tick();
       this.phase = 'ready';
       this.live = new LiveConnection(
         this.server.replace(/\/+$/, ''),
@@ -358,7 +358,8 @@ export default class HappeningSeatPicker extends LitElement {
   /** Whether the attendee may pick seats now: on sale, and their turn if the event has a line. */
   private get shopping(): boolean {
     const event = this.event;
-    if (event?.status !== 'on_sale' || event.saleState !== 'on_sale') return false;
+    // (A draft reads as `scheduled` and a cancelled event as `ended`.)
+    if (event?.saleState !== 'on_sale') return false;
     return !event.waitingRoom.enabled || this.room.ticket?.state === 'admitted';
   }
 
@@ -366,12 +367,12 @@ export default class HappeningSeatPicker extends LitElement {
   private get lineShown(): boolean {
     const event = this.event;
     const open = event?.saleState === 'on_sale' || event?.saleState === 'scheduled';
-    return !!this.room.ticket || (!!event?.waitingRoom.enabled && open && event.status === 'on_sale');
+    return !!this.room.ticket || (!!event?.waitingRoom.enabled && open);
   }
 
   private setSale(sale: SaleFields): void {
     this.event = { ...this.event!, ...sale };
-    this.room.tickWhileNeeded();
+    this.room.tick();
   }
 
   private joinLine = (partySize: number) =>
@@ -571,11 +572,13 @@ export default class HappeningSeatPicker extends LitElement {
     const detail = asError(error);
     if (detail.code === 'HOLD_NOT_FOUND' || detail.code === 'HOLD_EXPIRED') this.holds.expire();
     else if (detail.code === 'HOLD_CAP_REACHED') this.say('error', this.t.holdCapReached);
+    // The line is closed (switched off, the sale ended, sold out): load again, to show what is true now.
+    else if (detail.code === 'QUEUE_CLOSED') void this.load();
     else if (detail.code === 'ADMISSION_REQUIRED') {
       // The turn ended (or the line was switched on): the ticket's state says what happens now.
       this.say('error', this.t.lineWaitTurn);
       this.setSale({ waitingRoom: { ...this.event!.waitingRoom, enabled: true } });
-      void this.room.refresh().catch(() => undefined);
+      void this.room.restore();
     } else if (detail.code === 'NOT_ON_SALE') {
       const { saleState, onSaleAt, offSaleAt } = detail.details as SaleFields;
       if (saleState) this.setSale({ saleState, onSaleAt, offSaleAt } as SaleFields);

@@ -1,5 +1,5 @@
 import type { Event, QueueTicketState } from '@happening/shared';
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { ReactiveControllerHost } from 'lit';
 import { ApiError, type HappeningApi } from './api-client.js';
 import type { LiveConnection } from './live-connection.js';
 import { challengeOf, solveProofOfWork } from './proof-of-work.js';
@@ -41,7 +41,8 @@ export interface WaitingRoomDeps {
  * following it live over the socket (`queue:follow`, re-sent after a reconnect), keeping it in
  * sessionStorage so a reload keeps the place, and the admission token holds and bookings carry.
  */
-export class WaitingRoomController implements ReactiveController {
+/** Its timer stops with `forget`, which the element calls when it leaves the page. */
+export class WaitingRoomController {
   ticket: QueueTicketState | null = null;
   /** Now, for countdowns (the line's opening, the admission's end); ticks while one is shown. */
   now = Date.now();
@@ -51,25 +52,17 @@ export class WaitingRoomController implements ReactiveController {
   constructor(
     private readonly host: ReactiveControllerHost,
     private readonly deps: WaitingRoomDeps,
-  ) {
-    host.addController(this);
-  }
-
-  hostConnected(): void {
-    this.tickWhileNeeded();
-  }
-
-  hostDisconnected(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
-  }
+  ) {}
 
   /** The token holds, bookings and waitlist joins send while it is this attendee's turn. */
   get admissionToken(): string | undefined {
     return this.ticket?.state === 'admitted' ? this.ticket.admissionToken : undefined;
   }
 
-  /** After a reload: the ticket from sessionStorage, if the server still knows it. */
+  /**
+   * After a reload, or when a hold was refused for want of a turn: the ticket from sessionStorage,
+   * if the server still knows it, in its state now.
+   */
   async restore(): Promise<void> {
     const eventId = this.deps.eventId();
     const saved = loadSession(eventId).queueTicket;
@@ -131,16 +124,9 @@ export class WaitingRoomController implements ReactiveController {
       (state.position !== null && worthAnnouncing(last.position, state.position, last.at, now));
     if (news) this.announced = { position: state.position, state: state.state, at: now };
     this.deps.changed(state, news);
-    this.tickWhileNeeded();
+    this.tick();
     this.host.requestUpdate();
     if (first) void this.follow();
-  }
-
-  /** The turn is over or the line moved on without us (e.g. `ADMISSION_REQUIRED`): read the ticket again. */
-  async refresh(): Promise<void> {
-    const ticket = this.ticket?.ticket;
-    if (!ticket) return;
-    this.set(await this.deps.api()!.queueTicket(ticket));
   }
 
   /** Leaves the ticket behind (the turn ended and the attendee joins again, or the element switched events). */
@@ -161,7 +147,7 @@ export class WaitingRoomController implements ReactiveController {
    * Ticks once a second while a countdown is on screen: the line's opening, the admission's end,
    * or (with no line) the sale's opening.
    */
-  tickWhileNeeded(): void {
+  tick(): void {
     const ticket = this.ticket;
     const event = this.deps.event();
     const needed =
@@ -176,7 +162,8 @@ export class WaitingRoomController implements ReactiveController {
         this.now = Date.now();
         const opensAt = this.deps.event()?.onSaleAt;
         if (!this.ticket && opensAt && Date.parse(opensAt) <= this.now) {
-          this.hostDisconnected();
+          clearInterval(this.timer);
+          this.timer = undefined;
           this.deps.opened();
         }
         this.host.requestUpdate();
