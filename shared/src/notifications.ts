@@ -11,6 +11,8 @@ export const NotificationType = {
   booking_cancelled: 'booking_cancelled',
   event_cancelled: 'event_cancelled',
   invitation_received: 'invitation_received',
+  queue_opened: 'queue_opened',
+  queue_sold_out: 'queue_sold_out',
 } as const;
 export type NotificationType = (typeof NotificationType)[keyof typeof NotificationType];
 
@@ -88,6 +90,27 @@ export const InvitationReceivedMessage = Type.Object({
   acceptUrl: Type.String(),
 });
 
+/**
+ * The waiting room's news for partners (webhooks and the console's inbox; no email): the line
+ * opened, with how many were waiting in the pre-queue; the event sold out, with how many were
+ * still waiting (each told so, and offered the waitlist where it is on).
+ */
+export const QueueOpenedMessage = Type.Object({
+  type: Type.Literal('queue_opened'),
+  ...common,
+  eventId: Type.String({ format: 'uuid' }),
+  event: EventRef,
+  waiting: Type.Integer(),
+});
+export const QueueSoldOutMessage = Type.Object({
+  type: Type.Literal('queue_sold_out'),
+  ...common,
+  eventId: Type.String({ format: 'uuid' }),
+  event: EventRef,
+  waiting: Type.Integer(),
+  waitlistOffered: Type.Boolean(),
+});
+
 export const NotificationMessage = Type.Union([
   BookingConfirmedMessage,
   BookingWaitlistedMessage,
@@ -95,6 +118,8 @@ export const NotificationMessage = Type.Union([
   BookingCancelledMessage,
   EventCancelledMessage,
   InvitationReceivedMessage,
+  QueueOpenedMessage,
+  QueueSoldOutMessage,
 ]);
 export type NotificationMessage = Static<typeof NotificationMessage>;
 export type BookingConfirmedMessage = Static<typeof BookingConfirmedMessage>;
@@ -103,6 +128,8 @@ export type WaitlistPromotedMessage = Static<typeof WaitlistPromotedMessage>;
 export type BookingCancelledMessage = Static<typeof BookingCancelledMessage>;
 export type EventCancelledMessage = Static<typeof EventCancelledMessage>;
 export type InvitationReceivedMessage = Static<typeof InvitationReceivedMessage>;
+export type QueueOpenedMessage = Static<typeof QueueOpenedMessage>;
+export type QueueSoldOutMessage = Static<typeof QueueSoldOutMessage>;
 
 /** What the console's inbox shows, pushed live over `/console`. */
 export interface InAppNotification {

@@ -176,7 +176,7 @@ const event = {
 };
 
 export function bookingMessage(
-  type: Exclude<NotificationType, 'invitation_received'>,
+  type: Exclude<NotificationType, 'invitation_received' | 'queue_opened' | 'queue_sold_out'>,
   orgId: string,
   email = `attendee-${randomUUID()}@example.test`,
 ): NotificationMessage {

@@ -44,8 +44,9 @@ const ENDPOINT_GONE = 'webhook endpoint was deleted before delivery';
 
 /** Email and in-app; one webhook delivery per endpoint is added by `planMessage`. */
 function plan(message: NotificationMessage): PlannedDelivery[] {
+  const recipient = recipientOf(message);
   return [
-    { channel: 'email', target: recipientOf(message).toLowerCase() },
+    ...(recipient === null ? [] : [{ channel: 'email' as const, target: recipient.toLowerCase() }]),
     { channel: 'in_app', target: message.orgId },
   ];
 }

@@ -12,7 +12,8 @@ import { rateCounter, rateLimited } from '../lib/rate-counter.js';
 import { hashManageToken } from '../modules/bookings/manage-links.js';
 import { assertSaleOpen, saleInfoOf } from '../modules/events/sale-window.js';
 import { eventIdOfHold } from '../modules/holds/routes.js';
-import { holdSeats } from '../modules/holds/service.js';
+import { holdSeats, newHoldToken } from '../modules/holds/service.js';
+import { eventIdOfTicket } from '../waiting-room/tickets.js';
 import { acknowledged } from './ack.js';
 import { hashRoom } from './fanout.js';
 import { AddressAllowances, limitMessages, OpenSockets, socketBucket } from './message-limits.js';
@@ -168,7 +169,13 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
     socket.on(
       'hold',
       acknowledged(app.log, async (payload) => {
-        const { eventId, seatIds: seats, holdToken: token, altcha } = widgetPayload.hold(payload);
+        const {
+          eventId,
+          seatIds: seats,
+          holdToken: token,
+          altcha,
+          admissionToken,
+        } = widgetPayload.hold(payload);
         await limitHolds(`socket-hold-ip:${limitKey}`);
         if (token) await limitHolds(`socket-hold-token:${token}`);
         const event = await eventOfOrg(eventId);
@@ -179,11 +186,18 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
         assertSaleOpen(event);
         // Every widget socket holds with the publishable key: capped per address, like REST.
         const attendee = await app.holdGuard.capFor(event, limitKey, altcha);
-        const hold = await holdSeats(
-          app.inventory,
-          event,
-          { seats, ...(token ? { holdToken: token } : {}) },
-          { marker: socket.id, attendee },
+        const holdToken = token ?? newHoldToken(event.id);
+        const admitted = await app.waitingRoom.admitHold(event, admissionToken, {
+          token: holdToken,
+          existing: token !== undefined,
+        });
+        const hold = await admitted(() =>
+          holdSeats(
+            app.inventory,
+            event,
+            { seats, ...(token ? { holdToken: token } : {}) },
+            { marker: socket.id, attendee, token: holdToken },
+          ),
         );
         track(hold.holdToken, event.id);
         return hold;
@@ -215,6 +229,22 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
         }
         await socket.join(rooms.booking(booking.id));
         return { position: booking.waitlistPosition ?? 0 };
+      }),
+    );
+
+    socket.on(
+      'queue:follow',
+      acknowledged(app.log, async (payload) => {
+        const { ticket } = widgetPayload['queue:follow'](payload);
+        const eventId = eventIdOfTicket(ticket);
+        const event = eventId ? await eventOfOrg(eventId).catch(() => null) : null;
+        if (!event) throw new AppError(404, 'QUEUE_TICKET_NOT_FOUND', 'Unknown queue ticket');
+        const state = await app.waitingRoom.state(event, ticket);
+        // This server pushes the ticket's changes to its room (waiting-room/ticker.ts); after a
+        // reconnect to another server the widget follows again there.
+        await socket.join(rooms.queueTicket(ticket));
+        app.waitingRoomTicker.followed(ticket, state);
+        return state;
       }),
     );
 

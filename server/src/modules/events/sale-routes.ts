@@ -33,6 +33,8 @@ const saleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const event = await app.eventsRepo.updateSale(existing.id, what);
     if (!event) throw new AppError(409, 'EVENT_CANCELLED', 'The event was cancelled');
     app.forgetEvent(event.id);
+    // Every server's admission tick takes the line from here (an opening shuffles it at once).
+    if (event.waitingRoom.enabled) await app.waitingRoom.track(event);
     return { event };
   }
 

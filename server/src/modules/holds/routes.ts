@@ -15,7 +15,7 @@ import { AppError, notFound } from '../../lib/errors.js';
 import { scriptError } from '../bookings/service.js';
 import { assertSameOrg, eventOnSale } from '../events/access.js';
 import { assertSaleOpen } from '../events/sale-window.js';
-import { extendHold, holdSeats, toHold } from './service.js';
+import { extendHold, holdSeats, newHoldToken, toHold } from './service.js';
 
 /**
  * Hold tokens are `<eventId>.hold_<random>`: a call that carries only the token finds its event.
@@ -108,6 +108,9 @@ const holdRoutes: FastifyPluginAsyncTypebox = async (app) => {
           '(`maxSeatsPerAddress`, `maxHoldsPerAddress`): past it the answer is 409 `HOLD_CAP_REACHED` ' +
           '(`cap`: `seats` or `holds`, `max`). A hold that needs proof of work and has no valid `altcha` ' +
           'is answered 428 `CHALLENGE_REQUIRED` with a fresh `challenge` to solve and send back. ' +
+          "While the event's waiting room is active, a publishable-key hold needs the queue ticket's " +
+          '`admissionToken` (403 `ADMISSION_REQUIRED` with a `reason`); one admission carries one hold ' +
+          'at a time. Outside the sale window: 409 `NOT_ON_SALE`. ' +
           'Secret-key and session holds (a partner backend, a box office) are not capped. ' +
           'At most `HOLD_RATE_LIMIT_PER_MINUTE` requests per client address (see `TRUST_PROXY`; IPv6 ' +
           'by its /64) and per hold token per minute, socket holds included; beyond, 429 ' +
@@ -127,12 +130,24 @@ const holdRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (request.body.holdToken && eventIdOfHold(request.body.holdToken) !== event.id) {
         throw new AppError(404, 'HOLD_NOT_FOUND', 'The hold belongs to another event');
       }
-      const { altcha, ...body } = request.body;
-      const attendee =
-        request.principal?.kind === 'publishable'
-          ? await app.holdGuard.capFor(event, limitKeyOf(request.ip), altcha)
-          : undefined;
-      return reply.send(await holdSeats(app.inventory, event, body, attendee ? { attendee } : {}));
+      const { altcha, admissionToken, ...body } = request.body;
+      const publishable = request.principal?.kind === 'publishable';
+      const attendee = publishable
+        ? await app.holdGuard.capFor(event, limitKeyOf(request.ip), altcha)
+        : undefined;
+      // While the waiting room is active an attendee holds only under a live admission (secret-key
+      // and session holds, a partner backend or a box office, are not gated).
+      const token = body.holdToken ?? newHoldToken(event.id);
+      const admitted = publishable
+        ? await app.waitingRoom.admitHold(event, admissionToken, {
+            token,
+            existing: body.holdToken !== undefined,
+          })
+        : <T>(make: () => Promise<T>) => make();
+      const hold = await admitted(() =>
+        holdSeats(app.inventory, event, body, { token, ...(attendee ? { attendee } : {}) }),
+      );
+      return reply.send(hold);
     },
   );
 
