@@ -10,6 +10,7 @@ import {
   type Event,
   type QueueTicketState,
   rooms,
+  saleStateOf,
   WIDGET_NAMESPACE,
 } from '@happening/shared';
 import type { FastifyBaseLogger } from 'fastify';
