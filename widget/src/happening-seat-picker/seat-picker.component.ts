@@ -303,7 +303,8 @@ export default class HappeningSeatPicker extends LitElement {
       this.pricing = { categories: categoryByKey(event.seatMap), locale: this.locale };
       this.layout = layout;
       this.store.reset(availability);
-      this.event = event;
+      // A server from before sale windows sends none of their fields: then it is simply on sale.
+      this.event = { ...onSaleWithoutLine, ...event };
       await Promise.all([this.holds.restore(), this.room.restore()]);
       this.room.tick();
       this.phase = 'ready';
@@ -711,6 +712,9 @@ export default class HappeningSeatPicker extends LitElement {
     </div>`;
   }
 }
+
+/** What an event read of a server from before sale windows and waiting rooms amounts to. */
+const onSaleWithoutLine = { saleState: 'on_sale', waitingRoom: { enabled: false } } as Partial<Event>;
 
 function statusTextsOf(t: Strings): Record<SeatPaint['status'], string> {
   return {
