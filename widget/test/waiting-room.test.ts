@@ -338,6 +338,28 @@ describe('the waiting line in the widget (fake server)', () => {
     expect(await picker('[part=sale]').count()).toBe(0);
   });
 
+  it('before the opening with a line: the countdown, the pre-queue (a place drawn at opening), then the place', async () => {
+    const opensAt = new Date(Date.now() + 120_000).toISOString();
+    await open({ saleState: 'scheduled', onSaleAt: opensAt });
+    const preQueue = ticket({ position: null, ahead: null, etaSeconds: null, preQueue: true, opensAt });
+    fake.rest.set(`POST /events/${EVENT_ID}/queue`, () => ({ status: 201, body: preQueue }));
+    fake.socket.set('queue:follow', () => ({ ok: true, data: preQueue }));
+    await page.goto(`${PARTNER}/`);
+    await live();
+    await expect.poll(() => picker('[part=sale]').textContent()).toMatch(/On sale in [12]:\d\d/);
+    await page.getByRole('button', { name: 'Join the line' }).click();
+    await expect
+      .poll(() => picker('[part=line]').textContent())
+      .toMatch(/The sale opens in [12]:\d\d\. Places are then drawn at random/);
+    expect(await picker('[part=sale]').count()).toBe(0);
+    expect(await picker('[data-news]').textContent()).toBe('You are in line');
+    expect(await axeViolations(page)).toEqual([]);
+    // The opening shuffle gave this ticket its place: pushed, shown and announced.
+    fake.push('queue', ticket({ position: 17, ahead: 16, preQueue: true, opensAt: null }));
+    await expect.poll(() => picker('[data-news]').textContent()).toBe('You are number 17 in line.');
+    expect(await picker('[data-ahead]').textContent()).toContain('16 ahead of you');
+  });
+
   it('says when the sale is paused or over', async () => {
     await open({
       waitingRoom: { enabled: false, admitPerMinute: null, maxActiveShoppers: null },

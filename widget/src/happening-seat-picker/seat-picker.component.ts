@@ -663,7 +663,7 @@ export default class HappeningSeatPicker extends LitElement {
           : nothing
       }
       ${legend(t, this.pricing, reserved)}
-      ${event.status !== 'on_sale' ? html`<p>${t.notOnSale}</p>` : line ? nothing : saleNotice(t, event, this.room.now)}
+      ${event.status !== 'on_sale' ? html`<p>${t.notOnSale}</p>` : ticket && event.saleState === 'scheduled' ? nothing : saleNotice(t, event, this.room.now)}
       ${line && !this.booked ? linePanel(t, { ticket, now: this.room.now, limit: this.seatLimit, partySize: this.partySize, busy: this.busy }, this.joinLine) : nothing}
       ${onSale && reserved && !soldOut && !this.booked ? bestSeatsForm(t, { limit: this.seatLimit, partySize: this.partySize, busy: this.busy }, (quantity) => void this.bestAvailable(quantity)) : nothing}
       ${onSale && !this.booked ? generalSections(t, this.pricing, general, (id) => this.store.available(id), this.busy, this.addGeneral) : nothing}
