@@ -226,6 +226,21 @@ describe('the waiting line in the widget (fake server)', () => {
     // Re-followed after the reconnect, and the ack's state is shown (the line moved meanwhile).
     await expect.poll(() => emitted('queue:follow').length).toBeGreaterThan(follows);
     await expect.poll(() => picker('[data-position]').textContent()).toContain('number 5 ');
+
+    // A ticket the server no longer knows does not fail the connection (it would retry for ever).
+    fake.socket.set('queue:follow', () => ({
+      ok: false,
+      error: { code: 'QUEUE_TICKET_NOT_FOUND', message: 'gone' },
+    }));
+    const joins = emitted('join').length;
+    fake.dropAll();
+    await expect
+      .poll(() => picker('.connection').getAttribute('data-state'), { timeout: 10_000 })
+      .toBe('live');
+    await expect.poll(() => emitted('queue:follow').length).toBeGreaterThan(follows + 1);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(emitted('join').length).toBe(joins + 1);
+    expect(await picker('.connection').getAttribute('data-state')).toBe('live');
   });
 
   it('on its turn: the map, the turn’s countdown beside the hold’s, and the admission token on every hold', async () => {

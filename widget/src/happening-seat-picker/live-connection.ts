@@ -131,8 +131,10 @@ export class LiveConnection {
       });
       this.listener.snapshot(snapshot);
       this.listener.state('live');
-      // The line may have moved while we were away: the ack is the ticket's state now.
-      if (this.followed) this.listener.queue(await this.request('queue:follow', { ticket: this.followed }));
+      // The line may have moved while we were away: the ack is the ticket's state now. A ticket the
+      // server no longer knows must not fail the connection (it would retry for ever).
+      if (this.followed)
+        this.request('queue:follow', { ticket: this.followed }).then(this.listener.queue, () => undefined);
       if (this.watched) {
         const { position } = await this.request('waitlist:watch', this.watched);
         this.listener.waitlist({ bookingId: this.watched.bookingId, position, status: 'waitlisted' });
