@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scriptKeys } from '../src/inventory/keys.js';
+import { redactUrl } from '../src/lib/log-redaction.js';
 import { defineQueueCommand, runQueueScript, type TickArgs } from '../src/waiting-room/queue-script.js';
 import { newTicket, shuffleKey } from '../src/waiting-room/tickets.js';
 
@@ -127,5 +128,15 @@ describe('the meters, with two clients ticking at once', () => {
     );
     expect(ticks.reduce((sum, answer) => sum + answer.admitted, 0)).toBe(7);
     expect(Math.max(...ticks.map((answer) => answer.active))).toBe(7);
+  });
+});
+
+describe('queue tickets in access logs', () => {
+  it('keeps the secret part of a ticket out of the logged URL (it answers an admission token)', () => {
+    const eventId = randomUUID();
+    const ticket = newTicket(eventId);
+    const logged = redactUrl(`/api/v1/queue/${ticket}`);
+    expect(logged).toBe(`/api/v1/queue/${eventId}.[redacted]`);
+    expect(redactUrl(`/api/v1/events/${eventId}/queue/stats`)).toBe(`/api/v1/events/${eventId}/queue/stats`);
   });
 });

@@ -8,12 +8,18 @@ import { attendee, type LiveEvent, publishedEvent, rowsMap } from '@happening/te
 import { joinLine, POW_TEST_ENV, randomAddress } from '@happening/testing/proof-of-work';
 import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from '@happening/testing/server';
 import { connected, openSockets, send, urlOf, widgetSocket } from '@happening/testing/sockets';
+import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let app: TestApp;
 let owner: SignedUp;
 beforeAll(async () => {
-  app = await buildTestApp({ ...POW_TEST_ENV, QUEUE_TICK_MS: '100', QUEUE_PUSH_INTERVAL_MS: '100' });
+  app = await buildTestApp({
+    ...POW_TEST_ENV,
+    QUEUE_TICK_MS: '100',
+    QUEUE_PUSH_INTERVAL_MS: '100',
+    QUEUE_STATS_INTERVAL_MS: '300',
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   owner = await signup(app, 'waiting-room');
 });
@@ -238,5 +244,46 @@ describe('the line', () => {
     ).json() as WaitingRoomStats;
     expect(stats).toMatchObject({ waiting: 0, enabled: true, expectedSellOutSeconds: 0 });
     expect(stats.series.length).toBeGreaterThan(0);
+  });
+
+  it('gates socket holds too, and pushes the line to consoles watching the event', async () => {
+    const live = await publishedEvent(app, owner, rowsMap(1, 6), {
+      waitingRoom: { enabled: true, admitPerMinute: 60 },
+    });
+    const ticket = (await joinLine(app, live, 1)).json() as QueueTicketState;
+    const socket = widgetSocket(urlOf(app), live.publishableKey);
+    expect(await connected(socket)).toBe('connected');
+    const refused = await send(socket, 'hold', { eventId: live.eventId, seatIds: ['main-A-1'] });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'ADMISSION_REQUIRED' } });
+    const admitted = await until(
+      () => ticketState(live, ticket.ticket),
+      (s) => s.state === 'admitted',
+      'admission',
+    );
+    const held = await send(socket, 'hold', {
+      eventId: live.eventId,
+      seatIds: ['main-A-1'],
+      admissionToken: admitted.admissionToken!,
+    });
+    expect(held).toMatchObject({ ok: true });
+
+    const consoleSocket = io(`${urlOf(app)}/console`, {
+      auth: { token: owner.token },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
+    try {
+      const stats = new Promise<WaitingRoomStats>((resolve) => consoleSocket.on('queue-stats', resolve));
+      await new Promise((resolve) => consoleSocket.emit('watch', { eventId: live.eventId }, resolve));
+      expect(await stats).toMatchObject({
+        eventId: live.eventId,
+        enabled: true,
+        admitPerMinute: 60,
+        activeShoppers: 1,
+      });
+    } finally {
+      consoleSocket.close();
+    }
   });
 });

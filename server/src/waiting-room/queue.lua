@@ -124,7 +124,12 @@ function OPS.join()
     end
     put(args.ticket, rec)
   end
-  return cjson.encode({ ok = true, view = view(args.ticket), opened = opened })
+  return cjson.encode({
+    ok = true,
+    view = view(args.ticket),
+    opened = opened,
+    rate = redis.call('ZCOUNT', ADMITS, NOW - 60000, NOW),
+  })
 end
 
 -- views {tickets} → the state of each (null for an unknown ticket), plus the admissions of the

@@ -108,8 +108,7 @@ export class WaitingRoom {
     await this.redis.sadd(WAITING_ROOMS_KEY, event.id);
     if (result.opened >= 0) await this.announceOpened(event, result.opened);
     if (!result.ok) throw new AppError(409, 'QUEUE_CLOSED', 'The event sold out');
-    const { rate } = await runQueueScript(this.redis, event.id, 'views', { tickets: [] });
-    return this.stateOf(event, result.view, rate);
+    return this.stateOf(event, result.view, result.rate);
   }
 
   /** The states of some tickets of one event (null for unknown ones). */
