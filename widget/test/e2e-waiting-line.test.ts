@@ -1,7 +1,8 @@
 /**
  * End to end (real server, PostgreSQL, Redis): the waiting line as attendees see it in Chromium.
  * Pages in line: the first admitted picks and books seats while the others watch their position
- * move, pushed over the socket; then the next one's turn.
+ * move, pushed over the socket; then the next one's turn. Sold out while waiting: told at once,
+ * and onto the waitlist with the party size queued with (the ticket's admission lets it join).
  */
 import { launchChromium } from '@happening/testing';
 import type { Browser, Page } from 'playwright-core';
@@ -88,5 +89,52 @@ describe('the waiting line in the widget (real server)', () => {
     // The booking is in PostgreSQL, the way a user would see it: the seats are sold on every page.
     await expect.poll(() => picker(third).locator('circle[data-id].booked').count()).toBe(2);
     await expect.poll(() => seat(third, 'orch-B-4').getAttribute('class')).toContain('held');
+  });
+
+  it('sold out while waiting: told at once, and onto the waitlist with the party size it queued with', {
+    timeout: 60_000,
+  }, async () => {
+    const eventId = await stack.createEvent(smallMap(1, 2), {
+      directBooking: true,
+      waitlistEnabled: true,
+      waitingRoom: { enabled: true, admitPerMinute: null, maxActiveShoppers: 1 },
+    });
+    const first = await newPage();
+    const second = await newPage();
+    for (const page of [first, second]) {
+      await page.goto(stack.pageUrl(eventId));
+      await live(page);
+    }
+    await picker(first).getByRole('button', { name: 'Join the line' }).click();
+    await expect
+      .poll(() => picker(first).locator('[part~=admission-timer]').count(), { timeout: 20_000 })
+      .toBe(1);
+    await picker(second).getByLabel('Number of seats').fill('3');
+    await picker(second).getByRole('button', { name: 'Join the line' }).click();
+    await expect
+      .poll(() => picker(second).locator('[data-position]').getAttribute('data-position'))
+      .toBe('1');
+
+    // The first books the last two seats.
+    await picker(first).getByLabel('Number of seats').fill('2');
+    await picker(first).getByRole('button', { name: 'Find best seats' }).click();
+    await picker(first).getByRole('button', { name: 'Book 2 seats' }).click();
+    await picker(first).locator('input[name=name]').fill('Ada');
+    await picker(first).locator('input[name=email]').fill('ada@example.test');
+    await picker(first).getByRole('button', { name: 'Confirm booking' }).click();
+    await expect.poll(() => picker(first).locator('[part=confirmation]').count()).toBe(1);
+
+    // The second is told, and offered the waitlist for the party it queued with.
+    await expect
+      .poll(() => picker(second).locator('[data-news]').textContent(), { timeout: 20_000 })
+      .toBe('Sold out while you were in line.');
+    const waitlist = picker(second).locator('[part=waitlist]');
+    await expect.poll(() => waitlist.locator('input[name=quantity]').inputValue()).toBe('3');
+    await waitlist.locator('input[name=name]').fill('Grace');
+    await waitlist.locator('input[name=email]').fill('grace@example.test');
+    await waitlist.getByRole('button', { name: 'Join the waitlist' }).click();
+    await expect
+      .poll(() => waitlist.locator('[data-position]').textContent())
+      .toContain('number 1 on the waitlist');
   });
 });
