@@ -3,6 +3,8 @@
  * the meters, the admission gate in front of holds and bookings, sold out with the waitlist
  * offered, the partners' webhooks and the socket that follows a ticket.
  */
+
+import { inventoryKeys } from '@happening/server/inventory/keys';
 import type { QueueTicketState, WaitingRoomStats } from '@happening/shared';
 import { attendee, type LiveEvent, publishedEvent, rowsMap } from '@happening/testing/inventory';
 import { joinLine, POW_TEST_ENV, randomAddress } from '@happening/testing/proof-of-work';
@@ -285,5 +287,17 @@ describe('the line', () => {
     } finally {
       consoleSocket.close();
     }
+  });
+
+  it('admits even when the idle inventory was evicted during a long pre-queue (it is loaded back)', async () => {
+    const live = await publishedEvent(app, owner, rowsMap(1, 4), { waitingRoom: { enabled: true } });
+    // As an eviction leaves it: none of the event's inventory keys in Redis.
+    await app.redis.del(...inventoryKeys(live.eventId));
+    const ticket = (await joinLine(app, live, 1)).json() as QueueTicketState;
+    await until(
+      () => ticketState(live, ticket.ticket),
+      (s) => s.state === 'admitted',
+      'admission after a reload',
+    );
   });
 });

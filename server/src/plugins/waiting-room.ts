@@ -28,6 +28,7 @@ export default fp(
       room,
       app.redis,
       app.findEvent,
+      (eventId) => app.inventory.ensureLoaded(eventId),
       app.io,
       {
         tickMs: app.config.QUEUE_TICK_MS,

@@ -71,6 +71,8 @@ interface QueueOps {
       ended: number;
       waiting: number;
       active: number;
+      /** The event's inventory is not in Redis (evicted while idle): nothing is admitted until it is loaded. */
+      cold: boolean;
     };
   };
   claim: {

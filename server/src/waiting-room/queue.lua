@@ -237,6 +237,7 @@ function OPS.tick()
     ended = ended,
     waiting = waiting_count(),
     active = redis.call('ZCARD', ACTIVE),
+    cold = left == nil,
   })
 end
 

@@ -47,6 +47,7 @@ export class WaitingRoomTicker {
     private readonly room: WaitingRoom,
     private readonly redis: RedisClient,
     private readonly findEvent: (id: string) => Promise<Event | null>,
+    private readonly ensureLoaded: (eventId: string) => Promise<void>,
     private readonly io: Server,
     private readonly options: TickerOptions,
     private readonly log: FastifyBaseLogger,
@@ -91,7 +92,10 @@ export class WaitingRoomTicker {
         continue;
       }
       if (!event.waitingRoom.enabled) continue;
-      await this.room.tick(event);
+      const ticked = await this.room.tick(event);
+      // A long pre-queue leaves the inventory idle, and idle inventories are evicted: load it back
+      // so the line can be admitted into it (the next tick admits).
+      if (ticked.cold && ticked.waiting > 0) await this.ensureLoaded(event.id);
     }
   }
 
