@@ -103,6 +103,7 @@ describe('the bundle partners load', () => {
       'happening-booked',
       'happening-waitlisted',
       'happening-error',
+      'happening-queue',
     ]);
     expect(element.cssParts.map((part: { name: string }) => part.name)).toContain('seat-map');
     expect(element.cssProperties.map((property: { name: string }) => property.name)).toContain(

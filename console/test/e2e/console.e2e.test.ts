@@ -21,6 +21,7 @@ import {
   waitFor,
   workerEnv,
 } from '@happening/testing/notifications';
+import { solve } from '@happening/testing/proof-of-work';
 import { accountOutsideSignup, buildTestApp, type TestApp } from '@happening/testing/server';
 import { createLogger, loadWorkerConfig, NotificationWorker } from '@happening/worker';
 import amqplib from 'amqplib';
@@ -666,5 +667,68 @@ describe('organizer console, end to end', () => {
     await page.getByRole('link', { name: 'Night of the Strings' }).waitFor();
     expect(await page.getByText('No events yet.').count()).toBe(0);
     await expectAxeClean('events after switching back');
+  });
+  it('runs a sale with a waiting line from the live view: the line live, pause and resume, the meter', async () => {
+    const created = await call('POST', `/orgs/${orgId}/events`, token, {
+      name: 'Hot Ticket',
+      venue: 'Arena',
+      startsAt: '2031-05-01T19:00:00.000Z',
+      seatMap: {
+        sections: [
+          { id: 'a', label: 'A', kind: 'reserved', category: 'std', rows: [{ label: 'A', seats: 4 }] },
+        ],
+        categories: [{ key: 'std', label: 'Standard', price: 1000, currency: 'EUR' }],
+      },
+      waitingRoom: { enabled: true, admitPerMinute: 60, maxActiveShoppers: 1 },
+    });
+    const hotId = created.body.event.id as string;
+    expect((await call('POST', `/events/${hotId}/publish`, token)).status).toBe(200);
+    // Two attendees join the line as the widget does: a solved browser check each, from an allowed page.
+    const keys = (await call('GET', `/orgs/${orgId}/keys`, token)).body;
+    const origin = { origin: 'https://tickets.example.com' };
+    for (const partySize of [2, 3]) {
+      const challenge = await call(
+        'GET',
+        `/events/${hotId}/challenge`,
+        keys.publishableKey,
+        undefined,
+        origin,
+      );
+      const joined = await call(
+        'POST',
+        `/events/${hotId}/queue`,
+        keys.publishableKey,
+        { partySize, altcha: await solve(challenge.body) },
+        origin,
+      );
+      expect(joined.status, JSON.stringify(joined.body)).toBe(201);
+    }
+
+    await page.goto(`${web.url}/#/events/${hotId}`);
+    await page.getByRole('heading', { name: 'Sale and waiting line' }).waitFor();
+    // One shopper at a time: one is in, one waits.
+    await expect.poll(() => page.getByTestId('line-waiting').textContent(), eventually).toBe('1');
+    await expect.poll(() => page.getByTestId('line-active').textContent(), eventually).toBe('1');
+    expect(await page.getByTestId('sale-state').textContent()).toBe('On sale');
+    await expectAxeClean('live event with a waiting line');
+    await screenshot('12-waiting-line');
+
+    await page.getByRole('button', { name: 'Pause sale' }).click();
+    await expect.poll(() => page.getByTestId('sale-state').textContent(), eventually).toBe('Paused');
+    expect((await call('GET', `/events/${hotId}`, token)).body.event.saleState).toBe('paused');
+    await page.getByRole('button', { name: 'Resume sale' }).click();
+    await expect.poll(() => page.getByTestId('sale-state').textContent(), eventually).toBe('On sale');
+
+    await page.getByLabel('Admit per minute', { exact: true }).fill('30');
+    await page.getByLabel('Shoppers at once', { exact: true }).fill('');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText('Applied.').waitFor();
+    expect((await call('GET', `/events/${hotId}`, token)).body.event.waitingRoom).toEqual({
+      enabled: true,
+      admitPerMinute: 30,
+      maxActiveShoppers: null,
+    });
+    // With no limit on shoppers at once, the one waiting is let in by the next tick.
+    await expect.poll(() => page.getByTestId('line-waiting').textContent(), { timeout: 15_000 }).toBe('0');
   });
 });

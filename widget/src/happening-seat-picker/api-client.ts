@@ -1,5 +1,6 @@
 import type { Availability, Booking, BookingBody, Event, Hold, HoldBody } from '@happening/shared';
 import { ApiError, type ClientErrorCode, NETWORK_ERROR } from '@happening/shared/client-error';
+import type { QueueTicketState } from './waiting-room-controller.js';
 
 /** An error answer from the server (or the network), carrying its machine-readable code. */
 export { ApiError };
@@ -48,6 +49,15 @@ export class HappeningApi {
       'DELETE',
       `/holds/${encodeURIComponent(holdToken)}/seats/${encodeURIComponent(seatId)}`,
     );
+  }
+
+  /** Joins the event's waiting line; `altcha` is a solved proof-of-work challenge, as for holds. */
+  joinQueue(eventId: string, body: { partySize: number; altcha?: string }): Promise<QueueTicketState> {
+    return this.request('POST', `/events/${encodeURIComponent(eventId)}/queue`, body);
+  }
+
+  queueTicket(ticket: string): Promise<QueueTicketState> {
+    return this.request('GET', `/queue/${encodeURIComponent(ticket)}`);
   }
 
   /** The same idempotency key for a retried submission makes the server replay its first answer. */

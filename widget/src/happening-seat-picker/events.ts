@@ -1,4 +1,4 @@
-import type { Booking, Hold } from '@happening/shared';
+import type { Booking, Hold, QueueTicketState } from '@happening/shared';
 
 /** Why a `happening-hold` was fired. `checkout`: the attendee is done; the host page takes over. */
 export type HoldReason = 'select' | 'release' | 'extend' | 'checkout';
@@ -28,10 +28,14 @@ export interface ErrorDetail {
   message: string;
 }
 
+/** The attendee's ticket in the event's waiting line, after every change (joined, moved, admitted, …). */
+export type QueueDetail = QueueTicketState;
+
 export interface HappeningEventDetails {
   'happening-hold': HoldDetail;
   'happening-hold-expired': HoldExpiredDetail;
   'happening-booked': BookedDetail;
   'happening-waitlisted': WaitlistedDetail;
   'happening-error': ErrorDetail;
+  'happening-queue': QueueDetail;
 }

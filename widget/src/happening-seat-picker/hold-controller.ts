@@ -11,6 +11,8 @@ export interface HoldDeps {
   eventId(): string;
   api(): HappeningApi | null;
   live(): LiveConnection | null;
+  /** The attendee's turn in the event's waiting line, sent with every hold while there is one. */
+  admissionToken(): string | undefined;
   /** Seats whose paint may have changed (picked, released, rolled back). */
   repaint(ids: Iterable<string>): void;
   /** A seat the server just refused: someone else has it. */
@@ -102,13 +104,15 @@ export class HoldController implements ReactiveController {
   async request(body: HoldBody): Promise<Hold> {
     const holdToken = this.hold?.holdToken;
     const live = this.deps.live();
+    const admissionToken = this.deps.admissionToken();
     const send = (token: string | undefined, altcha?: string) =>
       body.seats && live?.connected
-        ? live.hold(body.seats, token, altcha)
+        ? live.hold(body.seats, token, altcha, admissionToken)
         : this.deps.api()!.hold(this.deps.eventId(), {
             ...body,
             ...(token ? { holdToken: token } : {}),
             ...(altcha ? { altcha } : {}),
+            ...(admissionToken ? { admissionToken } : {}),
           });
     // When the server asks for proof of work, solve its challenge and send the hold again, once:
     // the attendee only ever sees the seat picked.

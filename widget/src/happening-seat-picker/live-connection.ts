@@ -11,6 +11,7 @@ import type {
 import { WIDGET_NAMESPACE } from '@happening/shared/socket';
 import { io, type Socket } from 'socket.io-client';
 import { ApiError } from './api-client.js';
+import type { QueueTicketState } from './waiting-room-controller.js';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'refused';
 
@@ -22,6 +23,7 @@ export interface LiveListener {
   counts(message: CountsMessage): void;
   holdExpired(message: { holdToken: string; seatIds: string[] }): void;
   waitlist(message: { bookingId: string; position: number; status: string }): void;
+  queue(message: QueueTicketState): void;
 }
 
 /** Errors the server gives when it refuses the handshake for good: retrying cannot help. */
@@ -36,6 +38,7 @@ const ACK_TIMEOUT_MS = 8_000;
 export class LiveConnection {
   private readonly socket: Socket<WidgetServerToClient, WidgetClientToServer>;
   private watched: { bookingId: string; manageToken: string } | null = null;
+  private followed: string | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private retries = 0;
 
@@ -67,6 +70,7 @@ export class LiveConnection {
     this.socket.on('counts', (message) => message.eventId === eventId && listener.counts(message));
     this.socket.on('hold-expired', (message) => listener.holdExpired(message));
     this.socket.on('waitlist', (message) => listener.waitlist(message));
+    this.socket.on('queue', (message) => message.eventId === eventId && listener.queue(message));
   }
 
   get connected(): boolean {
@@ -83,14 +87,28 @@ export class LiveConnection {
     this.socket.disconnect();
   }
 
-  /** `altcha`: a solved proof-of-work challenge, when the server asked for one. */
-  hold(seatIds: string[], holdToken?: string, altcha?: string): Promise<Hold> {
+  /**
+   * `altcha`: a solved proof-of-work challenge, when the server asked for one; `admissionToken`:
+   * the attendee's turn in the waiting line, while the event has one.
+   */
+  hold(seatIds: string[], holdToken?: string, altcha?: string, admissionToken?: string): Promise<Hold> {
     return this.request('hold', {
       eventId: this.eventId,
       seatIds,
       ...(holdToken ? { holdToken } : {}),
       ...(altcha ? { altcha } : {}),
+      ...(admissionToken ? { admissionToken } : {}),
     });
+  }
+
+  /** Follows a waiting-line ticket (`queue` pushes); re-sent after every reconnect. */
+  followQueue(ticket: string): Promise<QueueTicketState> {
+    this.followed = ticket;
+    return this.request('queue:follow', { ticket });
+  }
+
+  unfollowQueue(): void {
+    this.followed = null;
   }
 
   /** Follows a waitlisted booking's position; re-sent after every reconnect. */
@@ -113,6 +131,10 @@ export class LiveConnection {
       });
       this.listener.snapshot(snapshot);
       this.listener.state('live');
+      // The line may have moved while we were away: the ack is the ticket's state now. A ticket the
+      // server no longer knows must not fail the connection (it would retry for ever).
+      if (this.followed)
+        this.request('queue:follow', { ticket: this.followed }).then(this.listener.queue, () => undefined);
       if (this.watched) {
         const { position } = await this.request('waitlist:watch', this.watched);
         this.listener.waitlist({ bookingId: this.watched.bookingId, position, status: 'waitlisted' });
@@ -141,7 +163,7 @@ export class LiveConnection {
     this.retryTimer = setTimeout(() => this.socket.connect(), delay);
   }
 
-  private async request<E extends 'join' | 'hold' | 'waitlist:watch'>(
+  private async request<E extends 'join' | 'hold' | 'waitlist:watch' | 'queue:follow'>(
     event: E,
     payload: Parameters<WidgetClientToServer[E]>[0],
   ): Promise<AckData<E>> {

@@ -1,4 +1,11 @@
-import type { Availability, CountsMessage, Event, GeneralSection, SeatsMessage } from '@happening/shared';
+import type {
+  Availability,
+  CountsMessage,
+  Event,
+  GeneralSection,
+  SeatsMessage,
+  WidgetSnapshot,
+} from '@happening/shared';
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { ApiError, type CreatedBooking, HappeningApi } from './api-client.js';
 import { AvailabilityStore } from './availability-store.js';
@@ -18,6 +25,8 @@ import { loadListMode, saveListMode } from './session-store.js';
 import { defaultStrings, type Strings } from './strings.js';
 import { generalSections, legend, type Pricing, priceOf, summary } from './templates.js';
 import { languageOf, localeOf, translation } from './translations.js';
+import { type SaleFields, WaitingRoomController } from './waiting-room-controller.js';
+import { lineNews, linePanel, saleNotice } from './waiting-room-view.js';
 import { WaitlistController } from './waitlist-controller.js';
 
 /**
@@ -32,6 +41,8 @@ import { WaitlistController } from './waitlist-controller.js';
  * @event {CustomEvent<WaitlistedDetail>} happening-waitlisted - The attendee joined the waitlist.
  * @event {CustomEvent<ErrorDetail>} happening-error - Something the attendee tried failed, or the
  *   widget could not load (e.g. `ORIGIN_NOT_ALLOWED`).
+ * @event {CustomEvent<QueueDetail>} happening-queue - The attendee's place in the waiting line changed
+ *   (joined, moved, admitted, turn over, sold out): `detail` is the ticket's state.
  *
  * @csspart base - The wrapper of everything inside.
  * @csspart header - Event name and connection state.
@@ -54,6 +65,9 @@ import { WaitlistController } from './waitlist-controller.js';
  * @csspart confirmation - The booking confirmation.
  * @csspart message - Announcements and errors (an ARIA live region).
  * @csspart error - The error shown instead of the map when the widget cannot load.
+ * @csspart line - The waiting line: joining it, the place in it, the end of the turn.
+ * @csspart admission-timer - The countdown of the attendee's turn (beside the hold's `timer`).
+ * @csspart sale - Why the map is read-only: the sale opens later, is paused or has ended.
  *
  * @cssproperty --happening-font-family - Font of the whole element.
  * @cssproperty --happening-font-size - Base font size.
@@ -101,6 +115,7 @@ export default class HappeningSeatPicker extends LitElement {
     revision: { state: true },
     translated: { state: true },
     listMode: { state: true },
+    news: { state: true },
   };
 
   /** Id of the event to sell. */
@@ -140,6 +155,8 @@ export default class HappeningSeatPicker extends LitElement {
   declare private listMode: boolean;
   /** Sections opened in list mode. */
   private readonly openSections = new Set<string>();
+  /** The waiting line's latest news for screen readers (a polite live region, not every tick). */
+  declare private news: string;
 
   private api: HappeningApi | null = null;
   private live: LiveConnection | null = null;
@@ -160,6 +177,7 @@ export default class HappeningSeatPicker extends LitElement {
     eventId: () => this.eventId,
     api: () => this.api,
     live: () => this.live,
+    admissionToken: () => this.room.admissionToken,
     repaint: (ids) => this.liveSeats.schedulePaint(ids),
     taken: (seatId, error) => {
       const seat = this.layout?.byId.get(seatId);
@@ -168,11 +186,7 @@ export default class HappeningSeatPicker extends LitElement {
       this.emit('happening-error', { code: error.code, message: error.message });
     },
     failed: (error) => this.report(error),
-    // Announced (the message area is a status region) while the proof of work runs.
-    checking: (active) => {
-      if (active) this.say('info', this.t.checkingBrowser);
-      else if (this.message?.text === this.t.checkingBrowser) this.message = null;
-    },
+    checking: (active) => this.checking(active),
     endingSoon: () => this.say('info', this.t.holdEndingSoon),
     expired: () => this.say('error', this.t.holdExpired),
     emit: (type, detail) => this.emit(type, detail),
@@ -185,6 +199,21 @@ export default class HappeningSeatPicker extends LitElement {
     promoted: (status) =>
       this.say('info', status === 'confirmed' ? this.t.waitlistPromoted : this.t.waitlistOffered),
     emit: (type, detail) => this.emit(type, detail),
+  });
+
+  private readonly room = new WaitingRoomController(this, {
+    eventId: () => this.eventId,
+    event: () => this.event,
+    api: () => this.api,
+    live: () => this.live,
+    changed: (ticket, news) => {
+      if (news) this.news = lineNews(this.t, ticket);
+      this.emit('happening-queue', ticket);
+    },
+    // The opening time passed: on sale now (a hold answers NOT_ON_SALE, with the state, if the
+    // server's clock disagrees), without every waiting page asking for the event at that second.
+    opened: () => this.setSale({ saleState: 'on_sale' }),
+    checking: (active) => this.checking(active),
   });
 
   constructor() {
@@ -205,6 +234,7 @@ export default class HappeningSeatPicker extends LitElement {
     this.revision = 0;
     this.translated = {};
     this.listMode = loadListMode();
+    this.news = '';
   }
 
   /** The texts in use: defaults merged with `strings`, once per change (seat labels read it 10,000 times). */
@@ -275,6 +305,7 @@ export default class HappeningSeatPicker extends LitElement {
     // sessionStorage keeps each event's own hold and waitlist entry.
     this.holds.forget();
     this.waitlist.entry = null;
+    this.room.forget();
     this.booked = null;
     this.checkoutOpen = false;
   }
@@ -308,8 +339,10 @@ export default class HappeningSeatPicker extends LitElement {
       this.openSections.clear();
       if (layout.sections.length === 1) this.openSections.add(layout.sections[0]!.id);
       this.store.reset(availability);
-      this.event = event;
-      await this.holds.restore();
+      // A server from before sale windows sends none of their fields: then it is simply on sale.
+      this.event = { ...onSaleWithoutLine, ...event };
+      await Promise.all([this.holds.restore(), this.room.restore()]);
+      this.room.tick();
       this.phase = 'ready';
       this.live = new LiveConnection(
         this.server.replace(/\/+$/, ''),
@@ -320,6 +353,7 @@ export default class HappeningSeatPicker extends LitElement {
       );
       this.live.start();
       void this.waitlist.follow();
+      void this.room.follow();
     } catch (error) {
       if (api !== this.api) return;
       this.phase = 'failed';
@@ -348,7 +382,13 @@ export default class HappeningSeatPicker extends LitElement {
         this.say('error', sentenceFor(this.t, reason));
       }
     },
-    snapshot: (availability: Availability) => this.liveSeats.snapshot(availability),
+    snapshot: (availability: Availability & Partial<WidgetSnapshot>) => {
+      // The snapshot of every (re)join also says where the sale stands (paused, opened early…).
+      const sale = availability.sale;
+      if (sale && this.event)
+        this.setSale({ ...sale, waitingRoom: { ...this.event.waitingRoom, enabled: sale.waitingRoom } });
+      this.liveSeats.snapshot(availability);
+    },
     seats: (message: SeatsMessage) => this.liveSeats.seats(message),
     counts: (message: CountsMessage) => this.liveSeats.counts(message),
     holdExpired: (message: { holdToken: string; seatIds: string[] }) => {
@@ -356,7 +396,42 @@ export default class HappeningSeatPicker extends LitElement {
     },
     waitlist: (message: { bookingId: string; position: number; status: string }) =>
       this.waitlist.update(message),
+    queue: (message: Parameters<WaitingRoomController['set']>[0]) => this.room.set(message),
   };
+
+  // ------------------------------------------------------------------ the sale window and the line
+
+  /** Whether the attendee may pick seats now: on sale, and their turn if the event has a line. */
+  private get shopping(): boolean {
+    const event = this.event;
+    // (A draft reads as `scheduled` and a cancelled event as `ended`.)
+    if (event?.saleState !== 'on_sale') return false;
+    return !event.waitingRoom.enabled || this.room.ticket?.state === 'admitted';
+  }
+
+  /** The line shows while the event has one and its sale is open or about to, or we hold a ticket. */
+  private get lineShown(): boolean {
+    const event = this.event;
+    const open = event?.saleState === 'on_sale' || event?.saleState === 'scheduled';
+    return !!this.room.ticket || (!!event?.waitingRoom.enabled && open);
+  }
+
+  private setSale(sale: SaleFields): void {
+    this.event = { ...this.event!, ...sale };
+    this.room.tick();
+  }
+
+  private joinLine = (partySize: number) =>
+    this.withBusy(async () => {
+      this.partySize = partySize;
+      await this.room.join(partySize);
+    });
+
+  // Announced (the message area is a status region) while the proof of work runs.
+  private checking(active: boolean): void {
+    if (active) this.say('info', this.t.checkingBrowser);
+    else if (this.message?.text === this.t.checkingBrowser) this.message = null;
+  }
 
   private statusText(status: SeatPaint['status']): string {
     return this.statusTexts[status];
@@ -413,6 +488,10 @@ export default class HappeningSeatPicker extends LitElement {
   private toggleSeat(id: string): void {
     const seat = this.layout?.byId.get(id);
     if (!seat || this.holds.pending.has(id) || this.booked) return;
+    if (!this.shopping) {
+      if (this.event?.waitingRoom.enabled) this.say('info', this.t.lineWaitTurn);
+      return;
+    }
     if (this.holds.holds(id)) return void this.holds.release(id);
     const status = this.store.statusOf(id);
     const t = this.t;
@@ -493,9 +572,14 @@ export default class HappeningSeatPicker extends LitElement {
     this.withBusy(async () => {
       const hold = this.holds.hold;
       if (!hold) return;
+      const admissionToken = this.room.admissionToken;
       const created = await this.api!.book(
         this.eventId,
-        { holdToken: hold.holdToken, attendee: attendeeOf(form) },
+        {
+          holdToken: hold.holdToken,
+          attendee: attendeeOf(form),
+          ...(admissionToken ? { admissionToken } : {}),
+        },
         this.bookingKey,
       );
       this.booked = created;
@@ -507,7 +591,9 @@ export default class HappeningSeatPicker extends LitElement {
   private joinWaitlist = (form: HTMLFormElement) =>
     this.withBusy(async () => {
       const quantity = Number(new FormData(form).get('quantity')) || 1;
-      const created = await this.waitlist.join(quantity, attendeeOf(form), this.section);
+      // Sold out while in line: the ticket's token (if it has one) lets its holder onto the waitlist.
+      const token = this.room.ticket?.admissionToken;
+      const created = await this.waitlist.join(quantity, attendeeOf(form), this.section, token);
       if (created.booking.status === 'waitlisted') return;
       // Places freed up between the snapshot and the request: it is a booking after all.
       this.booked = created;
@@ -536,6 +622,17 @@ export default class HappeningSeatPicker extends LitElement {
   private report(error: unknown): void {
     const detail = asError(error);
     if (detail.code === 'HOLD_NOT_FOUND' || detail.code === 'HOLD_EXPIRED') this.holds.expire();
+    // The line is closed (switched off, the sale ended, sold out): load again, to show what is true now.
+    else if (detail.code === 'QUEUE_CLOSED') void this.load();
+    else if (detail.code === 'ADMISSION_REQUIRED') {
+      // The turn ended (or the line was switched on): the ticket's state says what happens now.
+      this.say('error', this.t.lineWaitTurn);
+      this.setSale({ waitingRoom: { ...this.event!.waitingRoom, enabled: true } });
+      void this.room.restore();
+    } else if (detail.code === 'NOT_ON_SALE') {
+      const { saleState, onSaleAt, offSaleAt } = detail.details as SaleFields;
+      if (saleState) this.setSale({ saleState, onSaleAt, offSaleAt } as SaleFields);
+    }
     // The attendee reads a sentence written for them; the server's message goes to the page only.
     else this.say('error', sentenceFor(this.t, detail.code));
     this.emit('happening-error', { code: detail.code, message: detail.message });
@@ -603,9 +700,13 @@ export default class HappeningSeatPicker extends LitElement {
     const sections = event.seatMap.sections.filter((section) => !this.section || section.id === this.section);
     const general = sections.filter((section): section is GeneralSection => section.kind === 'general');
     const reserved = (this.layout?.byId.size ?? 0) > 0;
-    const onSale = event.status === 'on_sale';
+    const onSale = this.shopping;
     const hold = this.holds.hold;
-    const soldOut = onSale && !hold && !this.booked && this.store.available(this.section) === 0;
+    const ticket = this.room.ticket;
+    const soldOut =
+      ticket?.state === 'sold_out' ||
+      (onSale && !hold && !this.booked && this.store.available(this.section) === 0);
+    const line = this.lineShown;
     const connectionText = {
       connecting: t.connectionConnecting,
       live: t.connectionLive,
@@ -684,7 +785,8 @@ export default class HappeningSeatPicker extends LitElement {
           : nothing
       }
       </div>
-      ${!onSale ? html`<p>${t.notOnSale}</p>` : nothing}
+      ${event.status !== 'on_sale' ? html`<p>${t.notOnSale}</p>` : ticket && event.saleState === 'scheduled' ? nothing : saleNotice(t, event, this.room.now)}
+      ${line && !this.booked ? linePanel(t, { ticket, now: this.room.now, limit: this.seatLimit, partySize: this.partySize, busy: this.busy }, this.joinLine) : nothing}
       ${onSale && reserved && !soldOut && !this.booked ? bestSeatsForm(t, { limit: this.seatLimit, partySize: this.partySize, busy: this.busy }, (quantity) => void this.bestAvailable(quantity)) : nothing}
       ${onSale && !this.booked ? generalSections(t, this.pricing, general, (id) => this.store.available(id), this.busy, this.addGeneral) : nothing}
 
@@ -696,7 +798,7 @@ export default class HappeningSeatPicker extends LitElement {
                 event,
                 entry: this.waitlist.entry,
                 limit: this.seatLimit,
-                partySize: this.partySize,
+                partySize: ticket?.partySize ?? this.partySize,
                 busy: this.busy,
               },
               { join: this.joinWaitlist, leave: this.leaveWaitlist },
@@ -705,9 +807,13 @@ export default class HappeningSeatPicker extends LitElement {
       }
       ${this.booked ? confirmation(t, this.booked, this.layout) : nothing}
       <div class="message" part="message" role="status" data-kind=${this.message?.kind ?? 'info'}>${this.message?.text ?? ''}</div>
+      ${line ? html`<p class="visually-hidden" aria-live="polite" data-news>${this.news}</p>` : nothing}
     </div>`;
   }
 }
+
+/** What an event read of a server from before sale windows and waiting rooms amounts to. */
+const onSaleWithoutLine = { saleState: 'on_sale', waitingRoom: { enabled: false } } as Partial<Event>;
 
 function statusTextsOf(t: Strings): Record<SeatPaint['status'], string> {
   return {
@@ -720,9 +826,20 @@ function statusTextsOf(t: Strings): Record<SeatPaint['status'], string> {
   };
 }
 
-function asError(error: unknown): { code: string; message: string; status: number } {
-  if (error instanceof ApiError) return { code: error.code, message: error.message, status: error.status };
-  return { code: 'INTERNAL_ERROR', message: (error as Error)?.message ?? String(error), status: 0 };
+function asError(error: unknown): {
+  code: string;
+  message: string;
+  status: number;
+  details: Record<string, unknown>;
+} {
+  if (error instanceof ApiError)
+    return { code: error.code, message: error.message, status: error.status, details: error.details };
+  return {
+    code: 'INTERNAL_ERROR',
+    message: (error as Error)?.message ?? String(error),
+    status: 0,
+    details: {},
+  };
 }
 
 function attendeeOf(form: HTMLFormElement): { name: string; email: string } {

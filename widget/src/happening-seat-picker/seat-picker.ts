@@ -20,5 +20,6 @@ declare global {
     'happening-booked': CustomEvent<HappeningEventDetails['happening-booked']>;
     'happening-waitlisted': CustomEvent<HappeningEventDetails['happening-waitlisted']>;
     'happening-error': CustomEvent<HappeningEventDetails['happening-error']>;
+    'happening-queue': CustomEvent<HappeningEventDetails['happening-queue']>;
   }
 }

@@ -1,12 +1,15 @@
 /**
  * What the widget remembers per event for the life of the tab: the hold token (so a reload
- * within the hold's TTL keeps the selection) and a waitlist entry to keep following. It lives in
- * sessionStorage of the partner page's origin, never in a cookie, so third-party cookie rules
+ * within the hold's TTL keeps the selection), a waitlist entry to keep following and a place in
+ * the waiting line. It lives in sessionStorage of the partner page's origin, never in a cookie,
+ * so third-party cookie rules
  * (Safari's ITP, Chrome's phase-out) do not apply and nothing follows the attendee across sites.
  */
 export interface SavedSession {
   holdToken?: string;
   waitlist?: { bookingId: string; manageToken: string };
+  /** The attendee's ticket in the event's waiting line: a reload keeps the place. */
+  queueTicket?: string;
 }
 
 const key = (eventId: string) => `happening:${eventId}`;
@@ -23,7 +26,8 @@ export function loadSession(eventId: string): SavedSession {
 
 export function saveSession(eventId: string, session: SavedSession): void {
   try {
-    if (!session.holdToken && !session.waitlist) globalThis.sessionStorage?.removeItem(key(eventId));
+    if (!session.holdToken && !session.waitlist && !session.queueTicket)
+      globalThis.sessionStorage?.removeItem(key(eventId));
     else globalThis.sessionStorage?.setItem(key(eventId), JSON.stringify(session));
   } catch {
     // See loadSession.

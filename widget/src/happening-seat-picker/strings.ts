@@ -114,6 +114,22 @@ export const defaultStrings = {
   QUEUE_TICKET_NOT_FOUND: 'Your place in line has expired. Please join the line again.',
   QUEUE_CLOSED: 'The line is closed.',
   INTERNAL_ERROR: 'The ticket server is having trouble. Please try again in a moment.',
+  // ---- The waiting line and sale windows (issue 13).
+  saleOpensIn: 'On sale in {time}.',
+  salePaused: 'Sales are paused. Check back shortly.',
+  saleEnded: 'Sales have ended.',
+  lineIntro: 'Seats are sold through a fair line.',
+  lineJoin: 'Join the line',
+  lineTitle: 'You are in line',
+  linePosition: 'You are number {position} in line.',
+  lineAhead: '{ahead} ahead of you',
+  lineEta: 'about {minutes} min wait',
+  linePreQueue: 'The sale opens in {time}. Places are then drawn at random: no need to hurry.',
+  lineWaitTurn: 'You can pick seats on your turn.',
+  lineTurn: 'It is your turn: pick your seats.',
+  lineTurnTimer: 'Your turn ends in {time}',
+  lineExpired: 'Your turn has ended.',
+  lineSoldOut: 'Sold out while you were in line.',
 };
 
 export type Strings = typeof defaultStrings;

@@ -38,12 +38,24 @@ export class WaitlistController {
   ) {}
 
   /** Returns the booking: `waitlisted`, or `confirmed` if places freed up in the meantime. */
-  async join(quantity: number, attendee: Attendee, section?: string): Promise<CreatedBooking> {
+  async join(
+    quantity: number,
+    attendee: Attendee,
+    section?: string,
+    admissionToken?: string,
+  ): Promise<CreatedBooking> {
     const eventId = this.deps.eventId();
     this.requestKey ||= crypto.randomUUID();
-    const created = await this.deps
-      .api()!
-      .book(eventId, { quantity, ...(section ? { section } : {}), attendee }, this.requestKey);
+    const created = await this.deps.api()!.book(
+      eventId,
+      {
+        quantity,
+        ...(section ? { section } : {}),
+        attendee,
+        ...(admissionToken ? { admissionToken } : {}),
+      },
+      this.requestKey,
+    );
     this.requestKey = '';
     if (created.booking.status !== 'waitlisted') return created;
     const saved = { bookingId: created.booking.id, manageToken: created.manageToken };

@@ -20,6 +20,14 @@ interface Details {
   maxSeatsPerAddress: string;
   maxHoldsPerAddress: number;
   proofOfWork: boolean;
+  /** Empty: on sale as soon as it is published. */
+  onSaleAt: string;
+  /** Empty: on sale until the event starts. */
+  offSaleAt: string;
+  waitingRoom: boolean;
+  /** Empty: no limit of that kind. */
+  admitPerMinute: string;
+  maxActiveShoppers: string;
 }
 
 /** `datetime-local` wants local time without zone; the API wants ISO. */
@@ -41,6 +49,27 @@ function defaults(): Details {
     maxSeatsPerAddress: '',
     maxHoldsPerAddress: 4,
     proofOfWork: false,
+    onSaleAt: '',
+    offSaleAt: '',
+    waitingRoom: false,
+    admitPerMinute: '',
+    maxActiveShoppers: '',
+  };
+}
+
+const text = (value: number | null | undefined) =>
+  value === null || value === undefined ? '' : String(value);
+const numberOrNull = (value: string) => (value.trim() === '' ? null : Number(value));
+const isoOrNull = (value: string) => (value ? new Date(value).toISOString() : null);
+
+/** The sale window and waiting line of an event being edited (see docs/waiting-room.md). */
+function saleDetails(event: Event) {
+  return {
+    onSaleAt: event.onSaleAt ? toLocalInput(event.onSaleAt) : '',
+    offSaleAt: event.offSaleAt ? toLocalInput(event.offSaleAt) : '',
+    waitingRoom: event.waitingRoom.enabled,
+    admitPerMinute: text(event.waitingRoom.admitPerMinute),
+    maxActiveShoppers: text(event.waitingRoom.maxActiveShoppers),
   };
 }
 
@@ -68,6 +97,7 @@ function EventForm({ event }: { event?: Event }) {
           maxSeatsPerAddress: event.maxSeatsPerAddress === null ? '' : String(event.maxSeatsPerAddress),
           maxHoldsPerAddress: event.maxHoldsPerAddress,
           proofOfWork: event.proofOfWork,
+          ...saleDetails(event),
         }
       : defaults(),
   );
@@ -94,6 +124,13 @@ function EventForm({ event }: { event?: Event }) {
     maxSeatsPerAddress: details.maxSeatsPerAddress.trim() === '' ? null : Number(details.maxSeatsPerAddress),
     maxHoldsPerAddress: details.maxHoldsPerAddress,
     proofOfWork: details.proofOfWork,
+    onSaleAt: isoOrNull(details.onSaleAt),
+    offSaleAt: isoOrNull(details.offSaleAt),
+    waitingRoom: {
+      enabled: details.waitingRoom,
+      admitPerMinute: numberOrNull(details.admitPerMinute),
+      maxActiveShoppers: numberOrNull(details.maxActiveShoppers),
+    },
   });
 
   const save = useMutation({
@@ -241,6 +278,63 @@ function EventForm({ event }: { event?: Event }) {
               />{' '}
               Browser check (proof of work) on every hold
             </label>
+          </div>
+        </fieldset>
+        <fieldset disabled={readOnly}>
+          <legend>Sale</legend>
+          <p className="note">
+            Leave the opening empty to sell from publishing on. With a waiting line, everyone who arrives
+            before the opening gets a place drawn at random when it opens, and later arrivals join the end;
+            the meter lets in at most so many per minute and/or so many shoppers at once (empty: no limit).
+            Both can be changed live from the event's live view.
+          </p>
+          <div className="row">
+            <label htmlFor={`${id}-on-sale`}>Sale opens</label>
+            <input
+              id={`${id}-on-sale`}
+              type="datetime-local"
+              value={details.onSaleAt}
+              onChange={(e) => change('onSaleAt', e.target.value)}
+            />
+            <label htmlFor={`${id}-off-sale`}>Sale closes</label>
+            <input
+              id={`${id}-off-sale`}
+              type="datetime-local"
+              value={details.offSaleAt}
+              onChange={(e) => change('offSaleAt', e.target.value)}
+            />
+          </div>
+          <div className="row">
+            <label>
+              <input
+                type="checkbox"
+                checked={details.waitingRoom}
+                onChange={(e) => change('waitingRoom', e.target.checked)}
+              />{' '}
+              Waiting line
+            </label>
+            <label htmlFor={`${id}-admit-rate`}>Admit per minute</label>
+            <input
+              id={`${id}-admit-rate`}
+              type="number"
+              min={1}
+              max={100000}
+              placeholder="no limit"
+              disabled={!details.waitingRoom}
+              value={details.admitPerMinute}
+              onChange={(e) => change('admitPerMinute', e.target.value)}
+            />
+            <label htmlFor={`${id}-active`}>Shoppers at once</label>
+            <input
+              id={`${id}-active`}
+              type="number"
+              min={1}
+              max={100000}
+              placeholder="no limit"
+              disabled={!details.waitingRoom}
+              value={details.maxActiveShoppers}
+              onChange={(e) => change('maxActiveShoppers', e.target.value)}
+            />
           </div>
         </fieldset>
         <SeatMapEditor

@@ -11,6 +11,7 @@ import { useConnection } from '../live/connection.js';
 import { LiveSeatMap } from '../live/LiveSeatMap.js';
 import { layoutSeatMap } from '../live/layout.js';
 import { useLiveSeats } from '../live/useLiveSeats.js';
+import { WaitingRoomPanel } from '../live/WaitingRoomPanel.js';
 import {
   ConfirmButton,
   countOf,
@@ -157,6 +158,10 @@ function LiveEvent({ event }: { event: Event }) {
       </dl>
 
       {snapshotError !== null && <ErrorNote error={snapshotError} retry={() => store?.resync()} />}
+
+      {event.status !== 'draft' && (
+        <WaitingRoomPanel event={event} socket={socket} generation={generation} canAct={canAct} />
+      )}
 
       <div className="live-grid">
         <div>

@@ -118,5 +118,22 @@ const de: Strings = {
   QUEUE_TICKET_NOT_FOUND: 'Ihr Platz in der Warteschlange ist abgelaufen. Bitte stellen Sie sich erneut an.',
   QUEUE_CLOSED: 'Die Warteschlange ist geschlossen.',
   INTERNAL_ERROR: 'Der Ticketserver hat gerade Probleme. Bitte versuchen Sie es gleich noch einmal.',
+  // The waiting line and sale windows.
+  saleOpensIn: 'Verkaufsstart in {time}.',
+  salePaused: 'Der Verkauf ist pausiert. Schauen Sie gleich wieder vorbei.',
+  saleEnded: 'Der Verkauf ist beendet.',
+  lineIntro: 'Die Plätze werden über eine faire Warteschlange verkauft.',
+  lineJoin: 'In die Warteschlange',
+  lineTitle: 'Sie sind in der Warteschlange',
+  linePosition: 'Sie sind Nummer {position} in der Warteschlange.',
+  lineAhead: '{ahead} vor Ihnen',
+  lineEta: 'etwa {minutes} Min. Wartezeit',
+  linePreQueue:
+    'Der Verkauf beginnt in {time}. Dann werden die Plätze in der Schlange ausgelost: Sie müssen sich nicht beeilen.',
+  lineWaitTurn: 'Sobald Sie an der Reihe sind, können Sie Plätze wählen.',
+  lineTurn: 'Sie sind an der Reihe: Wählen Sie Ihre Plätze.',
+  lineTurnTimer: 'Ihre Zeit endet in {time}',
+  lineExpired: 'Ihre Zeit ist abgelaufen.',
+  lineSoldOut: 'Ausverkauft, während Sie gewartet haben.',
 };
 export default de;

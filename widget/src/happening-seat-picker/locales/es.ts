@@ -112,5 +112,22 @@ const es: Strings = {
   QUEUE_TICKET_NOT_FOUND: 'Su lugar en la cola ha caducado. Vuelva a ponerse en la cola.',
   QUEUE_CLOSED: 'La cola está cerrada.',
   INTERNAL_ERROR: 'El servidor de entradas tiene problemas. Inténtelo de nuevo en un momento.',
+  // The waiting line and sale windows.
+  saleOpensIn: 'A la venta en {time}.',
+  salePaused: 'La venta está en pausa. Vuelva en un momento.',
+  saleEnded: 'La venta ha terminado.',
+  lineIntro: 'Las entradas se venden mediante una cola justa.',
+  lineJoin: 'Unirse a la cola',
+  lineTitle: 'Está en la cola',
+  linePosition: 'Es el número {position} de la cola.',
+  lineAhead: '{ahead} delante de usted',
+  lineEta: 'unos {minutes} min de espera',
+  linePreQueue:
+    'La venta abre en {time}. Entonces los puestos en la cola se sortean: no hace falta darse prisa.',
+  lineWaitTurn: 'Podrá elegir asientos cuando sea su turno.',
+  lineTurn: 'Es su turno: elija sus asientos.',
+  lineTurnTimer: 'Su turno termina en {time}',
+  lineExpired: 'Su turno ha terminado.',
+  lineSoldOut: 'Se agotó mientras esperaba en la cola.',
 };
 export default es;

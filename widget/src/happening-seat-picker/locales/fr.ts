@@ -116,5 +116,22 @@ const fr: Strings = {
   QUEUE_TICKET_NOT_FOUND: 'Votre place dans la file a expiré. Veuillez rejoindre la file à nouveau.',
   QUEUE_CLOSED: 'La file d’attente est fermée.',
   INTERNAL_ERROR: 'Le serveur de billetterie rencontre un problème. Réessayez dans un instant.',
+  // The waiting line and sale windows.
+  saleOpensIn: 'En vente dans {time}.',
+  salePaused: 'La vente est en pause. Revenez dans un instant.',
+  saleEnded: 'La vente est terminée.',
+  lineIntro: "Les places sont vendues par une file d'attente équitable.",
+  lineJoin: "Rejoindre la file d'attente",
+  lineTitle: "Vous êtes dans la file d'attente",
+  linePosition: 'Vous êtes numéro {position} dans la file.',
+  lineAhead: '{ahead} devant vous',
+  lineEta: "environ {minutes} min d'attente",
+  linePreQueue:
+    'La vente ouvre dans {time}. Les places dans la file seront alors tirées au sort : inutile de vous presser.',
+  lineWaitTurn: 'Vous pourrez choisir vos places à votre tour.',
+  lineTurn: "C'est votre tour : choisissez vos places.",
+  lineTurnTimer: 'Votre tour se termine dans {time}',
+  lineExpired: 'Votre tour est terminé.',
+  lineSoldOut: 'Complet pendant votre attente.',
 };
 export default fr;
