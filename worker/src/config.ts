@@ -12,6 +12,23 @@ export const WorkerConfigSchema = Type.Object({
   SMTP_FROM: Type.String({ minLength: 3, default: 'Happening <no-reply@happening.test>' }),
   /** Messages one worker holds at once (AMQP prefetch). */
   WORKER_PREFETCH: Type.Integer({ minimum: 1, maximum: 1_000, default: 20 }),
+  /**
+   * Messages of one organization a worker handles at once, so that one organization's slow or
+   * failing receivers take at most this share of its prefetch. Values above the prefetch act as
+   * the prefetch (no limit).
+   */
+  WORKER_ORG_IN_FLIGHT: Type.Integer({ minimum: 1, maximum: 1_000, default: 10 }),
+  /**
+   * How long a message beyond its organization's share waits for one of its slots before the
+   * worker hands it back (through a delay queue) so its prefetch slot serves someone else.
+   */
+  WORKER_ORG_WAIT_MS: Type.Integer({ minimum: 0, default: 250 }),
+  /**
+   * How long a worker's claim on a message's deliveries lasts; must be longer than any send
+   * (WEBHOOK_TIMEOUT_MS, SMTP's timeouts, a wait for a free SMTP connection). When a worker dies
+   * mid-send, a copy of its message takes the deliveries over once this has passed.
+   */
+  WORKER_CLAIM_LEASE_MS: Type.Integer({ minimum: 1_000, default: 60_000 }),
   /** Processing attempts per message before it is dead-lettered (recoverable failures only). */
   NOTIFICATIONS_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 20, default: 6 }),
   /** First backoff delay; each further retry waits twice as long (5 s, 10 s, 20 s, …). */

@@ -1,10 +1,14 @@
 /**
  * What the worker records in PostgreSQL: one row per (message, channel, target), the inbox of
- * handled messages, and the console's in-app notifications. A message costs two round trips to
- * PostgreSQL: BEGIN, its lock and the plan in one; the outcome and COMMIT in the other (the email
- * is sent between). Statements sent together go as one simple query, which takes no parameters,
- * so values are inlined as quoted literals (`inline`); in READ COMMITTED each statement of it
- * still reads with a fresh snapshot, so the plan sees what the lock waited for.
+ * handled messages, and the console's in-app notifications.
+ *
+ * Nothing here is held while a remote peer is waited on. A message costs two short transactions,
+ * each one round trip: the plan (BEGIN, the message's lock, create its delivery rows, claim the
+ * pending ones with a token and a lease, COMMIT), then, after the worker has sent without any
+ * lock, transaction or pool client, the record (BEGIN, the lock, the outcomes, COMMIT).
+ * Statements sent together go as one simple query, which takes no parameters, so values are
+ * inlined as quoted literals (`inline`); in READ COMMITTED each statement of it reads with a fresh
+ * snapshot, so the claim sees the rows the plan just created, and both see what the lock waited for.
  */
 
 import type { WebhookTarget } from '@happening/delivery';
@@ -45,14 +49,16 @@ export function inline(client: pg.PoolClient, sql: string, params: Literal[]): s
 }
 
 /**
- * Serialises every worker handling the same message id until the transaction ends; whoever
- * waited then reads, in its next statement, what the other recorded.
+ * Serialises the short transactions of every worker handling the same message id; whoever waited
+ * then reads, in its next statement, what the other planned or recorded. `id` is the placeholder
+ * of the message id. Held for one round trip, never while a delivery is sent.
  */
-const LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtextextended('notification:' || $1, 0))`;
+const lockSql = (id: string) => `SELECT pg_advisory_xact_lock(hashtextextended('notification:' || ${id}, 0))`;
 
 /** A replayed dead letter is handled again: failed deliveries get another chance, sent ones stay sent. */
 const REOPEN_SQL = `WITH reopened AS (
-    UPDATE notification_deliveries SET status = 'pending', updated_at = now()
+    UPDATE notification_deliveries
+    SET status = 'pending', updated_at = now(), claim_token = NULL, claimed_until = NULL
     WHERE message_id = $1 AND status = 'failed'
   )
   DELETE FROM notification_inbox WHERE message_id = $1`;
@@ -62,60 +68,119 @@ export interface MessagePlan {
   handled: boolean;
   /** The organization's webhook endpoints (empty when handled). */
   endpoints: WebhookTarget[];
-  /** Every delivery row of the message, the new ones pending (empty when handled). */
+  /** Every delivery row of the message (empty when handled); the pending ones are claimed by us. */
   rows: DeliveryRow[];
+  /**
+   * Set when another worker's claim on a pending delivery is still live: we claimed nothing, and
+   * the message is to be tried again once that lease ends (at this time).
+   */
+  busyUntil: Date | null;
+}
+
+/** Who claims, for how long: a fresh token per attempt, and a lease longer than any send. */
+export interface Claim {
+  token: string;
+  leaseMs: number;
 }
 
 /**
- * Opens the message's transaction, takes its lock (a replay also reopens its failed deliveries)
- * and plans, in one round trip. The plan is one statement: whether the message was handled, the
- * organization's endpoints (a previous secret only while its grace period lasts), and every
- * delivery row, creating the planned ones not seen before as pending. The rows a statement
- * inserts are invisible to its own reads, so the new rows (RETURNING) and the existing ones (the
- * snapshot) are disjoint.
+ * The plan, creating the planned deliveries not seen before as pending: whether the message was
+ * handled and the organization's endpoints (a previous secret only while its grace period lasts).
  */
-export async function beginAndPlan(
-  client: pg.PoolClient,
+const PLAN_SQL = `WITH inbox AS (
+     SELECT EXISTS (SELECT 1 FROM notification_inbox WHERE message_id = $1) AS handled
+   ),
+   endpoints AS (
+     SELECT id, url, secret, created_at,
+            CASE WHEN previous_secret_expires_at > now() THEN previous_secret END AS previous_secret
+     FROM webhook_endpoints WHERE org_id = $2 AND NOT (SELECT handled FROM inbox)
+   ),
+   planned AS (
+     SELECT d->>'channel' AS channel, d->>'target' AS target FROM jsonb_array_elements($4::jsonb) AS d
+     UNION ALL
+     SELECT 'webhook', id::text FROM endpoints
+   ),
+   inserted AS (
+     INSERT INTO notification_deliveries (message_id, org_id, type, channel, target, status)
+     SELECT $1, $2, $3, channel, target, 'pending' FROM planned WHERE NOT (SELECT handled FROM inbox)
+     ON CONFLICT (message_id, channel, target) DO NOTHING
+   )
+   SELECT (SELECT handled FROM inbox) AS handled,
+          (SELECT coalesce(jsonb_agg(jsonb_build_object('id', id, 'url', url, 'secret', secret,
+                                                        'previousSecret', previous_secret)
+                                     ORDER BY created_at), '[]')
+           FROM endpoints) AS endpoints`;
+
+/**
+ * The claim, all or nothing: every pending delivery of the message gets our token and lease,
+ * unless one of them is under another live claim (a copy of the message in flight elsewhere), in
+ * which case nothing is claimed and that lease's end is returned. One claimant at a time sends a
+ * message's deliveries, as the old per-message lock held across sending ensured.
+ */
+const CLAIM_SQL = `WITH handled AS (
+     SELECT EXISTS (SELECT 1 FROM notification_inbox WHERE message_id = $1) AS done
+   ),
+   current AS (
+     SELECT id, channel, target, status, attempts, claimed_until FROM notification_deliveries
+     WHERE message_id = $1 AND NOT (SELECT done FROM handled)
+   ),
+   busy AS (
+     SELECT max(claimed_until) AS until FROM current WHERE status = 'pending' AND claimed_until > now()
+   ),
+   claimed AS (
+     UPDATE notification_deliveries d
+     SET claim_token = $5::uuid, claimed_until = now() + $6::int * interval '1 millisecond'
+     FROM current c
+     WHERE d.id = c.id AND c.status = 'pending' AND (SELECT until FROM busy) IS NULL
+   )
+   SELECT (SELECT until FROM busy) AS "busyUntil",
+          (SELECT coalesce(jsonb_agg(jsonb_build_object('id', id, 'channel', channel, 'target', target,
+                                                        'status', status, 'attempts', attempts)), '[]')
+           FROM current) AS rows`;
+
+/**
+ * Plans the message and claims its pending deliveries in one short transaction (a replay also
+ * reopens its failed deliveries first). The caller sends the claimed deliveries afterwards, with
+ * nothing of PostgreSQL's held.
+ */
+export async function planAndClaim(
+  pool: pg.Pool,
   message: NotificationMessage,
   planned: PlannedDelivery[],
   replay: boolean,
+  claim: Claim,
 ): Promise<MessagePlan> {
-  const plan = `WITH inbox AS (
-       SELECT EXISTS (SELECT 1 FROM notification_inbox WHERE message_id = $1) AS handled
-     ),
-     endpoints AS (
-       SELECT id, url, secret, created_at,
-              CASE WHEN previous_secret_expires_at > now() THEN previous_secret END AS previous_secret
-       FROM webhook_endpoints WHERE org_id = $2 AND NOT (SELECT handled FROM inbox)
-     ),
-     planned AS (
-       SELECT d->>'channel' AS channel, d->>'target' AS target FROM jsonb_array_elements($4::jsonb) AS d
-       UNION ALL
-       SELECT 'webhook', id::text FROM endpoints
-     ),
-     inserted AS (
-       INSERT INTO notification_deliveries (message_id, org_id, type, channel, target, status)
-       SELECT $1, $2, $3, channel, target, 'pending' FROM planned WHERE NOT (SELECT handled FROM inbox)
-       ON CONFLICT (message_id, channel, target) DO NOTHING
-       RETURNING id, channel, target, status, attempts
-     ),
-     deliveries AS (
-       SELECT id, channel, target, status, attempts FROM inserted
-       UNION ALL
-       SELECT id, channel, target, status, attempts FROM notification_deliveries
-       WHERE message_id = $1 AND NOT (SELECT handled FROM inbox)
-     )
-     SELECT (SELECT handled FROM inbox) AS handled,
-            (SELECT coalesce(jsonb_agg(jsonb_build_object('id', id, 'url', url, 'secret', secret,
-                                                          'previousSecret', previous_secret)
-                                       ORDER BY created_at), '[]')
-             FROM endpoints) AS endpoints,
-            (SELECT coalesce(jsonb_agg(d), '[]') FROM deliveries d) AS rows`;
-  const statements = ['BEGIN', LOCK_SQL, ...(replay ? [REOPEN_SQL] : []), plan].join(';\n');
-  const results = (await client.query(
-    inline(client, statements, [message.id, message.orgId, message.type, JSON.stringify(planned)]),
-  )) as unknown as pg.QueryResult<MessagePlan>[];
-  return results.at(-1)!.rows[0]!;
+  const statements = ['BEGIN', lockSql('$1'), ...(replay ? [REOPEN_SQL] : []), PLAN_SQL, CLAIM_SQL, 'COMMIT'];
+  const results = await inTransaction(pool, (client) =>
+    client.query(
+      inline(client, statements.join(';\n'), [
+        message.id,
+        message.orgId,
+        message.type,
+        JSON.stringify(planned),
+        claim.token,
+        String(claim.leaseMs),
+      ]),
+    ),
+  );
+  const all = results as unknown as pg.QueryResult[];
+  const plan = all.at(-3)!.rows[0] as { handled: boolean; endpoints: WebhookTarget[] };
+  const claimed = all.at(-2)!.rows[0] as { busyUntil: Date | null; rows: DeliveryRow[] };
+  if (plan.handled) return { handled: true, endpoints: [], rows: [], busyUntil: null };
+  return { handled: false, endpoints: plan.endpoints, rows: claimed.rows, busyUntil: claimed.busyUntil };
+}
+
+/** Runs one multi-statement query that opens and commits its own transaction; rolls back on error. */
+async function inTransaction<T>(pool: pg.Pool, run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    return await run(client);
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
 }
 
 export interface MessageOutcome {
@@ -128,14 +193,17 @@ export interface MessageOutcome {
 }
 
 /**
- * One statement for what the worker records after sending (the attempts' outcomes, the console
- * notification, and the inbox row when the message is done), then COMMIT, in one round trip.
- * Returns the console notification to push; null when none was stored now (none due, or stored
- * by an earlier delivery).
+ * What the worker records after sending, in one short transaction: the attempts' outcomes, the
+ * console notification, and the inbox row when the message is done. An outcome is recorded only
+ * on a delivery still pending, and a failure only while our claim is still ours: if our lease ran
+ * out and another worker took the delivery over, its outcome is the one that counts (a success of
+ * ours still is recorded — it was sent). Returns the console notification to push; null when none
+ * was stored now (none due, or stored by an earlier delivery).
  */
-export async function recordAndCommit(
-  client: pg.PoolClient,
+export async function recordOutcome(
+  pool: pg.Pool,
   message: NotificationMessage,
+  claimToken: string,
   outcome: MessageOutcome,
 ): Promise<InAppNotification | null> {
   const eventId = 'eventId' in message ? message.eventId : null;
@@ -147,8 +215,10 @@ export async function recordAndCommit(
      recorded AS (
        UPDATE notification_deliveries d
        SET status = r.status, last_error = r.error, attempts = d.attempts + 1, updated_at = now(),
-           sent_at = CASE WHEN r.status = 'sent' THEN now() ELSE d.sent_at END
-       FROM results r WHERE d.id = r.id
+           sent_at = CASE WHEN r.status = 'sent' THEN now() ELSE d.sent_at END,
+           claim_token = NULL, claimed_until = NULL
+       FROM results r
+       WHERE d.id = r.id AND d.status = 'pending' AND (d.claim_token = $10::uuid OR r.status = 'sent')
      ),
      inbox AS (
        INSERT INTO notification_inbox (message_id, org_id, type)
@@ -159,20 +229,23 @@ export async function recordAndCommit(
      SELECT $3, $2, $4, $6, $7, $8, $9 WHERE $6::text IS NOT NULL
      ON CONFLICT (message_id) DO NOTHING
      RETURNING id, created_at AS "createdAt"`;
-  const results = (await client.query(
-    inline(client, `${record};\nCOMMIT`, [
-      JSON.stringify(outcome.results),
-      message.id,
-      message.orgId,
-      message.type,
-      outcome.handled,
-      outcome.inApp?.title ?? null,
-      outcome.inApp?.body ?? null,
-      eventId,
-      bookingId,
-    ]),
-  )) as unknown as pg.QueryResult<{ id: string; createdAt: Date }>[];
-  const row = results[0]!.rows[0];
+  const results = await inTransaction(pool, (client) =>
+    client.query(
+      inline(client, ['BEGIN', lockSql('$2'), record, 'COMMIT'].join(';\n'), [
+        JSON.stringify(outcome.results),
+        message.id,
+        message.orgId,
+        message.type,
+        outcome.handled,
+        outcome.inApp?.title ?? null,
+        outcome.inApp?.body ?? null,
+        eventId,
+        bookingId,
+        claimToken,
+      ]),
+    ),
+  );
+  const row = (results as unknown as pg.QueryResult<{ id: string; createdAt: Date }>[]).at(-2)!.rows[0];
   if (!row || !outcome.inApp) return null;
   return {
     id: row.id,
@@ -188,8 +261,8 @@ export async function recordAndCommit(
 }
 
 /** After a dead letter is safely queued: the message counts as handled. */
-export async function markHandled(client: pg.PoolClient, message: NotificationMessage): Promise<void> {
-  await client.query(
+export async function markHandled(pool: pg.Pool, message: NotificationMessage): Promise<void> {
+  await pool.query(
     `INSERT INTO notification_inbox (message_id, org_id, type) VALUES ($1, $2, $3)
      ON CONFLICT (message_id) DO UPDATE SET completed_at = now()`,
     [message.id, message.orgId, message.type],

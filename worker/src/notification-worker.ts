@@ -24,6 +24,7 @@ import { InAppPush } from './in-app-push.js';
 import type { IncomingMessage } from './message.js';
 import { WorkerMetrics } from './metrics.js';
 import type { Readiness } from './ops-server.js';
+import { OrgShare } from './org-share.js';
 import { NotificationProcessor, type Outcome, type Publisher } from './processor.js';
 
 const REPORT_INTERVAL_MS = 1_000;
@@ -43,6 +44,7 @@ export class NotificationWorker {
   private email?: EmailChannel;
   private processor?: NotificationProcessor;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly share: OrgShare;
   private stopping = false;
   private reporter?: NodeJS.Timeout;
   /** Prometheus figures, served by the ops server (`worker.ts`). */
@@ -53,6 +55,7 @@ export class NotificationWorker {
     duplicate: 0,
     retry: 0,
     'dead-lettered': 0,
+    deferred: 0,
     failed: 0,
   };
 
@@ -62,15 +65,16 @@ export class NotificationWorker {
   ) {
     this.delays = retryDelays(config.NOTIFICATIONS_RETRY_BASE_MS, config.NOTIFICATIONS_MAX_ATTEMPTS);
     this.topology = notificationTopology(config.NOTIFICATIONS_QUEUE, this.delays);
+    this.share = new OrgShare(config.WORKER_ORG_IN_FLIGHT, config.WORKER_ORG_WAIT_MS);
   }
 
   async start(): Promise<void> {
     const config = this.config;
     this.pool = new pg.Pool({
       connectionString: config.DATABASE_URL,
-      // Each message in flight holds one client for its transaction; past 30, messages wait for
-      // a client rather than exhaust PostgreSQL's connection limit.
-      max: Math.min(config.WORKER_PREFETCH + 2, 30),
+      // A message holds a client only for its two short transactions (plan, record), never while
+      // it is sent; a few clients serve the whole prefetch.
+      max: Math.min(config.WORKER_PREFETCH + 2, 10),
       application_name: `happening-worker-${process.pid}`,
     });
     this.pool.on('error', (error) => this.log.warn({ err: error }, 'idle PostgreSQL client error'));
@@ -107,6 +111,7 @@ export class NotificationWorker {
       publisher: this.publisher(this.publishChannel),
       pushInApp: (notification) => inAppPush.push(notification),
       retryDelaysMs: this.delays,
+      claimLeaseMs: config.WORKER_CLAIM_LEASE_MS,
       log: this.log,
     });
 
@@ -197,6 +202,39 @@ export class NotificationWorker {
   }
 
   private async onMessage(channel: Channel, message: ConsumeMessage): Promise<void> {
+    const orgId = orgIdOf(message);
+    // Unreadable messages have no organization: the processor dead-letters them at once.
+    if (orgId !== null && (await this.share.enter(orgId)) === 'defer') {
+      await this.deferForShare(channel, message);
+      return;
+    }
+    try {
+      await this.process(channel, message);
+    } finally {
+      if (orgId !== null) this.share.leave(orgId);
+    }
+  }
+
+  /** Its organization is at its share: back to a delay queue, untried, so the slot serves others. */
+  private async deferForShare(channel: Channel, message: ConsumeMessage): Promise<void> {
+    const deferrals = Number(message.properties.headers?.[NotificationHeaders.deferrals] ?? 0) || 0;
+    const type = message.properties.type ?? message.fields.routingKey;
+    try {
+      // Each deferral waits one backoff step longer, so a stalled organization's messages cost
+      // the worker less and less while they wait their turn.
+      const delay = this.delays[Math.min(deferrals, this.delays.length - 1)] ?? 0;
+      await this.publisher(this.publishChannel!).defer(message, delay);
+    } catch (error) {
+      this.log.warn({ err: error }, 'could not defer a message; giving it back to the broker');
+      this.settle(() => channel.nack(message, false, true));
+      return;
+    }
+    this.outcomes.deferred++;
+    this.metrics.record(type, 'deferred', 0);
+    this.settle(() => channel.ack(message));
+  }
+
+  private async process(channel: Channel, message: ConsumeMessage): Promise<void> {
     const started = performance.now();
     const type = message.properties.type ?? message.fields.routingKey;
     try {
@@ -265,6 +303,16 @@ export class NotificationWorker {
           [NotificationHeaders.attempt]: attempt,
         });
       },
+      defer: (incoming, delayMs) => {
+        const headers = incoming.properties.headers ?? {};
+        const deferrals = Number(headers[NotificationHeaders.deferrals] ?? 0) || 0;
+        // Without retries configured there is no delay queue: straight to the back of the queue.
+        const target = this.delays.includes(delayMs) ? retryQueueName(queue, delayMs) : queue;
+        return send(target, incoming, {
+          ...headers,
+          [NotificationHeaders.deferrals]: deferrals + 1,
+        });
+      },
       deadLetter: (incoming, reason) => {
         this.log.warn({ messageId: incoming.properties.messageId, reason }, 'dead-lettering a message');
         return send(deadLetterQueueName(queue), incoming, {
@@ -281,5 +329,15 @@ export class NotificationWorker {
     await this.redis
       ?.hset(workerInFlightKey(this.config.NOTIFICATIONS_QUEUE), this.id, report)
       .catch(() => {});
+  }
+}
+
+/** The organization a message is for, read without validating the rest (the processor does). */
+function orgIdOf(message: ConsumeMessage): string | null {
+  try {
+    const body = JSON.parse(message.content.toString('utf8')) as { orgId?: unknown };
+    return typeof body.orgId === 'string' ? body.orgId : null;
+  } catch {
+    return null;
   }
 }

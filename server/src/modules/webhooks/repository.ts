@@ -33,15 +33,34 @@ export interface SigningEndpoint {
 /** An organization's webhook endpoints and their signing secrets. */
 export function webhookEndpointsRepository(pool: pg.Pool) {
   return {
+    /**
+     * Registers an endpoint unless the organization already has `limit` of them: null then. The
+     * organization's row is locked for the count and the insert, so concurrent registrations
+     * cannot together pass the limit.
+     */
     async create(
       endpoint: { orgId: string; url: string; description: string; secret: string },
-      db: Db = pool,
-    ): Promise<WebhookEndpoint> {
-      const { rows } = await db.query<EndpointRow>(
-        `INSERT INTO webhook_endpoints (org_id, url, description, secret) VALUES ($1, $2, $3, $4) RETURNING ${columns}`,
-        [endpoint.orgId, endpoint.url, endpoint.description, endpoint.secret],
-      );
-      return toEndpoint(rows[0]!);
+      limit: number,
+    ): Promise<WebhookEndpoint | null> {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE', [endpoint.orgId]);
+        const { rows } = await client.query<EndpointRow>(
+          `INSERT INTO webhook_endpoints (org_id, url, description, secret)
+           SELECT $1, $2, $3, $4
+           WHERE (SELECT count(*) FROM webhook_endpoints WHERE org_id = $1) < $5
+           RETURNING ${columns}`,
+          [endpoint.orgId, endpoint.url, endpoint.description, endpoint.secret, limit],
+        );
+        await client.query('COMMIT');
+        return rows[0] ? toEndpoint(rows[0]) : null;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
     },
 
     async list(orgId: string, db: Db = pool): Promise<WebhookEndpoint[]> {

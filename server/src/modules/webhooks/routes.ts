@@ -11,7 +11,7 @@ import {
   WebhookTestResult,
   withErrors,
 } from '@happening/shared';
-import { notFound } from '../../lib/errors.js';
+import { AppError, notFound } from '../../lib/errors.js';
 import { checkWebhookUrl } from './url-check.js';
 
 // Standard Webhooks secrets: "whsec_" + base64 of 24–64 random bytes.
@@ -31,9 +31,12 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Register a webhook endpoint (the answer shows its signing secret once)',
         description:
           "Needs the admin role. The endpoint receives the organization's notifications signed by the " +
-          'Standard Webhooks scheme. The URL must be http or https without credentials and may not ' +
-          'resolve to a private or loopback address (unless `WEBHOOK_ALLOW_PRIVATE_NETWORKS`): 422 ' +
-          '`WEBHOOK_URL_NOT_ALLOWED` says why. The worker checks the address again at every delivery.',
+          'Standard Webhooks scheme. The URL must be https (http only where `WEBHOOK_ALLOW_HTTP` allows ' +
+          'it, for local development) without credentials and may not resolve to a private or loopback ' +
+          'address (unless `WEBHOOK_ALLOW_PRIVATE_NETWORKS`): 422 `WEBHOOK_URL_NOT_ALLOWED` says why. ' +
+          'The worker checks both again at every delivery. An organization has at most ' +
+          '`MAX_WEBHOOK_ENDPOINTS_PER_ORGANIZATION` endpoints (10 by default): 409 ' +
+          '`WEBHOOK_ENDPOINT_LIMIT_REACHED` beyond.',
         params: OrgParams,
         body: WebhookEndpointBody,
         response: withErrors({ 201: WebhookEndpointCreated }),
@@ -43,14 +46,23 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { orgId } = request.params;
       await app.requireRole(request, orgId, 'admin', 'Organization');
-      const url = await checkWebhookUrl(request.body.url, app.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS);
-      const secret = newSecret();
-      const endpoint = await endpoints.create({
-        orgId,
-        url,
-        description: request.body.description ?? '',
-        secret,
+      const url = await checkWebhookUrl(request.body.url, {
+        allowPrivate: app.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+        allowHttp: app.config.WEBHOOK_ALLOW_HTTP,
       });
+      const secret = newSecret();
+      const limit = app.config.MAX_WEBHOOK_ENDPOINTS_PER_ORGANIZATION;
+      const endpoint = await endpoints.create(
+        { orgId, url, description: request.body.description ?? '', secret },
+        limit,
+      );
+      if (!endpoint)
+        throw new AppError(
+          409,
+          'WEBHOOK_ENDPOINT_LIMIT_REACHED',
+          `This organization already has ${limit} webhook endpoints, the most it may have; remove one first`,
+          { limit },
+        );
       return reply.status(201).send({ ...endpoint, secret });
     },
   );
