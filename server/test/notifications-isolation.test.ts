@@ -170,6 +170,15 @@ describe('isolation between organizations', () => {
     expect(loadedP99, `p99 ${loadedP99} ms under A's load, ${normalP99} ms alone`).toBeLessThan(
       normalP99 + 3_000,
     );
+    // While A's requests hang, the worker holds no transaction open on their account (it used to
+    // hold one per message, with an advisory lock and a pool client, for as long as a peer took).
+    const { rows: held } = await app.pg.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+       WHERE application_name = $1 AND state LIKE 'idle in transaction%'
+         AND now() - state_change > interval '1 second'`,
+      [`happening-worker-${process.pid}`],
+    );
+    expect(held[0]!.n).toBe(0);
     // Every one of B's webhooks arrived, signed.
     const received = receiver.received.filter((hook) => loaded.includes(hook.id));
     expect(new Set(received.map((hook) => hook.id)).size).toBe(100);
