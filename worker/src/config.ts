@@ -19,10 +19,11 @@ export const WorkerConfigSchema = Type.Object({
    */
   WORKER_ORG_IN_FLIGHT: Type.Integer({ minimum: 1, maximum: 1_000, default: 10 }),
   /**
-   * How long a message beyond its organization's share waits for one of its slots before the
-   * worker hands it back (through a delay queue) so its prefetch slot serves someone else.
+   * How long an organization's messages may make no progress (none finishes) before the worker
+   * hands back the ones waiting beyond its share (through a delay queue), so their prefetch
+   * slots serve other organizations. While its work moves, they wait their turn.
    */
-  WORKER_ORG_WAIT_MS: Type.Integer({ minimum: 0, default: 250 }),
+  WORKER_ORG_WAIT_MS: Type.Integer({ minimum: 0, default: 1_000 }),
   /**
    * How long a worker's claim on a message's deliveries lasts; must be longer than any send
    * (WEBHOOK_TIMEOUT_MS, SMTP's timeouts, a wait for a free SMTP connection). When a worker dies

@@ -6,6 +6,8 @@
  * each one round trip: the plan (BEGIN, the message's lock, create its delivery rows, claim the
  * pending ones with a token and a lease, COMMIT), then, after the worker has sent without any
  * lock, transaction or pool client, the record (BEGIN, the lock, the outcomes, COMMIT).
+ * Both come in batches too (`planAndClaimBatch`, `recordOutcomeBatch`): many messages' statements
+ * in one transaction and one round trip, which is how the processor's group commit writes them.
  * Statements sent together go as one simple query, which takes no parameters, so values are
  * inlined as quoted literals (`inline`); in READ COMMITTED each statement of it reads with a fresh
  * snapshot, so the claim sees the rows the plan just created, and both see what the lock waited for.
@@ -138,6 +140,14 @@ const CLAIM_SQL = `WITH handled AS (
                                                         'status', status, 'attempts', attempts)), '[]')
            FROM current) AS rows`;
 
+/** One message to plan and claim. */
+export interface PlanRequest {
+  message: NotificationMessage;
+  planned: PlannedDelivery[];
+  replay: boolean;
+  claim: Claim;
+}
+
 /**
  * Plans the message and claims its pending deliveries in one short transaction (a replay also
  * reopens its failed deliveries first). The caller sends the claimed deliveries afterwards, with
@@ -150,27 +160,53 @@ export async function planAndClaim(
   replay: boolean,
   claim: Claim,
 ): Promise<MessagePlan> {
-  const statements = ['BEGIN', lockSql('$1'), ...(replay ? [REOPEN_SQL] : []), PLAN_SQL, CLAIM_SQL, 'COMMIT'];
-  const results = await inTransaction(pool, (client) =>
-    client.query(
-      inline(client, statements.join(';\n'), [
+  return (await planAndClaimBatch(pool, [{ message, planned, replay, claim }]))[0]!;
+}
+
+/**
+ * Several messages planned and claimed in one transaction and one round trip: each message's
+ * statements (its lock, its reopening, the plan, the claim) follow each other in message-id order,
+ * so two workers batching the same messages take their locks in the same order and never
+ * deadlock. Copies of one message in the same batch are fine: the lock is re-entrant, and the
+ * second copy's claim sees the first's.
+ */
+export async function planAndClaimBatch(pool: pg.Pool, requests: PlanRequest[]): Promise<MessagePlan[]> {
+  const order = sortedByMessageId(requests.map((request) => request.message.id));
+  return inTransaction(pool, async (client) => {
+    const statements: string[] = ['BEGIN'];
+    const planIndex = new Map<number, number>();
+    for (const index of order) {
+      const { message, planned, replay, claim } = requests[index]!;
+      const parts = [lockSql('$1'), ...(replay ? [REOPEN_SQL] : []), PLAN_SQL, CLAIM_SQL];
+      const params = [
         message.id,
         message.orgId,
         message.type,
         JSON.stringify(planned),
         claim.token,
         String(claim.leaseMs),
-      ]),
-    ),
-  );
-  const all = results as unknown as pg.QueryResult[];
-  const plan = all.at(-3)!.rows[0] as { handled: boolean; endpoints: WebhookTarget[] };
-  const claimed = all.at(-2)!.rows[0] as { busyUntil: Date | null; rows: DeliveryRow[] };
-  if (plan.handled) return { handled: true, endpoints: [], rows: [], busyUntil: null };
-  return { handled: false, endpoints: plan.endpoints, rows: claimed.rows, busyUntil: claimed.busyUntil };
+      ];
+      statements.push(...parts.map((part) => inline(client, part, params)));
+      planIndex.set(index, statements.length - 2);
+    }
+    statements.push('COMMIT');
+    const results = (await client.query(statements.join(';\n'))) as unknown as pg.QueryResult[];
+    return requests.map((_request, index) => {
+      const at = planIndex.get(index)!;
+      const plan = results[at]!.rows[0] as { handled: boolean; endpoints: WebhookTarget[] };
+      const claimed = results[at + 1]!.rows[0] as { busyUntil: Date | null; rows: DeliveryRow[] };
+      if (plan.handled) return { handled: true, endpoints: [], rows: [], busyUntil: null };
+      return { handled: false, endpoints: plan.endpoints, rows: claimed.rows, busyUntil: claimed.busyUntil };
+    });
+  });
 }
 
-/** Runs one multi-statement query that opens and commits its own transaction; rolls back on error. */
+/** Indexes of `ids` in ascending id order: the order a batch takes its locks in. */
+function sortedByMessageId(ids: string[]): number[] {
+  return ids.map((_id, index) => index).sort((a, b) => (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0));
+}
+
+/** Runs statements that open and commit their own transaction on one client; rolls back on error. */
 async function inTransaction<T>(pool: pg.Pool, run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
@@ -192,13 +228,45 @@ export interface MessageOutcome {
   inApp: InAppContent | null;
 }
 
+/** One message's outcome to record. */
+export interface RecordRequest {
+  message: NotificationMessage;
+  claimToken: string;
+  outcome: MessageOutcome;
+}
+
 /**
- * What the worker records after sending, in one short transaction: the attempts' outcomes, the
- * console notification, and the inbox row when the message is done. An outcome is recorded only
- * on a delivery still pending, and a failure only while our claim is still ours: if our lease ran
- * out and another worker took the delivery over, its outcome is the one that counts (a success of
- * ours still is recorded — it was sent). Returns the console notification to push; null when none
- * was stored now (none due, or stored by an earlier delivery).
+ * What the worker records after sending: the attempts' outcomes, the console notification, and
+ * the inbox row when the message is done. An outcome is recorded only on a delivery still
+ * pending, and a failure only while our claim is still ours: if our lease ran out and another
+ * worker took the delivery over, its outcome is the one that counts (a success of ours still is
+ * recorded — it was sent).
+ */
+const RECORD_SQL = `WITH results AS (
+     SELECT (r->>'id')::uuid AS id, r->>'status' AS status, r->>'error' AS error
+     FROM jsonb_array_elements($1::jsonb) AS r
+   ),
+   recorded AS (
+     UPDATE notification_deliveries d
+     SET status = r.status, last_error = r.error, attempts = d.attempts + 1, updated_at = now(),
+         sent_at = CASE WHEN r.status = 'sent' THEN now() ELSE d.sent_at END,
+         claim_token = NULL, claimed_until = NULL
+     FROM results r
+     WHERE d.id = r.id AND d.status = 'pending' AND (d.claim_token = $10::uuid OR r.status = 'sent')
+   ),
+   inbox AS (
+     INSERT INTO notification_inbox (message_id, org_id, type)
+     SELECT $2, $3, $4 WHERE $5::boolean
+     ON CONFLICT (message_id) DO UPDATE SET completed_at = now()
+   )
+   INSERT INTO in_app_notifications (org_id, message_id, type, title, body, event_id, booking_id)
+   SELECT $3, $2, $4, $6, $7, $8, $9 WHERE $6::text IS NOT NULL
+   ON CONFLICT (message_id) DO NOTHING
+   RETURNING id, created_at AS "createdAt"`;
+
+/**
+ * Records one message's outcome in a short transaction. Returns the console notification to
+ * push; null when none was stored now (none due, or stored by an earlier delivery).
  */
 export async function recordOutcome(
   pool: pg.Pool,
@@ -206,32 +274,21 @@ export async function recordOutcome(
   claimToken: string,
   outcome: MessageOutcome,
 ): Promise<InAppNotification | null> {
-  const eventId = 'eventId' in message ? message.eventId : null;
-  const bookingId = 'bookingId' in message ? message.bookingId : null;
-  const record = `WITH results AS (
-       SELECT (r->>'id')::uuid AS id, r->>'status' AS status, r->>'error' AS error
-       FROM jsonb_array_elements($1::jsonb) AS r
-     ),
-     recorded AS (
-       UPDATE notification_deliveries d
-       SET status = r.status, last_error = r.error, attempts = d.attempts + 1, updated_at = now(),
-           sent_at = CASE WHEN r.status = 'sent' THEN now() ELSE d.sent_at END,
-           claim_token = NULL, claimed_until = NULL
-       FROM results r
-       WHERE d.id = r.id AND d.status = 'pending' AND (d.claim_token = $10::uuid OR r.status = 'sent')
-     ),
-     inbox AS (
-       INSERT INTO notification_inbox (message_id, org_id, type)
-       SELECT $2, $3, $4 WHERE $5::boolean
-       ON CONFLICT (message_id) DO UPDATE SET completed_at = now()
-     )
-     INSERT INTO in_app_notifications (org_id, message_id, type, title, body, event_id, booking_id)
-     SELECT $3, $2, $4, $6, $7, $8, $9 WHERE $6::text IS NOT NULL
-     ON CONFLICT (message_id) DO NOTHING
-     RETURNING id, created_at AS "createdAt"`;
-  const results = await inTransaction(pool, (client) =>
-    client.query(
-      inline(client, ['BEGIN', lockSql('$2'), record, 'COMMIT'].join(';\n'), [
+  return (await recordOutcomeBatch(pool, [{ message, claimToken, outcome }]))[0]!;
+}
+
+/** Several messages' outcomes in one transaction and one round trip, locks in message-id order. */
+export async function recordOutcomeBatch(
+  pool: pg.Pool,
+  requests: RecordRequest[],
+): Promise<(InAppNotification | null)[]> {
+  const order = sortedByMessageId(requests.map((request) => request.message.id));
+  return inTransaction(pool, async (client) => {
+    const statements: string[] = ['BEGIN'];
+    const recordIndex = new Map<number, number>();
+    for (const index of order) {
+      const { message, claimToken, outcome } = requests[index]!;
+      const params = [
         JSON.stringify(outcome.results),
         message.id,
         message.orgId,
@@ -239,20 +296,41 @@ export async function recordOutcome(
         outcome.handled,
         outcome.inApp?.title ?? null,
         outcome.inApp?.body ?? null,
-        eventId,
-        bookingId,
+        eventIdOf(message),
+        bookingIdOf(message),
         claimToken,
-      ]),
-    ),
-  );
-  const row = (results as unknown as pg.QueryResult<{ id: string; createdAt: Date }>[]).at(-2)!.rows[0];
-  if (!row || !outcome.inApp) return null;
+      ];
+      statements.push(inline(client, lockSql('$2'), params), inline(client, RECORD_SQL, params));
+      recordIndex.set(index, statements.length - 1);
+    }
+    statements.push('COMMIT');
+    const results = (await client.query(statements.join(';\n'))) as unknown as pg.QueryResult<{
+      id: string;
+      createdAt: Date;
+    }>[];
+    return requests.map(({ message, outcome }, index) => {
+      const row = results[recordIndex.get(index)!]!.rows[0];
+      return row && outcome.inApp ? inAppNotification(message, outcome.inApp, row) : null;
+    });
+  });
+}
+
+const eventIdOf = (message: NotificationMessage) => ('eventId' in message ? message.eventId : null);
+const bookingIdOf = (message: NotificationMessage) => ('bookingId' in message ? message.bookingId : null);
+
+function inAppNotification(
+  message: NotificationMessage,
+  content: InAppContent,
+  row: { id: string; createdAt: Date },
+): InAppNotification {
+  const eventId = eventIdOf(message);
+  const bookingId = bookingIdOf(message);
   return {
     id: row.id,
     orgId: message.orgId,
     type: message.type,
-    title: outcome.inApp.title,
-    body: outcome.inApp.body,
+    title: content.title,
+    body: content.body,
     ...(eventId ? { eventId } : {}),
     ...(bookingId ? { bookingId } : {}),
     createdAt: row.createdAt.toISOString(),

@@ -205,7 +205,7 @@ export class NotificationWorker {
     const orgId = orgIdOf(message);
     // Unreadable messages have no organization: the processor dead-letters them at once.
     if (orgId !== null && (await this.share.enter(orgId)) === 'defer') {
-      await this.deferForShare(channel, message);
+      await this.deferForShare(channel, message, orgId);
       return;
     }
     try {
@@ -216,8 +216,12 @@ export class NotificationWorker {
   }
 
   /** Its organization is at its share: back to a delay queue, untried, so the slot serves others. */
-  private async deferForShare(channel: Channel, message: ConsumeMessage): Promise<void> {
+  private async deferForShare(channel: Channel, message: ConsumeMessage, orgId: string): Promise<void> {
     const deferrals = Number(message.properties.headers?.[NotificationHeaders.deferrals] ?? 0) || 0;
+    this.log.debug(
+      { orgId, messageId: message.properties.messageId, deferrals },
+      "deferring a message: its organization's work is stalled at its share",
+    );
     const type = message.properties.type ?? message.fields.routingKey;
     try {
       // Each deferral waits one backoff step longer, so a stalled organization's messages cost

@@ -2,57 +2,56 @@
  * Fair shares of one worker across organizations. Messages arrive from one FIFO queue; a worker
  * holds at most its prefetch of them unacked, so an organization whose receivers are slow could
  * fill every slot and stall every other organization's mail. Here an organization runs at most
- * `perOrg` messages at once. One more of its messages waits for a free slot of its own, but only
- * briefly: fast work frees a slot within milliseconds, slow work does not, and then the message
- * is handed back (deferred through a delay queue and acked), which frees its prefetch slot for
- * the next organization's message behind it in the queue.
+ * `perOrg` messages at once. Further messages of it wait for one of its slots, as long as its work
+ * is moving: a busy organization with fast receivers keeps its whole share busy and loses
+ * nothing. When none of its messages has finished for `stallMs`, its work is stuck (receivers
+ * that hang until the deadline), and its waiting messages are handed back (deferred through a
+ * delay queue and acked), which frees their prefetch slots for the messages behind them.
  */
 export type Admission = 'run' | 'defer';
 
-interface Waiter {
-  admit: (admission: Admission) => void;
-  timer: NodeJS.Timeout;
+interface Waiting {
+  admits: ((admission: Admission) => void)[];
+  /** Restarted whenever one of the organization's messages finishes. */
+  stall: NodeJS.Timeout;
 }
 
 export class OrgShare {
   private readonly running = new Map<string, number>();
-  private readonly waiting = new Map<string, Waiter[]>();
+  private readonly waiting = new Map<string, Waiting>();
 
   constructor(
     /** Messages of one organization in flight at once. */
     private readonly perOrg: number,
-    /** How long a message over its organization's share waits for a slot before it is deferred. */
-    private readonly waitMs: number,
+    /** How long an organization's work may make no progress before its waiting messages are deferred. */
+    private readonly stallMs: number,
   ) {}
 
   /** Resolves `run` once the organization has a free slot (call `leave` after), or `defer`. */
   enter(orgId: string): Promise<Admission> {
-    if ((this.running.get(orgId) ?? 0) < this.perOrg) {
-      this.running.set(orgId, (this.running.get(orgId) ?? 0) + 1);
+    const running = this.running.get(orgId) ?? 0;
+    if (running < this.perOrg) {
+      this.running.set(orgId, running + 1);
       return Promise.resolve('run');
     }
     return new Promise<Admission>((resolve) => {
-      const queue = this.waiting.get(orgId) ?? [];
-      const waiter: Waiter = {
-        admit: resolve,
-        timer: setTimeout(() => {
-          this.removeWaiter(orgId, waiter);
-          resolve('defer');
-        }, this.waitMs),
-      };
-      queue.push(waiter);
-      this.waiting.set(orgId, queue);
+      const waiting = this.waiting.get(orgId);
+      if (waiting) waiting.admits.push(resolve);
+      else this.waiting.set(orgId, { admits: [resolve], stall: this.stallTimer(orgId) });
     });
   }
 
   /** A message of `orgId` that was admitted has finished: its slot goes to the next waiter. */
   leave(orgId: string): void {
-    const next = this.waiting.get(orgId)?.shift();
-    if (next) {
+    const waiting = this.waiting.get(orgId);
+    const next = waiting?.admits.shift();
+    if (waiting && next) {
+      // Progress: the organization's work is moving, so its other waiters keep waiting.
+      clearTimeout(waiting.stall);
+      if (waiting.admits.length === 0) this.waiting.delete(orgId);
+      else waiting.stall = this.stallTimer(orgId);
       // The slot passes on without being freed: the running count stays the same.
-      clearTimeout(next.timer);
-      if (this.waiting.get(orgId)?.length === 0) this.waiting.delete(orgId);
-      next.admit('run');
+      next('run');
       return;
     }
     const count = (this.running.get(orgId) ?? 1) - 1;
@@ -60,16 +59,16 @@ export class OrgShare {
     else this.running.set(orgId, count);
   }
 
-  /** Messages of `orgId` in flight now (for tests and metrics). */
+  /** Messages of `orgId` in flight now (for tests). */
   runningFor(orgId: string): number {
     return this.running.get(orgId) ?? 0;
   }
 
-  private removeWaiter(orgId: string, waiter: Waiter): void {
-    const queue = this.waiting.get(orgId);
-    if (!queue) return;
-    const index = queue.indexOf(waiter);
-    if (index >= 0) queue.splice(index, 1);
-    if (queue.length === 0) this.waiting.delete(orgId);
+  private stallTimer(orgId: string): NodeJS.Timeout {
+    return setTimeout(() => {
+      const waiting = this.waiting.get(orgId);
+      this.waiting.delete(orgId);
+      for (const admit of waiting?.admits ?? []) admit('defer');
+    }, this.stallMs);
   }
 }

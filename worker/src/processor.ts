@@ -9,14 +9,18 @@ import { asDeliveryFailure, type WebhookChannel, type WebhookTarget } from '@hap
 import type { InAppNotification, NotificationMessage } from '@happening/shared';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { Batcher } from './batcher.js';
 import type { EmailChannel } from './channels/email.js';
 import {
   type DeliveryResult,
   type DeliveryRow,
+  type MessagePlan,
   markHandled,
   type PlannedDelivery,
-  planAndClaim,
-  recordOutcome,
+  type PlanRequest,
+  planAndClaimBatch,
+  type RecordRequest,
+  recordOutcomeBatch,
 } from './delivery-store.js';
 import { attemptOf, type IncomingMessage, isReplay, parseNotification } from './message.js';
 import { type InAppContent, recipientOf, renderInApp } from './templates/index.js';
@@ -68,8 +72,27 @@ function plan(message: NotificationMessage): PlannedDelivery[] {
   ];
 }
 
+/** Batches of the two short transactions written at once, each on its own pool client. */
+const BATCHES_IN_FLIGHT = 2;
+/** Messages per transaction at most. */
+const MAX_BATCH = 50;
+
 export class NotificationProcessor {
-  constructor(private readonly deps: ProcessorDeps) {}
+  private readonly plans: Batcher<PlanRequest, MessagePlan>;
+  private readonly records: Batcher<RecordRequest, InAppNotification | null>;
+
+  constructor(private readonly deps: ProcessorDeps) {
+    this.plans = new Batcher(
+      (requests) => planAndClaimBatch(deps.pool, requests),
+      BATCHES_IN_FLIGHT,
+      MAX_BATCH,
+    );
+    this.records = new Batcher(
+      (requests) => recordOutcomeBatch(deps.pool, requests),
+      BATCHES_IN_FLIGHT,
+      MAX_BATCH,
+    );
+  }
 
   get maxAttempts(): number {
     return this.deps.retryDelaysMs.length + 1;
@@ -88,13 +111,12 @@ export class NotificationProcessor {
   private async deliver(incoming: IncomingMessage, message: NotificationMessage): Promise<Outcome> {
     const attempt = attemptOf(incoming);
     const claimToken = randomUUID();
-    const { handled, endpoints, rows, busyUntil } = await planAndClaim(
-      this.deps.pool,
+    const { handled, endpoints, rows, busyUntil } = await this.plans.submit({
       message,
-      plan(message),
-      isReplay(incoming),
-      { token: claimToken, leaseMs: this.deps.claimLeaseMs },
-    );
+      planned: plan(message),
+      replay: isReplay(incoming),
+      claim: { token: claimToken, leaseMs: this.deps.claimLeaseMs },
+    });
     if (handled) return 'duplicate';
     if (busyUntil) {
       // Another worker is sending this message now (a relay repeat, or a redelivery while the
@@ -120,10 +142,14 @@ export class NotificationProcessor {
     const done = retrying.length === 0 && failed.length === 0;
 
     // Delivered everywhere: the inbox row commits with the last delivery records.
-    const pushed = await recordOutcome(this.deps.pool, message, claimToken, {
-      results: results.map(({ id, status, error }) => ({ id, status, error })),
-      handled: done,
-      inApp: results.find((result) => result.inApp)?.inApp ?? null,
+    const pushed = await this.records.submit({
+      message,
+      claimToken,
+      outcome: {
+        results: results.map(({ id, status, error }) => ({ id, status, error })),
+        handled: done,
+        inApp: results.find((result) => result.inApp)?.inApp ?? null,
+      },
     });
     this.push(pushed);
     if (done) return 'delivered';

@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planAndClaim, recordOutcome } from '../src/delivery-store.js';
+import { planAndClaim, planAndClaimBatch, recordOutcome } from '../src/delivery-store.js';
 import { confirmedMessage } from './fixtures.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/happening_test';
@@ -87,5 +87,22 @@ describe('delivery claims', () => {
     ]);
     const again = await planAndClaim(pool, message, planned(message.attendee.email), false, claim());
     expect(again.handled).toBe(true);
+  });
+
+  it('plans a batch in one transaction: copies of one message in it get one claim between them', async () => {
+    const [one, other] = [confirmedMessage(orgId), confirmedMessage(orgId)];
+    const request = (message: typeof one) => ({
+      message,
+      planned: planned(message.attendee.email),
+      replay: false,
+      claim: claim(),
+    });
+    const plans = await planAndClaimBatch(pool, [request(other), request(one), request(other)]);
+    expect(plans.map((plan) => plan.busyUntil === null)).toEqual(
+      // Locks go in message-id order; copies of one id keep their order (a stable sort), so the
+      // first copy of `other` claims and the second finds that claim live.
+      [true, true, false],
+    );
+    expect(plans[1]!.rows.filter((row) => row.status === 'pending')).toHaveLength(2);
   });
 });
