@@ -312,7 +312,7 @@ export function workerEnv(queue: string, smtpUrl: string, overrides: Record<stri
     WEBHOOK_TIMEOUT_MS: '3000',
     // Longer than any send here (3 s timeouts), short enough that a killed worker's claims are
     // taken over within seconds.
-    WORKER_CLAIM_LEASE_MS: '10000',
+    WORKER_CLAIM_LEASE_MS: '6000',
     // Several workers run at once in tests: each takes a free port for its ops endpoints.
     WORKER_HTTP_PORT: '0',
     ...overrides,

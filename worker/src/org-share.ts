@@ -6,7 +6,9 @@
  * is moving: a busy organization with fast receivers keeps its whole share busy and loses
  * nothing. When none of its messages has finished for `stallMs`, its work is stuck (receivers
  * that hang until the deadline), and its waiting messages are handed back (deferred through a
- * delay queue and acked), which frees their prefetch slots for the messages behind them.
+ * delay queue and acked), which frees their prefetch slots for the messages behind them. Until
+ * one of its messages finishes again, the organization counts as stalled: its further messages
+ * beyond the share are handed back at once, without waiting.
  */
 export type Admission = 'run' | 'defer';
 
@@ -19,6 +21,8 @@ interface Waiting {
 export class OrgShare {
   private readonly running = new Map<string, number>();
   private readonly waiting = new Map<string, Waiting>();
+  /** Organizations whose waiters were deferred and none of whose messages has finished since. */
+  private readonly stalled = new Set<string>();
 
   constructor(
     /** Messages of one organization in flight at once. */
@@ -34,6 +38,7 @@ export class OrgShare {
       this.running.set(orgId, running + 1);
       return Promise.resolve('run');
     }
+    if (this.stalled.has(orgId)) return Promise.resolve('defer');
     return new Promise<Admission>((resolve) => {
       const waiting = this.waiting.get(orgId);
       if (waiting) waiting.admits.push(resolve);
@@ -43,6 +48,7 @@ export class OrgShare {
 
   /** A message of `orgId` that was admitted has finished: its slot goes to the next waiter. */
   leave(orgId: string): void {
+    this.stalled.delete(orgId);
     const waiting = this.waiting.get(orgId);
     const next = waiting?.admits.shift();
     if (waiting && next) {
@@ -68,6 +74,7 @@ export class OrgShare {
     return setTimeout(() => {
       const waiting = this.waiting.get(orgId);
       this.waiting.delete(orgId);
+      this.stalled.add(orgId);
       for (const admit of waiting?.admits ?? []) admit('defer');
     }, this.stallMs);
   }

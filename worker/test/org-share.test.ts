@@ -23,6 +23,12 @@ describe("an organization's share of the worker", () => {
     const started = performance.now();
     expect(await Promise.all([share.enter('a'), share.enter('a')])).toEqual(['defer', 'defer']);
     expect(performance.now() - started).toBeGreaterThanOrEqual(75);
+    // Stalled: the next one beyond the share is handed back at once, until a's work moves again.
+    const again = performance.now();
+    expect(await share.enter('a')).toBe('defer');
+    expect(performance.now() - again).toBeLessThan(40);
+    share.leave('a');
+    expect(await share.enter('a')).toBe('run');
     share.leave('a');
     share.leave('a');
     share.leave('b');
