@@ -26,8 +26,8 @@ export const WorkerConfigSchema = Type.Object({
   WORKER_ORG_WAIT_MS: Type.Integer({ minimum: 0, default: 1_000 }),
   /**
    * How long a worker's claim on a message's deliveries lasts; must be longer than any send
-   * (WEBHOOK_TIMEOUT_MS, SMTP's timeouts, a wait for a free SMTP connection). When a worker dies
-   * mid-send, a copy of its message takes the deliveries over once this has passed.
+   * (WEBHOOK_TIMEOUT_MS, SMTP's timeouts, a wait for a free SMTP connection). A worker that hangs
+   * mid-send keeps its claims this long; one that dies loses them at once (its liveness lock).
    */
   WORKER_CLAIM_LEASE_MS: Type.Integer({ minimum: 1_000, default: 60_000 }),
   /** Processing attempts per message before it is dead-lettered (recoverable failures only). */

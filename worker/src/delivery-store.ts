@@ -60,7 +60,7 @@ const lockSql = (id: string) => `SELECT pg_advisory_xact_lock(hashtextextended('
 /** A replayed dead letter is handled again: failed deliveries get another chance, sent ones stay sent. */
 const REOPEN_SQL = `WITH reopened AS (
     UPDATE notification_deliveries
-    SET status = 'pending', updated_at = now(), claim_token = NULL, claimed_until = NULL
+    SET status = 'pending', updated_at = now(), claim_token = NULL, claimed_until = NULL, claimed_by = NULL
     WHERE message_id = $1 AND status = 'failed'
   )
   DELETE FROM notification_inbox WHERE message_id = $1`;
@@ -83,7 +83,16 @@ export interface MessagePlan {
 export interface Claim {
   token: string;
   leaseMs: number;
+  /**
+   * The claiming worker, while it holds its liveness lock (`workerLivenessKey`): its claims end
+   * the moment its PostgreSQL session does (a killed worker), not only when the lease runs out.
+   * Null: the lease alone decides.
+   */
+  claimant?: string | null;
 }
+
+/** The session-level advisory lock a worker holds for as long as it lives. */
+export const WORKER_LIVENESS_SQL = `SELECT pg_advisory_lock(hashtextextended('worker:' || $1, 0))`;
 
 /**
  * The plan, creating the planned deliveries not seen before as pending: whether the message was
@@ -123,15 +132,23 @@ const CLAIM_SQL = `WITH handled AS (
      SELECT EXISTS (SELECT 1 FROM notification_inbox WHERE message_id = $1) AS done
    ),
    current AS (
-     SELECT id, channel, target, status, attempts, claimed_until FROM notification_deliveries
+     SELECT id, channel, target, status, attempts, claimed_until, claimed_by FROM notification_deliveries
      WHERE message_id = $1 AND NOT (SELECT done FROM handled)
    ),
    busy AS (
-     SELECT max(claimed_until) AS until FROM current WHERE status = 'pending' AND claimed_until > now()
+     SELECT max(claimed_until) AS until FROM current
+     WHERE status = 'pending' AND claimed_until > now()
+       AND (claimed_by IS NULL OR EXISTS (
+         -- The claimant's liveness lock: a bigint advisory key shows as classid (high 32 bits)
+         -- and objid (low 32 bits) in pg_locks.
+         SELECT 1 FROM pg_locks l
+         WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+           AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended('worker:' || claimed_by, 0)))
    ),
    claimed AS (
      UPDATE notification_deliveries d
-     SET claim_token = $5::uuid, claimed_until = now() + $6::int * interval '1 millisecond'
+     SET claim_token = $5::uuid, claimed_until = now() + $6::int * interval '1 millisecond',
+         claimed_by = $7
      FROM current c
      WHERE d.id = c.id AND c.status = 'pending' AND (SELECT until FROM busy) IS NULL
    )
@@ -185,6 +202,7 @@ export async function planAndClaimBatch(pool: pg.Pool, requests: PlanRequest[]):
         JSON.stringify(planned),
         claim.token,
         String(claim.leaseMs),
+        claim.claimant ?? null,
       ];
       statements.push(...parts.map((part) => inline(client, part, params)));
       planIndex.set(index, statements.length - 2);
@@ -250,7 +268,7 @@ const RECORD_SQL = `WITH results AS (
      UPDATE notification_deliveries d
      SET status = r.status, last_error = r.error, attempts = d.attempts + 1, updated_at = now(),
          sent_at = CASE WHEN r.status = 'sent' THEN now() ELSE d.sent_at END,
-         claim_token = NULL, claimed_until = NULL
+         claim_token = NULL, claimed_until = NULL, claimed_by = NULL
      FROM results r
      WHERE d.id = r.id AND d.status = 'pending' AND (d.claim_token = $10::uuid OR r.status = 'sent')
    ),

@@ -20,6 +20,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { EmailChannel } from './channels/email.js';
 import type { WorkerConfig } from './config.js';
+import { WORKER_LIVENESS_SQL } from './delivery-store.js';
 import { InAppPush } from './in-app-push.js';
 import type { IncomingMessage } from './message.js';
 import { WorkerMetrics } from './metrics.js';
@@ -39,6 +40,9 @@ export class NotificationWorker {
   private publishChannel?: ChannelWrapper;
   private consumer?: { channel: Channel; tag: string };
   private pool?: pg.Pool;
+  /** Holds this worker's liveness lock for as long as the process lives (see `holdLiveness`). */
+  private liveness?: pg.Client;
+  private alive = false;
   private redis?: RedisClient;
   private inAppPush?: InAppPush;
   private email?: EmailChannel;
@@ -85,6 +89,7 @@ export class NotificationWorker {
     this.email = new EmailChannel(config);
     await this.waitForSchema();
     if (this.stopping) return;
+    await this.holdLiveness();
 
     this.connection = amqp.connect(brokerUrlsOf(config.RABBITMQ_URL), {
       heartbeatIntervalInSeconds: 15,
@@ -112,6 +117,7 @@ export class NotificationWorker {
       pushInApp: (notification) => inAppPush.push(notification),
       retryDelaysMs: this.delays,
       claimLeaseMs: config.WORKER_CLAIM_LEASE_MS,
+      claimant: () => (this.alive ? this.id : null),
       log: this.log,
     });
 
@@ -158,6 +164,37 @@ export class NotificationWorker {
     }
   }
 
+  /**
+   * One connection of its own, outside the pool, holding a session-level advisory lock named after
+   * this worker. PostgreSQL drops the lock the moment the session ends, which is when the process
+   * dies (kill -9 closes its sockets): a copy of a message this worker had claimed then takes the
+   * deliveries over at once instead of waiting for the lease. Without the lock (it could not be
+   * taken, or its connection broke), claims are made without a claimant and only their lease
+   * protects them.
+   */
+  private async holdLiveness(): Promise<void> {
+    const client = new pg.Client({
+      connectionString: this.config.DATABASE_URL,
+      application_name: `happening-worker-liveness-${process.pid}`,
+    });
+    client.on('error', (error) => {
+      this.alive = false;
+      this.log.warn({ err: error }, 'liveness connection lost; claims now rely on their lease alone');
+    });
+    client.on('end', () => {
+      this.alive = false;
+    });
+    try {
+      await client.connect();
+      await client.query(WORKER_LIVENESS_SQL, [this.id]);
+      this.liveness = client;
+      this.alive = true;
+    } catch (error) {
+      this.log.warn({ err: error }, 'could not take the liveness lock; claims rely on their lease alone');
+      await client.end().catch(() => {});
+    }
+  }
+
   /** Stop consuming, let in-flight deliveries finish (up to `graceMs`), then close everything. */
   async stop(graceMs = 20_000): Promise<void> {
     if (this.stopping) return;
@@ -175,6 +212,8 @@ export class NotificationWorker {
     await this.connection?.close().catch(() => {});
     this.email?.close();
     await this.pool?.end().catch(() => {});
+    this.alive = false;
+    await this.liveness?.end().catch(() => {});
     await this.inAppPush?.close().catch(() => {});
     this.redis?.disconnect();
   }

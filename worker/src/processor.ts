@@ -51,6 +51,8 @@ export interface ProcessorDeps {
    * dies mid-send leaves its claim; a copy of the message takes the deliveries over after this.
    */
   claimLeaseMs: number;
+  /** This worker's name while it holds its liveness lock (see `Claim.claimant`), else null. */
+  claimant: () => string | null;
   log: Logger;
 }
 
@@ -115,7 +117,7 @@ export class NotificationProcessor {
       message,
       planned: plan(message),
       replay: isReplay(incoming),
-      claim: { token: claimToken, leaseMs: this.deps.claimLeaseMs },
+      claim: { token: claimToken, leaseMs: this.deps.claimLeaseMs, claimant: this.deps.claimant() },
     });
     if (handled) return 'duplicate';
     if (busyUntil) {

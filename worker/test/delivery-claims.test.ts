@@ -6,7 +6,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planAndClaim, planAndClaimBatch, recordOutcome } from '../src/delivery-store.js';
+import {
+  planAndClaim,
+  planAndClaimBatch,
+  recordOutcome,
+  WORKER_LIVENESS_SQL,
+} from '../src/delivery-store.js';
 import { confirmedMessage } from './fixtures.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/happening_test';
@@ -104,5 +109,26 @@ describe('delivery claims', () => {
       [true, true, false],
     );
     expect(plans[1]!.rows.filter((row) => row.status === 'pending')).toHaveLength(2);
+  });
+
+  it("ends a claim the moment its worker's session ends, long before the lease", async () => {
+    const message = confirmedMessage(orgId);
+    const workerName = `claims-test-${randomUUID()}`;
+    const session = new pg.Client({ connectionString: DATABASE_URL });
+    await session.connect();
+    await session.query(WORKER_LIVENESS_SQL, [workerName]);
+    const first = await planAndClaim(pool, message, planned(message.attendee.email), false, {
+      ...claim(),
+      claimant: workerName,
+    });
+    expect(first.busyUntil).toBeNull();
+    // Its worker is alive: a copy waits.
+    const copy = await planAndClaim(pool, message, planned(message.attendee.email), false, claim());
+    expect(copy.busyUntil).toBeInstanceOf(Date);
+    // The worker dies (its session ends, as with kill -9): the next copy takes over at once.
+    await session.end();
+    const takeover = await planAndClaim(pool, message, planned(message.attendee.email), false, claim());
+    expect(takeover.busyUntil).toBeNull();
+    expect(takeover.rows.filter((row) => row.status === 'pending')).toHaveLength(2);
   });
 });
