@@ -7,7 +7,15 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Mode, SIZES } from './lib/config.js';
 import { prepareDatabase } from './lib/db.js';
-import { CAVEAT, type Figure, machine, type SuiteNote, terminalTable, writeResults } from './lib/report.js';
+import {
+  CAVEAT,
+  type Figure,
+  keepOnlyLatest,
+  machine,
+  type SuiteNote,
+  terminalTable,
+  writeResults,
+} from './lib/report.js';
 import type { Suite, SuiteContext } from './lib/suite.js';
 import { serviceVersions } from './lib/versions.js';
 import { bookingsSuite } from './suites/bookings.js';
@@ -85,4 +93,9 @@ console.log(`\n${terminalTable(figures)}\n`);
 const directory = values.out ?? fileURLToPath(new URL('./results', import.meta.url));
 const written = writeResults(directory, new Date(started), mode, host, figures, notes, durationMs);
 console.log(`Wrote ${written.json} and ${written.md} (${Math.round(durationMs / 1000)} s)`);
+// A complete full run into the repository's results replaces the run kept there (bench/README.md).
+if (!values.out && !values.only && mode === 'full' && !failed) {
+  const removed = keepOnlyLatest(directory, written);
+  if (removed.length > 0) console.log(`Removed the older results: ${removed.join(', ')}`);
+}
 process.exit(failed ? 1 : 0);

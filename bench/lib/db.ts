@@ -25,6 +25,15 @@ export async function prepareDatabase(): Promise<void> {
         created_at timestamptz NOT NULL DEFAULT now()
       );
       CREATE INDEX IF NOT EXISTS bench_peer_bookings_event_idx ON bench_peer_bookings (event_id);
+      -- The booking peers' free seats (peers/booking-routes.ts): one lockable row per seat.
+      CREATE TABLE IF NOT EXISTS bench_seats (
+        event_id uuid NOT NULL,
+        seat_id text NOT NULL,
+        ord integer NOT NULL,
+        booking_id uuid,
+        PRIMARY KEY (event_id, seat_id)
+      );
+      CREATE INDEX IF NOT EXISTS bench_seats_free_idx ON bench_seats (event_id, ord) WHERE booking_id IS NULL;
       CREATE TABLE IF NOT EXISTS bench_raw_inserts (
         id bigserial PRIMARY KEY,
         event_id bigint NOT NULL,

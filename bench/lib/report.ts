@@ -1,6 +1,6 @@
 /** Collects figures, prints them as a table, and writes the JSON and Markdown results. */
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, platform, release, totalmem } from 'node:os';
 
 export interface Figure {
@@ -74,7 +74,7 @@ export function terminalTable(figures: Figure[]): string {
 }
 
 export const CAVEAT =
-  'Load generators, peers and the server share the same cores; every figure is a ratio against a peer or limit measured in the same run, as medians of rounds.';
+  'Load generators, peers and the server share the same cores; every figure is a ratio against a peer or limit measured in the same run: rates are medians of rounds, ratios the median of per-round paired ratios.';
 
 export function markdown(
   when: Date,
@@ -132,4 +132,15 @@ export function writeResults(
   );
   writeFileSync(`${base}.md`, markdown(when, mode, host, figures, notes, durationMs));
   return { json: `${base}.json`, md: `${base}.md` };
+}
+
+/**
+ * `bench/results/` keeps only the latest full run (git history has the older ones): removes every
+ * other result file there, never the profiles directory.
+ */
+export function keepOnlyLatest(directory: string, written: { json: string; md: string }): string[] {
+  const keep = new Set([written.json, written.md].map((file) => file.slice(file.lastIndexOf('/') + 1)));
+  const removed = readdirSync(directory).filter((name) => /\.(json|md)$/.test(name) && !keep.has(name));
+  for (const name of removed) rmSync(`${directory}/${name}`);
+  return removed;
 }

@@ -42,6 +42,17 @@ export function rssMbOf(pid: number): number {
   }
 }
 
+/** CPU time (user + system) a process has used so far, in ms, from /proc (clock ticks of 10 ms). */
+export function cpuMsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // After the command name: state is field 3, utime 14 and stime 15 (proc(5)), so indexes 11, 12.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
 function stopper(child: ChildProcess): () => Promise<void> {
   return async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -58,7 +69,10 @@ function withCpuProfile(profile: string | undefined): string[] {
   return profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}${profile}`] : [];
 }
 
-/** `node --import tsx server/src/server.ts` with limits lifted; resolves when /healthz answers. */
+/**
+ * The server with limits lifted; resolves when /healthz answers. The product's own start with the
+ * booking peers' routes mounted (peers/server-with-peers.ts), so peers and ours share one stack.
+ */
 export async function startServer(
   options: { env?: Record<string, string>; profile?: string } = {},
 ): Promise<Running> {
@@ -71,7 +85,7 @@ export async function startServer(
       'tsx',
       '--import',
       EXIT_WITH_PARENT,
-      'server/src/server.ts',
+      'bench/peers/server-with-peers.ts',
     ],
     {
       cwd: root,

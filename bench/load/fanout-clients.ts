@@ -23,6 +23,10 @@ interface SeatsMessage {
 }
 
 const sockets: Socket[] = [];
+/** The 'seats' messages the first client received since the last reset, as sent. */
+let recorded: SeatsMessage[] = [];
+/** Sockets opened since the last close: the first one records. */
+let opened = 0;
 /** version → receive times, one per client that received it. */
 let received = new Map<number, number[]>();
 let messages = 0;
@@ -35,9 +39,11 @@ function connectOne(setup: Setup): Promise<Socket> {
     reconnection: false,
     timeout: 60_000,
   });
+  const first = opened++ === 0;
   socket.on('seats', (message: SeatsMessage) => {
     const at = nowMs();
     messages++;
+    if (first) recorded.push(message);
     for (let v = message.fromVersion + 1; v <= message.version; v++) {
       const list = received.get(v);
       if (list) list.push(at);
@@ -69,6 +75,11 @@ serveParent({
   reset() {
     received = new Map();
     messages = 0;
+    recorded = [];
+  },
+  /** What the first client received since the reset: the bare peer replays exactly these. */
+  recorded() {
+    return recorded;
   },
   /** Which of `versions` every client here has (so the parent knows when a phase is delivered). */
   progress({ last }: { last: number }) {
@@ -95,5 +106,6 @@ serveParent({
   close() {
     for (const socket of sockets) socket.disconnect();
     sockets.length = 0;
+    opened = 0;
   },
 });

@@ -1,25 +1,52 @@
 /**
  * Suite 2, bookings on one hot event: every client books the same event until it sells out, then
- * the next one (refill). Ours (REST → Redis Lua → one PostgreSQL transaction → settle) against
- * the classic PostgreSQL design and the seed's algorithm, plus the raw single-row INSERT rate.
+ * the next one (refill). Ours (REST → Redis Lua → one PostgreSQL statement → settle) against
+ * plain-PostgreSQL designs behind the same server stack and writing the same rows
+ * (peers/booking-routes.ts): (a) `SELECT … FOR UPDATE`, (a') one statement with `SKIP LOCKED`,
+ * and the null-booking route (the HTTP floor); plus the seed's counter algorithm (b) as it was.
+ * Every ratio is the median of per-round paired ratios; after every run PostgreSQL (and Redis,
+ * for ours) is read back: oversold, lost 201s, bookings without seats, Redis ≠ PostgreSQL.
  */
 import { newOrganizer } from '../lib/api.js';
+import {
+  bookingsWithoutSeats,
+  lostAcknowledged,
+  oversoldSeats,
+  redisDisagreements,
+  seedOversold,
+} from '../lib/booking-checks.js';
 import { type ChildHandle, startChild } from '../lib/child.js';
 import { benchPool } from '../lib/db.js';
 import type { LoopResult } from '../lib/loop.js';
 import { startServer } from '../lib/server.js';
-import { latencyOf, median, mergeHistograms } from '../lib/stats.js';
+import { describePaired, latencyOf, median, mergeHistograms, pairedRatio } from '../lib/stats.js';
 import { ratioGoal, rotated, type SuiteContext } from '../lib/suite.js';
+import type { Acknowledged, BookingDesign } from '../load/booking-clients.js';
 
-type Engine = 'ours' | 'pg-for-update' | 'seed-counter' | 'raw-insert';
-type RunResult = LoopResult & { eventIds: string[] };
+type Engine = BookingDesign | 'seed-counter';
+type RunResult = LoopResult & { eventIds: string[]; acknowledged?: Acknowledged[] };
 
+const ENGINES: Engine[] = ['ours', 'one-statement', 'for-update', 'null', 'seed-counter'];
+const HTTP_ENGINES = ['ours', 'one-statement', 'for-update', 'null'] as const;
 const LABEL: Record<Engine, string> = {
   ours: 'Happening (REST)',
-  'pg-for-update': 'peer (a) SELECT … FOR UPDATE',
+  'one-statement': "peer (a') one statement, SKIP LOCKED",
+  'for-update': 'peer (a) SELECT … FOR UPDATE',
+  null: 'null-booking route (HTTP floor)',
   'seed-counter': "peer (b) seed's GET/SET/DECRBY",
-  'raw-insert': 'raw single-row INSERT',
 };
+/** Engines that write the product's rows, so the same read-back checks apply to them. */
+const CHECKED = ['ours', 'one-statement', 'for-update'] as const;
+
+interface Findings {
+  oversold: number;
+  lost: number;
+  seatless: number;
+  redis: number;
+}
+
+const perEngine = <T>(make: () => T) =>
+  Object.fromEntries(ENGINES.map((engine) => [engine, make()])) as Record<Engine, T>;
 
 export async function bookingsSuite(context: SuiteContext): Promise<void> {
   const { concurrency, durationMs, seatsPerEvent, poolSize } = context.sizes.bookings;
@@ -28,111 +55,102 @@ export async function bookingsSuite(context: SuiteContext): Promise<void> {
   const children: Partial<Record<Engine, ChildHandle>> = {};
   try {
     const organizer = await newOrganizer(server.url);
-    children.ours = await startChild('load/booking-clients.ts', { name: 'booking-clients' });
-    await children.ours.call('setup', { organizer, seatsPerEvent, concurrency });
-    for (const engine of ['pg-for-update', 'seed-counter', 'raw-insert'] as const) {
-      children[engine] = await startChild('peers/booking-peers.ts', { name: engine });
-      await children[engine].call('setup', { engine, seatsPerEvent, concurrency, poolSize });
+    for (const design of HTTP_ENGINES) {
+      children[design] = await startChild('load/booking-clients.ts', { name: `booking-clients-${design}` });
+      await children[design].call('setup', { organizer, seatsPerEvent, concurrency, design });
     }
+    children['seed-counter'] = await startChild('peers/booking-peers.ts', { name: 'seed-counter' });
+    await children['seed-counter'].call('setup', { seatsPerEvent, concurrency, poolSize });
     context.progress(
       `bookings: ${concurrency} concurrent clients, ${seatsPerEvent} seats per event, pool ${poolSize}, ${durationMs} ms per run`,
     );
-    const engines: Engine[] = ['ours', 'pg-for-update', 'seed-counter', 'raw-insert'];
-    const rates: Record<Engine, number[]> = {
-      ours: [],
-      'pg-for-update': [],
-      'seed-counter': [],
-      'raw-insert': [],
-    };
-    const oversold: Record<Engine, number> = {
-      ours: 0,
-      'pg-for-update': 0,
-      'seed-counter': 0,
-      'raw-insert': 0,
-    };
-    const histograms: Record<Engine, string[]> = {
-      ours: [],
-      'pg-for-update': [],
-      'seed-counter': [],
-      'raw-insert': [],
-    };
-    const errors: Record<Engine, number> = {
-      ours: 0,
-      'pg-for-update': 0,
-      'seed-counter': 0,
-      'raw-insert': 0,
-    };
+    const rates = perEngine<number[]>(() => []);
+    const histograms = perEngine<string[]>(() => []);
+    const errors = perEngine(() => 0);
+    const events = perEngine<string[]>(() => []);
+    const findings = perEngine<Findings>(() => ({ oversold: 0, lost: 0, seatless: 0, redis: 0 }));
     for (let round = 0; round < context.sizes.rounds; round++) {
-      for (const engine of rotated(engines, round)) {
+      for (const engine of rotated(ENGINES, round)) {
         const result = await children[engine]!.call<RunResult>('run', { durationMs });
         const rate = (result.count / result.elapsedMs) * 1_000;
         rates[engine].push(rate);
         histograms[engine].push(result.histogram);
         errors[engine] += result.errors;
+        events[engine].push(...result.eventIds);
         if (result.firstError) context.progress(`bookings: ${engine} error: ${result.firstError}`);
-        if (engine === 'ours') oversold[engine] += await oversoldOurs(pool, result.eventIds);
-        else if (engine !== 'raw-insert') oversold[engine] += await oversoldPeer(pool, result.eventIds);
+        const found = findings[engine];
+        if (engine === 'seed-counter') found.oversold += await seedOversold(pool, result.eventIds);
+        else if (engine !== 'null') {
+          found.oversold += await oversoldSeats(pool, result.eventIds);
+          found.lost += await lostAcknowledged(pool, result.acknowledged ?? []);
+          found.seatless += await bookingsWithoutSeats(pool, result.eventIds);
+        }
         context.progress(
           `bookings: round ${round + 1}/${context.sizes.rounds} ${engine}: ${Math.round(rate)} bookings/s, ${result.eventIds.length} event(s)`,
         );
       }
     }
+    // Redis against PostgreSQL once the sale is over, on every event ours sold on.
+    findings.ours.redis = await redisDisagreements(pool, server.url, [...new Set(events.ours)]);
+
     const rate = (engine: Engine) => median(rates[engine]);
     const detail = (engine: Engine) => {
       const latency = latencyOf(mergeHistograms(histograms[engine]));
       return `rounds ${rates[engine].map(Math.round).join(', ')}/s; p50/p99 ${latency.p50.toFixed(1)} / ${latency.p99.toFixed(1)} ms; errors ${errors[engine]}`;
     };
-    context.figure({
-      suite: 'bookings',
-      name: LABEL['raw-insert'],
-      value: rate('raw-insert'),
-      unit: 'rows/s',
-      detail: detail('raw-insert'),
-    });
-    for (const peer of ['pg-for-update', 'seed-counter'] as const) {
+    for (const engine of ENGINES) {
       context.figure({
         suite: 'bookings',
-        name: LABEL[peer],
-        value: rate(peer),
+        name: LABEL[engine],
+        value: rate(engine),
         unit: 'bookings/s',
-        detail: `${detail(peer)}; oversold seats ${oversold[peer]}`,
+        detail: detail(engine),
       });
     }
-    const ours = rate('ours');
-    context.figure({
-      suite: 'bookings',
-      name: `${LABEL.ours} vs peer (a)`,
-      value: ours,
-      unit: 'bookings/s',
-      peer: { name: 'FOR UPDATE', value: rate('pg-for-update') },
-      ratio: ours / rate('pg-for-update'),
-      ...ratioGoal(ours / rate('pg-for-update'), 5),
-      detail: detail('ours'),
-    });
-    context.figure({
-      suite: 'bookings',
-      name: `${LABEL.ours} vs durable-write limit`,
-      value: ours,
-      unit: 'bookings/s',
-      peer: { name: 'raw INSERT', value: rate('raw-insert') },
-      ratio: ours / rate('raw-insert'),
-      ...ratioGoal(ours / rate('raw-insert'), 0.7),
-    });
-    context.figure({
-      suite: 'bookings',
-      name: `${LABEL.ours} vs peer (b)`,
-      value: ours,
-      unit: 'bookings/s',
-      peer: { name: 'seed counter', value: rate('seed-counter') },
-      ratio: ours / rate('seed-counter'),
-    });
-    for (const engine of ['ours', 'pg-for-update', 'seed-counter'] as const) {
+    const versus = (peer: Engine, short: string, goal?: number) => {
+      const paired = pairedRatio(rates.ours, rates[peer]);
+      context.figure({
+        suite: 'bookings',
+        name: `${LABEL.ours} vs ${LABEL[peer]}`,
+        value: rate('ours'),
+        unit: 'bookings/s',
+        peer: { name: short, value: rate(peer) },
+        ratio: paired.median,
+        ...(goal === undefined ? {} : ratioGoal(paired.median, goal)),
+        detail: describePaired(paired),
+      });
+    };
+    versus('one-statement', "one statement (a')", 2);
+    versus('for-update', 'FOR UPDATE (a)');
+    versus('null', 'null booking', 0.5);
+    versus('seed-counter', 'seed counter (b)');
+    const ours = findings.ours;
+    const checks: [string, number][] = [
+      ['oversold seats', ours.oversold],
+      ['201s missing from PostgreSQL (or without their seats)', ours.lost],
+      ['confirmed bookings without their seat rows', ours.seatless],
+      ['seats Redis and PostgreSQL disagree on after the run', ours.redis],
+    ];
+    for (const [name, value] of checks) {
+      context.figure({
+        suite: 'bookings',
+        name: `${name}, ${LABEL.ours}`,
+        value,
+        unit: 'seats',
+        goal: '0',
+        met: value === 0,
+      });
+    }
+    for (const engine of [...CHECKED.filter((e) => e !== 'ours'), 'seed-counter'] as const) {
+      const found = findings[engine];
       context.figure({
         suite: 'bookings',
         name: `oversold seats, ${LABEL[engine]}`,
-        value: oversold[engine],
+        value: found.oversold,
         unit: 'seats',
-        ...(engine === 'ours' ? { goal: '0', met: oversold.ours === 0 } : {}),
+        ...(engine === 'seed-counter'
+          ? { detail: 'bookings past capacity (its seat numbers are its own guess, not counted)' }
+          : { detail: `lost 201s ${found.lost}; bookings without seats ${found.seatless}` }),
       });
     }
   } finally {
@@ -141,34 +159,4 @@ export async function bookingsSuite(context: SuiteContext): Promise<void> {
     await pool.end();
     await server.stop();
   }
-}
-
-/** Seats confirmed beyond an event's capacity, or one seat in two active bookings, from PostgreSQL. */
-async function oversoldOurs(pool: ReturnType<typeof benchPool>, eventIds: string[]): Promise<number> {
-  const { rows } = await pool.query<{ over: number }>(
-    `SELECT coalesce(sum(greatest(0, sold - capacity) + (sold - distinct_seats)), 0)::int AS over FROM (
-       SELECT e.capacity,
-              count(bs.seat_id)::int AS sold,
-              count(DISTINCT bs.seat_id)::int AS distinct_seats
-       FROM events e
-       LEFT JOIN booking_seats bs ON bs.event_id = e.id AND bs.active
-       WHERE e.id = ANY($1::uuid[])
-       GROUP BY e.id) per_event`,
-    [eventIds],
-  );
-  return rows[0]!.over;
-}
-
-/** Bookings beyond capacity, or seat numbers sold twice, for the peers' own tables. */
-async function oversoldPeer(pool: ReturnType<typeof benchPool>, eventIds: string[]): Promise<number> {
-  const { rows } = await pool.query<{ over: number }>(
-    `SELECT coalesce(sum(greatest(0, sold - capacity, sold - distinct_seats)), 0)::int AS over FROM (
-       SELECT e.capacity, count(b.id)::int AS sold, count(DISTINCT b.seat_no)::int AS distinct_seats
-       FROM bench_peer_events e
-       LEFT JOIN bench_peer_bookings b ON b.event_id = e.id
-       WHERE e.id = ANY($1::bigint[])
-       GROUP BY e.id) per_event`,
-    [eventIds],
-  );
-  return rows[0]!.over;
 }

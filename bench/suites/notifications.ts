@@ -8,14 +8,13 @@
  * new ids and committed in one statement, until every copy is recorded as delivered).
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { exchangeName, notificationTopology, retryDelays, topologyQueueNames } from '@happening/shared';
 import amqplib from 'amqplib';
 import { newOrganizer } from '../lib/api.js';
 import { type ChildHandle, startChild } from '../lib/child.js';
 import { RABBITMQ_URL } from '../lib/config.js';
 import { benchPool } from '../lib/db.js';
-import { type Running, startServer, startWorker } from '../lib/server.js';
+import { cpuMsOf, type Running, startServer, startWorker } from '../lib/server.js';
 import { median, nowMs, percentile } from '../lib/stats.js';
 import { ratioGoal, type SuiteContext } from '../lib/suite.js';
 
@@ -232,13 +231,6 @@ async function deliverBacklog(
   }
   const elapsedMs = nowMs() - start;
   return { count: ids.length, delivered, elapsedMs, lags: await lagsOf(pool, orgId, since, ids) };
-}
-
-/** CPU time (user + system) a process has used so far, in ms, from /proc (clock ticks of 10 ms). */
-function cpuMsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  // After the command name: state is field 3, utime 14 and stime 15 (proc(5)), so indexes 11, 12.
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** Removes the queues and exchange this suite's relay and worker declared (only ours, by name). */

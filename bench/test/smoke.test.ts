@@ -40,7 +40,8 @@ test('every suite runs at the smallest size and reports its figures', async () =
     for (const [suite, name, hasPeer] of [
       ['holds', 'hold rate via Socket.IO', true],
       ['holds', 'hold rate via REST', true],
-      ['bookings', 'Happening (REST) vs peer (a)', true],
+      ['bookings', "Happening (REST) vs peer (a') one statement", true],
+      ['bookings', 'Happening (REST) vs null-booking route', true],
       ['bookings', 'oversold seats, Happening', false],
       ['fanout', 'time until all', false],
       ['fanout', 'seat changes delivered per second', true],
@@ -58,6 +59,9 @@ test('every suite runs at the smallest size and reports its figures', async () =
     }
     // Correctness is not a speed figure: these hold at any size.
     expect(named('bookings', 'oversold seats, Happening')!.value).toBe(0);
+    expect(named('bookings', '201s missing from PostgreSQL')!.value).toBe(0);
+    expect(named('bookings', 'confirmed bookings without their seat rows')!.value).toBe(0);
+    expect(named('bookings', 'seats Redis and PostgreSQL disagree on')!.value).toBe(0);
     expect(named('notifications', 'notifications lost')!.value).toBe(0);
     // One mail per message: more would be a mail sent twice.
     expect(named('notifications', 'notifications lost')!.met).toBe(true);

@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { nonBlockingStdout } from '@happening/runtime';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import bookingPagePlugin from './booking-page/plugin.js';
 import type { Config } from './config.js';
@@ -120,14 +120,22 @@ export function serverOptions(config: Config): FastifyServerOptions {
   };
 }
 
-/** Builds a ready app without listening: what server.ts starts and what tests `inject` into. */
-export async function buildApp(config: Config, overrides: FastifyServerOptions = {}) {
+/**
+ * Builds a ready app without listening: what server.ts starts and what tests `inject` into.
+ * `plugins` come after the application (see start.ts); the product itself passes none.
+ */
+export async function buildApp(
+  config: Config,
+  overrides: FastifyServerOptions = {},
+  plugins: FastifyPluginAsync[] = [],
+) {
   const instance = Fastify({
     ...serverOptions(config),
     ...overrides,
   }).withTypeProvider<TypeBoxTypeProvider>();
   instance.setValidatorCompiler(validatorCompiler());
   await instance.register(fp(app, { name: 'happening' }), { config });
+  for (const plugin of plugins) await instance.register(plugin);
   await instance.ready();
   return instance;
 }

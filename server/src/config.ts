@@ -58,6 +58,15 @@ export const ConfigSchema = Type.Object({
   AUTH_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 20 }),
   HOLD_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 120 }),
   HOLD_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, default: 1_000 }),
+  /** The shortest `holdTtlSeconds` an event may have (the API's own floor is 1). */
+  HOLD_TTL_MIN_SECONDS: Type.Integer({ minimum: 1, maximum: 3_600, default: 30 }),
+  /** `hold_expiring` goes out this long before a hold expires (at once for a hold with less left). */
+  HOLD_EXPIRING_LEAD_SECONDS: Type.Integer({ minimum: 1, maximum: 3_600, default: 60 }),
+  /**
+   * `POST /holds/:token/checkout`: the hold lives at least this long from the call, once; never
+   * longer than this from it (unless it had more left already).
+   */
+  HOLD_CHECKOUT_GRACE_SECONDS: Type.Integer({ minimum: 1, maximum: 1_800, default: 300 }),
   /**
    * An event's Redis inventory with no hold, no pending booking and no change (nor rebuild) for
    * this long is deleted; its next use rebuilds it from PostgreSQL. Bounds Redis by live sales.

@@ -6,7 +6,7 @@
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { NotificationMessage } from '@happening/shared';
+import type { PersonalNotificationMessage as NotificationMessage } from '@happening/shared';
 import { axeViolations, launchChromium } from '@happening/testing';
 import { testEnv } from '@happening/testing/env';
 import { attendee, type LiveEvent, publishedEvent, rowsMap } from '@happening/testing/inventory';

@@ -64,7 +64,7 @@ describe('the Lua script and the TypeScript contract', () => {
 
   it('decodes what cjson sends: `{}` for an empty list, maps of general admission', () => {
     const released = decodeReply('release', '{"ok":true,"released":{},"v":7,"expired":{}}');
-    expect(released).toEqual({ ok: true, released: [], v: 7, expired: [] });
+    expect(released).toEqual({ ok: true, released: [], v: 7, expired: [], noticed: false });
     const booked = decodeReply(
       'book_hold',
       '{"ok":true,"seats":{},"general":{"GA":2},"v":8,"expired":[{"token":"t","seats":["A-1-1"],"general":{}}]}',
@@ -75,12 +75,31 @@ describe('the Lua script and the TypeScript contract', () => {
       general: [{ section: 'GA', quantity: 2 }],
       v: 8,
       expired: [{ token: 't', seats: ['A-1-1'], general: [] }],
+      noticed: false,
     });
     const refused = decodeReply(
       'hold',
       '{"ok":false,"code":"SEAT_UNAVAILABLE","seats":{},"v":9,"expired":{}}',
     );
-    expect(refused).toEqual({ ok: false, code: 'SEAT_UNAVAILABLE', seats: [], v: 9, expired: [] });
+    expect(refused).toEqual({
+      ok: false,
+      code: 'SEAT_UNAVAILABLE',
+      seats: [],
+      v: 9,
+      expired: [],
+      noticed: false,
+    });
+    // A call that queued hold events says so (the server then moves them into the outbox).
+    expect(
+      decodeReply('sweep', '{"ok":true,"idle":false,"notices":2,"v":3,"expired":{},"noticed":true}'),
+    ).toEqual({
+      ok: true,
+      idle: false,
+      notices: 2,
+      v: 3,
+      expired: [],
+      noticed: true,
+    });
     expect(decodeReply('snapshot', '{"ok":false,"code":"COLD"}')).toEqual({ ok: false, code: 'COLD' });
   });
 

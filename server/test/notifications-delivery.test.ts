@@ -3,7 +3,7 @@
  * SMTP server, webhook receiver (signatures verified) and in-app records.
  */
 import { randomUUID } from 'node:crypto';
-import type { NotificationMessage } from '@happening/shared';
+import type { PersonalNotificationMessage as NotificationMessage } from '@happening/shared';
 import { TEST_DATABASE_URL } from '@happening/testing/env';
 import {
   bookingMessage,

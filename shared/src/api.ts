@@ -151,7 +151,11 @@ export type EventStatus = Static<typeof EventStatus>;
 export type WaitlistMode = Static<typeof WaitlistMode>;
 
 const eventSettings = {
-  holdTtlSeconds: Type.Integer({ minimum: 30, maximum: 3_600 }),
+  holdTtlSeconds: Type.Integer({
+    minimum: 1,
+    maximum: 3_600,
+    description: 'How long a hold lives (seconds); at least `HOLD_TTL_MIN_SECONDS` (30 by default).',
+  }),
   maxSeatsPerBooking: Type.Integer({ minimum: 1, maximum: 100 }),
   directBooking: Type.Boolean(),
   waitlistEnabled: Type.Boolean(),
@@ -276,6 +280,17 @@ export const HoldBody = Type.Object(
       ),
     ),
     holdToken: Type.Optional(HoldToken),
+    externalId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 120,
+        pattern: '^[^\\u0000-\\u001F\\u007F]+$',
+        description:
+          "The partner's own reference for this hold (an order or cart id), carried by its hold " +
+          'webhooks (`hold_expiring`, `hold_expired`, `hold_extended`). Secret key or session only; ' +
+          'named when the hold is made, not when places are added to it.',
+      }),
+    ),
     altcha: Type.Optional(
       Type.String({
         maxLength: 2_048,
@@ -320,6 +335,9 @@ export const Hold = Type.Object({
   seats: Type.Array(Type.String()),
   general: Type.Array(GeneralQuantity),
   extensionsLeft: Type.Integer(),
+  externalId: Type.Optional(Type.String()),
+  /** Set once `POST /holds/:token/checkout` granted its grace: when it was asked. */
+  checkoutAt: Type.Optional(Timestamp),
 });
 export type Hold = Static<typeof Hold>;
 // Path params take a real hold token (74 characters) on every route; one schema for all of them.

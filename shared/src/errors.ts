@@ -29,6 +29,8 @@ export const ErrorCode = {
   /** This hold needs a solved proof-of-work challenge; the error carries a fresh `challenge`. */
   CHALLENGE_REQUIRED: 'CHALLENGE_REQUIRED',
   EXTENSION_LIMIT_REACHED: 'EXTENSION_LIMIT_REACHED',
+  /** `POST /holds/:token/checkout` grants its grace once per hold; this hold had it already. */
+  CHECKOUT_ALREADY_STARTED: 'CHECKOUT_ALREADY_STARTED',
   DIRECT_BOOKING_DISABLED: 'DIRECT_BOOKING_DISABLED',
   IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
   IDEMPOTENCY_KEY_IN_FLIGHT: 'IDEMPOTENCY_KEY_IN_FLIGHT',

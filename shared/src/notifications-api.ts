@@ -5,6 +5,7 @@
 import { type Static, Type } from 'typebox';
 import { Invitation, Organization, SignupBody } from './api.js';
 import { Uuid } from './ids.js';
+import { NOTIFICATION_TYPES, NotificationTypeSchema } from './notifications.js';
 
 const Id = Uuid;
 const Timestamp = Type.String({ format: 'date-time' });
@@ -13,17 +14,42 @@ const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T)
 
 // ---------------------------------------------------------------- webhook endpoints
 
+/** One notification type an endpoint can subscribe to. */
+export const WebhookEventType = NotificationTypeSchema;
+const WebhookTypes = Type.Array(WebhookEventType, {
+  minItems: 1,
+  maxItems: NOTIFICATION_TYPES.length,
+  uniqueItems: true,
+  description:
+    'The notification types this endpoint receives. Omitted on creation: every type, including ' +
+    'types added later.',
+});
+const webhookUrl = Type.String({ minLength: 8, maxLength: 2_000 });
+const webhookDescription = Type.String({ maxLength: 200 });
 export const WebhookEndpointBody = Type.Object(
   {
-    url: Type.String({ minLength: 8, maxLength: 2_000 }),
-    description: Type.Optional(Type.String({ maxLength: 200 })),
+    url: webhookUrl,
+    description: Type.Optional(webhookDescription),
+    types: Type.Optional(WebhookTypes),
   },
   { additionalProperties: false },
 );
+/** A change of an endpoint: what is named changes; `types: null` subscribes it to every type again. */
+export const WebhookEndpointUpdate = Type.Object(
+  {
+    url: Type.Optional(webhookUrl),
+    description: Type.Optional(webhookDescription),
+    types: Type.Optional(Nullable(WebhookTypes)),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type WebhookEndpointUpdate = Static<typeof WebhookEndpointUpdate>;
 export const WebhookEndpoint = Type.Object({
   id: Id,
   url: Type.String(),
   description: Type.String(),
+  /** What it is subscribed to; `null`: every type, including types added later. */
+  types: Nullable(Type.Array(WebhookEventType)),
   /** Last characters of the signing secret, to recognise it. */
   secretHint: Type.String(),
   createdAt: Timestamp,

@@ -11,8 +11,32 @@ export const NotificationType = {
   booking_cancelled: 'booking_cancelled',
   event_cancelled: 'event_cancelled',
   invitation_received: 'invitation_received',
+  hold_expiring: 'hold_expiring',
+  hold_expired: 'hold_expired',
+  hold_extended: 'hold_extended',
 } as const;
 export type NotificationType = (typeof NotificationType)[keyof typeof NotificationType];
+
+/** Every type, in a stable order: what an endpoint subscribed to "all" receives. */
+export const NOTIFICATION_TYPES = Object.values(NotificationType) as NotificationType[];
+/** One notification type, as a schema (an endpoint's subscription lists them). */
+export const NotificationTypeSchema = Type.Union([
+  Type.Literal('booking_confirmed'),
+  Type.Literal('booking_waitlisted'),
+  Type.Literal('waitlist_promoted'),
+  Type.Literal('booking_cancelled'),
+  Type.Literal('event_cancelled'),
+  Type.Literal('invitation_received'),
+  Type.Literal('hold_expiring'),
+  Type.Literal('hold_expired'),
+  Type.Literal('hold_extended'),
+]);
+
+/** The hold events: for an organization's systems only, so they go out as webhooks and nothing else. */
+export const HOLD_NOTIFICATION_TYPES = ['hold_expiring', 'hold_expired', 'hold_extended'] as const;
+export type HoldNotificationType = (typeof HOLD_NOTIFICATION_TYPES)[number];
+export const isHoldNotificationType = (type: string): type is HoldNotificationType =>
+  (HOLD_NOTIFICATION_TYPES as readonly string[]).includes(type);
 
 const Person = Type.Object({
   email: Type.String(),
@@ -88,6 +112,32 @@ export const InvitationReceivedMessage = Type.Object({
   acceptUrl: Type.String(),
 });
 
+/**
+ * A hold's life as a partner's backend follows it. The hold is named by `holderId` (the id the
+ * console shows for it; the hold token is a credential and never leaves the holder) and by the
+ * partner's own `externalId` when the hold was made with one.
+ */
+const holdFields = {
+  ...common,
+  eventId: Type.String({ format: 'uuid' }),
+  event: EventRef,
+  holderId: Type.String(),
+  externalId: Type.Optional(Type.String()),
+  /** When the hold expires (`hold_expired`: when it did). */
+  expiresAt: Type.String({ format: 'date-time' }),
+  seats: Type.Array(Type.String()),
+  general: GeneralPlaces,
+};
+export const HoldExpiringMessage = Type.Object({ type: Type.Literal('hold_expiring'), ...holdFields });
+export const HoldExpiredMessage = Type.Object({ type: Type.Literal('hold_expired'), ...holdFields });
+export const HoldExtendedMessage = Type.Object({
+  type: Type.Literal('hold_extended'),
+  ...holdFields,
+  /** `extend`: `POST /holds/:token/extend`; `checkout`: the one grace of `POST /holds/:token/checkout`. */
+  reason: Type.Union([Type.Literal('extend'), Type.Literal('checkout')]),
+  previousExpiresAt: Type.String({ format: 'date-time' }),
+});
+
 export const NotificationMessage = Type.Union([
   BookingConfirmedMessage,
   BookingWaitlistedMessage,
@@ -95,8 +145,14 @@ export const NotificationMessage = Type.Union([
   BookingCancelledMessage,
   EventCancelledMessage,
   InvitationReceivedMessage,
+  HoldExpiringMessage,
+  HoldExpiredMessage,
+  HoldExtendedMessage,
 ]);
 export type NotificationMessage = Static<typeof NotificationMessage>;
+export type HoldNotificationMessage = Extract<NotificationMessage, { type: HoldNotificationType }>;
+/** The messages that reach people (email, in-app) as well as webhooks. */
+export type PersonalNotificationMessage = Exclude<NotificationMessage, HoldNotificationMessage>;
 export type BookingConfirmedMessage = Static<typeof BookingConfirmedMessage>;
 export type BookingWaitlistedMessage = Static<typeof BookingWaitlistedMessage>;
 export type WaitlistPromotedMessage = Static<typeof WaitlistPromotedMessage>;

@@ -9,7 +9,12 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { inTransaction } from '@happening/server/db';
 import { enqueueNotifications } from '@happening/server/outbox';
-import type { NotificationMessage, NotificationType } from '@happening/shared';
+import type {
+  HoldNotificationType,
+  NotificationMessage,
+  NotificationType,
+  PersonalNotificationMessage,
+} from '@happening/shared';
 import { deadLetterQueueName, retryDelays, retryQueueName } from '@happening/shared';
 import amqplib from 'amqplib';
 import type pg from 'pg';
@@ -176,10 +181,10 @@ const event = {
 };
 
 export function bookingMessage(
-  type: Exclude<NotificationType, 'invitation_received'>,
+  type: Exclude<NotificationType, 'invitation_received' | HoldNotificationType>,
   orgId: string,
   email = `attendee-${randomUUID()}@example.test`,
-): NotificationMessage {
+): PersonalNotificationMessage {
   const base = {
     id: randomUUID(),
     occurredAt: new Date().toISOString(),
@@ -210,7 +215,7 @@ export function bookingMessage(
 export function invitationMessage(
   orgId: string,
   email = `invitee-${randomUUID()}@example.test`,
-): NotificationMessage {
+): PersonalNotificationMessage {
   return {
     type: 'invitation_received',
     id: randomUUID(),

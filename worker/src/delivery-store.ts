@@ -16,6 +16,7 @@
 import type { WebhookTarget } from '@happening/delivery';
 import type { InAppNotification, NotificationMessage } from '@happening/shared';
 import type pg from 'pg';
+import { subscribedTo } from './routing.js';
 import type { InAppContent } from './templates/index.js';
 
 export type Channel = 'email' | 'webhook' | 'in_app';
@@ -96,7 +97,8 @@ export const WORKER_LIVENESS_SQL = `SELECT pg_advisory_lock(hashtextextended('wo
 
 /**
  * The plan, creating the planned deliveries not seen before as pending: whether the message was
- * handled and the organization's endpoints (a previous secret only while its grace period lasts).
+ * handled and the organization's endpoints subscribed to its type (a previous secret only while
+ * its grace period lasts).
  */
 const PLAN_SQL = `WITH inbox AS (
      SELECT EXISTS (SELECT 1 FROM notification_inbox WHERE message_id = $1) AS handled
@@ -104,7 +106,7 @@ const PLAN_SQL = `WITH inbox AS (
    endpoints AS (
      SELECT id, url, secret, created_at,
             CASE WHEN previous_secret_expires_at > now() THEN previous_secret END AS previous_secret
-     FROM webhook_endpoints WHERE org_id = $2 AND NOT (SELECT handled FROM inbox)
+     FROM webhook_endpoints WHERE org_id = $2 AND ${subscribedTo('$3')} AND NOT (SELECT handled FROM inbox)
    ),
    planned AS (
      SELECT d->>'channel' AS channel, d->>'target' AS target FROM jsonb_array_elements($4::jsonb) AS d

@@ -23,6 +23,7 @@ import {
   recordOutcomeBatch,
 } from './delivery-store.js';
 import { attemptOf, type IncomingMessage, isReplay, parseNotification } from './message.js';
+import { isPersonal, personal } from './routing.js';
 import { type InAppContent, recipientOf, renderInApp } from './templates/index.js';
 
 export interface Publisher {
@@ -66,8 +67,9 @@ export function delayAtLeast(delays: readonly number[], waitMs: number): number 
 
 const ENDPOINT_GONE = 'webhook endpoint was deleted before delivery';
 
-/** Email and in-app; one webhook delivery per endpoint is added by `planMessage`. */
+/** Email and in-app (not for hold events); one webhook delivery per subscribed endpoint is added by `planMessage`. */
 function plan(message: NotificationMessage): PlannedDelivery[] {
+  if (!isPersonal(message)) return [];
   return [
     { channel: 'email', target: recipientOf(message).toLowerCase() },
     { channel: 'in_app', target: message.orgId },
@@ -180,9 +182,9 @@ export class NotificationProcessor {
   ): Promise<DeliveryResult & { channel: string; target: string; inApp?: InAppContent }> {
     const base = { id: row.id, channel: row.channel, target: row.target };
     try {
-      if (row.channel === 'email') await this.deps.email.send(message);
+      if (row.channel === 'email') await this.deps.email.send(personal(message));
       else if (row.channel === 'in_app')
-        return { ...base, status: 'sent', error: null, inApp: renderInApp(message) };
+        return { ...base, status: 'sent', error: null, inApp: renderInApp(personal(message)) };
       else {
         const endpoint = endpoints.find((candidate) => candidate.id === row.target);
         if (!endpoint) return { ...base, status: 'failed', error: ENDPOINT_GONE };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { webhookEvent } from '@happening/delivery';
-import type { NotificationMessage } from '@happening/shared';
+import type { PersonalNotificationMessage as NotificationMessage } from '@happening/shared';
 import { describe, expect, it } from 'vitest';
 import { renderEmail, renderInApp } from '../src/templates/index.js';
 

@@ -208,6 +208,7 @@ describe('the Webhooks screen', () => {
       url: 'https://crm.example.com/hook',
       description: 'CRM',
       secretHint: SECRET.slice(-4),
+      types: null,
       createdAt: '2030-01-01T09:00:00.000Z',
       rotatedAt: null,
     };
@@ -237,6 +238,79 @@ describe('the Webhooks screen', () => {
     expect(text()).not.toContain(SECRET);
   });
 
+  it('subscribes a new endpoint to the ticked types only, and lists what each endpoint receives', async () => {
+    await open();
+    await until(() => expect(text()).toContain('No webhook endpoints yet.'));
+    const box = (label: string) => {
+      const found = [...view!.container.querySelectorAll('label')].find(
+        (l) => l.textContent?.trim() === label,
+      );
+      if (!found) throw new Error(`no checkbox "${label}"`);
+      return found.querySelector<HTMLInputElement>('input[type="checkbox"]')!;
+    };
+    const created: WebhookEndpoint = {
+      id: ENDPOINT,
+      url: 'https://shop.example.com/holds',
+      description: '',
+      secretHint: SECRET.slice(-4),
+      types: ['hold_expiring', 'hold_expired'],
+      createdAt: '2030-01-01T09:00:00.000Z',
+      rotatedAt: null,
+    };
+    answers[`POST /orgs/${ORG}/webhooks`] = () => {
+      endpoints = [created];
+      return Response.json({ ...created, secret: SECRET }, { status: 201 });
+    };
+    for (const label of [
+      'Booking confirmed',
+      'Joined the waitlist',
+      'Promoted from the waitlist',
+      'Booking cancelled',
+      'Event cancelled',
+      'Invitation sent',
+      'Hold extended (or checkout started)',
+    ]) {
+      await act(async () => box(label).click());
+    }
+    await typeInto(byLabel(view!.container, 'Endpoint URL'), 'https://shop.example.com/holds');
+    await act(async () => registerForm().requestSubmit());
+    await until(() => expect(view!.container.querySelector('[data-testid="webhooks"]')).not.toBeNull());
+    expect(calls.filter((c) => c.method === 'POST').at(-1)?.body).toEqual({
+      url: 'https://shop.example.com/holds',
+      types: ['hold_expiring', 'hold_expired'],
+    });
+    expect(view!.container.querySelector('[data-testid="webhook-types"] p')?.textContent).toBe(
+      'Hold about to expire, Hold expired',
+    );
+    // After registering, every box is ticked again: the next endpoint receives every type.
+    expect(box('Booking confirmed').checked).toBe(true);
+
+    // Changing it later: a PATCH with the new list, and the list shows it.
+    answers[`PATCH /orgs/${ORG}/webhooks/${ENDPOINT}`] = () => {
+      const body = calls.at(-1)!.body as { types: WebhookEndpoint['types'] };
+      endpoints = [{ ...created, types: body.types }];
+      return Response.json(endpoints[0]);
+    };
+    const row = view!.container.querySelector('[data-testid="webhook-types"]')!;
+    await act(async () => button('Change', row).click());
+    const inRow = (label: string) =>
+      [...row.querySelectorAll('label')]
+        .find((l) => l.textContent?.trim() === label)!
+        .querySelector<HTMLInputElement>('input')!;
+    expect(inRow('Hold expired').checked).toBe(true);
+    expect(inRow('Booking confirmed').checked).toBe(false);
+    await act(async () => inRow('Hold extended (or checkout started)').click());
+    await act(async () => button('Save types', row).click());
+    await until(() =>
+      expect(view!.container.querySelector('[data-testid="webhook-types"] p')?.textContent).toBe(
+        'Hold about to expire, Hold expired, Hold extended (or checkout started)',
+      ),
+    );
+    expect(calls.filter((c) => c.method === 'PATCH').at(-1)?.body).toEqual({
+      types: ['hold_expiring', 'hold_expired', 'hold_extended'],
+    });
+  });
+
   it('lists health, sends a test event, rotates with a confirmation and deletes', async () => {
     endpoints = [
       {
@@ -244,6 +318,7 @@ describe('the Webhooks screen', () => {
         url: 'https://crm.example.com/hook',
         description: '',
         secretHint: 'AbCd',
+        types: null,
         createdAt: '2030-01-01T09:00:00.000Z',
         rotatedAt: null,
       },
@@ -316,6 +391,7 @@ describe('the Webhooks screen', () => {
         url: 'https://crm.example.com/hook',
         description: 'CRM',
         secretHint: 'AbCd',
+        types: null,
         createdAt: '2030-01-01T09:00:00.000Z',
         rotatedAt: null,
       },

@@ -23,6 +23,10 @@ export interface HoldView {
   ext: number;
   /** Set when the hold is a waitlist offer: the booking it is offered to. */
   offer?: string;
+  /** The partner's reference, when the hold was made with one. */
+  externalId?: string;
+  /** When its checkout grace was granted (ms, Redis's clock), once it was. */
+  checkoutAt?: number;
 }
 
 /** A hold the script found expired (and freed) before doing what it was asked. */
@@ -39,6 +43,8 @@ export interface Envelope {
   /** The event's version after the call (`meta.v`), bumped when the call changed anything. */
   v: number;
   expired: ExpiredHold[];
+  /** The call queued hold events (NOTICES): move them into the outbox (hold-notices.ts). */
+  noticed: boolean;
 }
 
 /** A general-admission section that has fewer places left than asked. */
@@ -55,6 +61,7 @@ export interface RefusalDetails {
   HOLD_NOT_FOUND: None;
   HOLD_EXPIRED: None;
   EXTENSION_LIMIT_REACHED: None;
+  CHECKOUT_ALREADY_STARTED: None;
   VALIDATION_FAILED: None;
   UNKNOWN_SEATS: { seats?: string[]; sections?: string[] };
   SEAT_UNAVAILABLE: { seats: string[]; general?: ShortSection[]; bestAvailable?: true };
@@ -110,6 +117,17 @@ export interface HoldArgs {
   /** Set by a widget socket: clears the hold's "detached" mark (it is attended again). */
   marker?: string;
   cap?: HoldCap;
+  /** A new hold only: the partner's reference, carried by its hold events. */
+  externalId?: string;
+  /** A new hold only: the hold events its organization wants (hold-notices.ts). */
+  notify?: HoldNotify;
+}
+
+/** Hold events a hold queues: `k` the kinds ('w' expiring, 'x' expired, 'e' extended), `lead` ms. */
+export interface HoldNotify {
+  k: string;
+  /** `hold_expiring` is due this long before the hold expires (ms). */
+  lead: number;
 }
 
 export interface ReleaseArgs {
@@ -229,10 +247,15 @@ export interface InventoryOps {
     args: { mode: 'auto' | 'offer'; offerTtl: number; limit: number };
     result: Reply<{ promoted: Promotion[] }>;
   };
-  /** `idle`: nothing can expire or heal and nothing changed for `idleMs`. */
-  sweep: { args: { idleMs: number }; result: Reply<{ idle: boolean }> };
+  /** `idle`: nothing can expire or heal and nothing changed for `idleMs`; `notices`: hold events queued. */
+  sweep: { args: { idleMs: number }; result: Reply<{ idle: boolean; notices: number }> };
   block: { args: { seats: string[] }; result: Reply<None, 'UNKNOWN_SEATS' | 'SEAT_UNAVAILABLE'> };
   unblock: { args: { seats: string[] }; result: Reply<None> };
+  /** Once per hold: at least `grace` ms from now, and no release when its widget goes away. */
+  checkout: {
+    args: { token: string; grace: number };
+    result: Reply<{ hold: HoldView }, SaleClosed | 'HOLD_NOT_FOUND' | 'CHECKOUT_ALREADY_STARTED'>;
+  };
   /** A widget that reconnects takes its hold back (clears the detached mark). */
   attach: { args: { token: string }; result: Reply<{ hold: HoldView }, 'HOLD_NOT_FOUND'> };
   detach: { args: { token: string; marker: string }; result: Reply<None> };
@@ -285,6 +308,8 @@ function holdOf(value: unknown): HoldView {
     exp: Number(h.exp),
     ext: number(h.ext),
     ...offerOf(h.offer),
+    ...(typeof h.x === 'string' ? { externalId: h.x } : {}),
+    ...(typeof h.co === 'number' ? { checkoutAt: h.co } : {}),
   };
 }
 
@@ -307,6 +332,7 @@ const detailDecoders: { [K in RefusalCode]: (r: Json) => RefusalDetails[K] } = {
   HOLD_NOT_FOUND: none,
   HOLD_EXPIRED: none,
   EXTENSION_LIMIT_REACHED: none,
+  CHECKOUT_ALREADY_STARTED: none,
   VALIDATION_FAILED: none,
   UNKNOWN_SEATS: (r) => ({
     ...(r.seats === undefined ? {} : { seats: strings(r.seats) }),
@@ -393,9 +419,10 @@ const decoders: { [Op in Operation]: (r: Json, envelope: Envelope) => ResultOf<O
       };
     }),
   })),
-  sweep: operation((r) => ({ idle: r.idle === true })),
+  sweep: operation((r) => ({ idle: r.idle === true, notices: number(r.notices) })),
   block: operation(none, ['UNKNOWN_SEATS', 'SEAT_UNAVAILABLE']),
   unblock: operation(none),
+  checkout: operation(hold, [...SALE_CLOSED, 'HOLD_NOT_FOUND', 'CHECKOUT_ALREADY_STARTED']),
   attach: operation(hold, ['HOLD_NOT_FOUND']),
   detach: operation(none),
   release_detached: operation((r) => ({ released: strings(r.released) }), ['HOLD_NOT_FOUND']),
@@ -427,5 +454,5 @@ export function decodeReply<Op extends Operation>(op: Op, raw: string): ResultOf
   if (r.ok === false && r.code === 'COLD') return { ok: false, code: 'COLD' };
   if (r.ok === false && r.code === 'UNKNOWN_OPERATION')
     throw new InventoryContractError(`unknown operation ${op}`);
-  return decoders[op](r, { v: Number(r.v), expired: expiredOf(r.expired) });
+  return decoders[op](r, { v: Number(r.v), expired: expiredOf(r.expired), noticed: r.noticed === true });
 }

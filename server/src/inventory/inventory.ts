@@ -17,6 +17,8 @@ import { defineInventoryCommands, runInventoryScript } from './redis-inventory.j
 
 export type ExpiredListener = (eventId: string, expired: ExpiredHold[]) => void;
 export type VersionListener = (eventId: string, version: number) => void;
+/** The event has hold events queued in Redis, to move into the outbox (hold-notices.ts). */
+export type NoticeListener = (eventId: string) => void;
 
 /**
  * The inventory of every event as seen by this server: runs the Lua script, rebuilds an event
@@ -29,6 +31,7 @@ export class Inventory {
   private readonly loading = new Map<string, Promise<void>>();
   private readonly expiredListeners: ExpiredListener[] = [];
   private readonly versionListeners: VersionListener[] = [];
+  private readonly noticeListeners: NoticeListener[] = [];
   private readonly markedActive = new Map<string, number>();
 
   constructor(
@@ -59,6 +62,11 @@ export class Inventory {
     this.expiredListeners.push(listener);
   }
 
+  /** A script this process ran queued hold events, or the sweep found some still queued. */
+  onNotices(listener: NoticeListener): void {
+    this.noticeListeners.push(listener);
+  }
+
   /** The event's version after each script this process ran (the availability cache's own writes). */
   onVersion(listener: VersionListener): void {
     this.versionListeners.push(listener);
@@ -83,6 +91,7 @@ export class Inventory {
     }
     this.reportVersion(eventId, result);
     this.reportExpired(eventId, result);
+    this.reportNotices(eventId, result);
     return result;
   }
 
@@ -96,6 +105,7 @@ export class Inventory {
     if (!isCold(result)) {
       this.reportVersion(eventId, result);
       this.reportExpired(eventId, result);
+      this.reportNotices(eventId, result);
     }
     return result;
   }
@@ -119,6 +129,17 @@ export class Inventory {
         listener(eventId, result.expired);
       } catch (error) {
         this.log.error({ err: error, eventId }, 'expired-hold listener failed');
+      }
+    }
+  }
+
+  private reportNotices(eventId: string, result: Envelope & { notices?: number }): void {
+    if (!result.noticed && !(result.notices && result.notices > 0)) return;
+    for (const listener of this.noticeListeners) {
+      try {
+        listener(eventId);
+      } catch (error) {
+        this.log.error({ err: error, eventId }, 'hold-event listener failed');
       }
     }
   }

@@ -6,9 +6,9 @@ export const INVENTORY_KEY_NAMES = [
   'meta', // hash: status, v (version), sections (JSON list in map order), loadedAt, capSeats, capHolds (per address)
   'ids', // set: every reserved seat id
   'state', // hash: seat id → h:<holdToken> | b:<bookingId> | x (blocked); absent = available
-  'holds', // hash: hold token → JSON {s: seats, g: {section: qty}, exp, ext, born, o?: offered booking, d?, a?: address key, c?: places charged to it}
+  'holds', // hash: hold token → JSON {s: seats, g: {section: qty}, exp, ext, born, o?: offered booking, d?, a?: address key, c?: places charged to it, xi?: externalId, n?: hold events wanted ('w','x','e'), nl?: warning lead (ms), co?: checkout time}
   'hexp', // zset: hold token by expiry (ms), for the sweeper and in-script expiry
-  'counts', // hash: <section>:cap|held|booked|blocked
+  'counts', // hash: <section>:cap|held|booked|blocked, and <section>:row:<label> (reserved seats held, booked or blocked in that row)
   'layout', // hash: section → JSON {k: 'r', r: [[rowLabel, [numbers…]]…]} or {k: 'g'}
   'wl', // zset: waitlisted booking id by its PostgreSQL sequence number (strict FIFO)
   'wlq', // hash: booking id → JSON {q: party size, s: section}
@@ -16,6 +16,8 @@ export const INVENTORY_KEY_NAMES = [
   'pendingd', // hash: pending booking id → JSON {s, g}: what to roll back if the commit never comes
   'settled', // zset: booking ids settled recently, so a reconcile with an older read leaves them alone
   'addr', // hash: <address key>:s → places held, <address key>:h → open holds (publishable-key holds only)
+  'notices', // zset: hold events (JSON {k, t, exp, s, g, at, x?, pe?, r?, n?}) by time, until the server moved them into the outbox
+  'warn', // zset: hold token → when its `hold_expiring` is due (ms), for holds whose organization wants it
 ] as const;
 
 export type InventoryKeyName = (typeof INVENTORY_KEY_NAMES)[number];

@@ -168,7 +168,10 @@ async function stageAndInstall(
     }
   }
   let ids: string[] = [];
+  /** Seat id → its per-row occupancy counter (see set_state in lua/lib/core.lua). */
+  const rowCounter = new Map<string, string>();
   for (const seat of reservedSeats(event.seatMap)) {
+    rowCounter.set(seat.id, `${seat.section}:row:${seat.row}`);
     const sectionRows = rows.get(seat.section)!;
     const last = sectionRows[sectionRows.length - 1];
     if (last && last[0] === seat.row) last[1].push(seat.n);
@@ -211,6 +214,8 @@ async function stageAndInstall(
   for (const [seat, value] of state) {
     const section = seat.slice(0, seat.indexOf('-'));
     bump(`${section}:${value === 'x' ? 'blocked' : value.startsWith('b:') ? 'booked' : 'held'}`, 1);
+    const row = rowCounter.get(seat);
+    if (row) bump(row, 1);
     statePairs.push(seat, value);
     if (statePairs.length >= CHUNK * 2) pipeline.hset(sState!, ...statePairs.splice(0));
   }

@@ -35,7 +35,8 @@ export function defineInventoryCommands(redis: RedisClient): void {
 export type EvictOutcome = 'cold' | 'busy' | 'recent' | 'evicted';
 
 /**
- * Deletes the event's inventory unless a hold or a pending booking lives in it, or it was loaded
+ * Deletes the event's inventory unless a hold, a pending booking or a hold event not yet in the
+ * outbox lives in it, or it was loaded
  * or changed within `idleMs`. `over` also stops its sale (meta status `over`), busy or not.
  */
 export function evictInventory(
@@ -44,7 +45,7 @@ export function evictInventory(
   { idleMs, over }: { idleMs: number; over: boolean },
 ): Promise<EvictOutcome> {
   const keys = scriptKeys.evict(eventId);
-  // Lua indexes from 1; the script finds these two keys by position, whatever keys are added later.
+  // Lua indexes from 1; the script finds these keys by position, whatever keys are added later.
   const position = (name: (typeof INVENTORY_KEY_NAMES)[number]) =>
     String(INVENTORY_KEY_NAMES.indexOf(name) + 1);
   return redis.happeningEvict(
@@ -54,6 +55,7 @@ export function evictInventory(
     over ? '1' : '0',
     position('hexp'),
     position('pending'),
+    position('notices'),
   );
 }
 

@@ -6,6 +6,9 @@ import type { BookingNews } from '../modules/bookings/booking-news.js';
 import { ManageLinks } from '../modules/bookings/manage-links.js';
 import { BookingService } from '../modules/bookings/service.js';
 import { AvailabilityCache } from '../modules/events/availability-cache.js';
+import { HoldNotices } from '../notifications/hold-notices.js';
+import { HoldSubscriptions } from '../notifications/hold-subscriptions.js';
+import { HolderIds } from '../realtime/holder-ids.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -16,6 +19,8 @@ declare module 'fastify' {
     availability: AvailabilityCache;
     /** An event by id; on-sale events are cached for a few seconds because they sit on the hold path. */
     findEvent: (id: string) => Promise<Event | null>;
+    /** Which hold events a new hold of an organization queues (its endpoints' subscriptions). */
+    holdSubscriptions: HoldSubscriptions;
   }
 }
 
@@ -66,6 +71,21 @@ export default fp<InventoryPluginOptions>(
       return event;
     });
 
+    // Hold events for partners: queued by the inventory script, moved into the outbox here.
+    const holderIds = new HolderIds(app.config.TOKEN_SECRET);
+    const holdNotices = new HoldNotices(
+      app.redis,
+      app.pg,
+      (id) => app.findEvent(id),
+      (token) => holderIds.of(token),
+      app.log,
+    );
+    inventory.onNotices((eventId) => void holdNotices.drain(eventId));
+    const holdSubscriptions = new HoldSubscriptions(
+      (orgId) => app.webhookEndpointsRepo.holdTypesSubscribed(orgId),
+      app.config.HOLD_EXPIRING_LEAD_SECONDS * 1_000,
+    );
+
     // Fed with changes by the fan-out too (plugins/realtime.ts), which also says when it follows them.
     const availability = new AvailabilityCache(inventory, app.config.AVAILABILITY_CACHE_MS);
     inventory.onVersion((eventId, version) => availability.versionSeen(eventId, version));
@@ -74,6 +94,7 @@ export default fp<InventoryPluginOptions>(
     app.decorate('availability', availability);
     app.decorate('bookingService', service);
     app.decorate('sweeper', sweeper);
+    app.decorate('holdSubscriptions', holdSubscriptions);
     app.addHook('onReady', async () => sweeper.start());
     app.addHook('preClose', async () => sweeper.stop());
   },

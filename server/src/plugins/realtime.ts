@@ -31,12 +31,14 @@ export default fp<RealtimePluginOptions>(
     registerConsoleNamespace(app, holderIds);
 
     // Booking news goes through the Socket.IO adapter, so watchers on every server get it.
-    const relayBooking = (event: Event, booking: Booking) => {
+    // A booking this request just made has no one in its room (its id has not left the server):
+    // skip that broadcast, which through the adapter costs a Redis publish per booking.
+    const relayBooking = (event: Event, booking: Booking, created: boolean) => {
       app.io
         .of(CONSOLE_NAMESPACE)
         .to(rooms.consoleEvent(event.id))
         .emit('booking', { eventId: event.id, booking });
-      if (booking.status !== 'waitlisted') {
+      if (booking.status !== 'waitlisted' && !created) {
         app.io
           .of(WIDGET_NAMESPACE)
           .to(rooms.booking(booking.id))

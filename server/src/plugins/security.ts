@@ -1,8 +1,27 @@
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
+import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { limitKeyOf } from '../lib/client-address.js';
+import { LocalRateWindow } from '../lib/local-rate-window.js';
+import { rateLimited } from '../lib/rate-counter.js';
+
+const SECRET_KEY_BEARER = /^Bearer sk_/;
+
+/**
+ * A request under the global limit alone (no route limit of its own, as signup has, and not exempt
+ * from it, as holds are: they count their own) that
+ * carries a secret key: a partner backend. Its limit is counted in this process (see below), so
+ * its booking does not wait for a Redis round trip before anything else can start. Whether the
+ * key is valid is the auth plugin's business: a forged `sk_` header is counted the same way.
+ */
+function locallyLimited(request: FastifyRequest): boolean {
+  return (
+    SECRET_KEY_BEARER.test(request.headers.authorization ?? '') &&
+    (request.routeOptions.config as { rateLimit?: unknown } | undefined)?.rateLimit === undefined
+  );
+}
 
 /**
  * CORS reflects any origin without credentials: every API credential is a bearer token, never a
@@ -39,8 +58,22 @@ export default fp(
       nameSpace: 'happening:rl:',
       // A Redis outage must not take the API down with it; readiness reports it instead.
       skipOnError: true,
-      allowList: (request) =>
-        request.url === '/healthz' || request.url === '/readyz' || request.url === '/metrics',
+      allowList: (request, key) =>
+        request.url === '/healthz' ||
+        request.url === '/readyz' ||
+        request.url === '/metrics' ||
+        // Only the global limit's own key: a route's own limit (another key) still applies.
+        (key === limitKeyOf(request.ip) && locallyLimited(request)),
+    });
+    // Secret-key callers: the same RATE_LIMIT_PER_MINUTE per client address, counted per server
+    // process instead of in Redis (docs/security.md), off the booking's sequential path.
+    const local = new LocalRateWindow(app.config.RATE_LIMIT_PER_MINUTE, 60_000);
+    app.addHook('onRequest', async (request, reply) => {
+      if (!locallyLimited(request)) return;
+      const verdict = local.take(limitKeyOf(request.ip));
+      if (verdict.allowed) return;
+      reply.header('retry-after', String(verdict.retryAfterSeconds));
+      throw rateLimited('Too many requests; slow down', verdict.retryAfterSeconds);
     });
   },
   { name: 'security', dependencies: ['config', 'redis'] },

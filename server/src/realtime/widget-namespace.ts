@@ -181,7 +181,11 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
           app.inventory,
           event,
           { seats, ...(token ? { holdToken: token } : {}) },
-          { marker: socket.id, attendee },
+          {
+            marker: socket.id,
+            attendee,
+            notify: token ? undefined : await app.holdSubscriptions.notifyFor(event.orgId),
+          },
         );
         track(hold.holdToken, event.id);
         return hold;

@@ -1,5 +1,5 @@
 import { permanentFailure, recoverableFailure } from '@happening/delivery';
-import type { NotificationMessage } from '@happening/shared';
+import type { PersonalNotificationMessage } from '@happening/shared';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { WorkerConfig } from '../config.js';
 import { renderEmail } from '../templates/index.js';
@@ -29,7 +29,7 @@ export class EmailChannel {
     });
   }
 
-  async send(message: NotificationMessage): Promise<void> {
+  async send(message: PersonalNotificationMessage): Promise<void> {
     const email = renderEmail(message);
     try {
       await this.transport.sendMail({

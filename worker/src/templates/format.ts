@@ -1,6 +1,6 @@
-import type { NotificationMessage } from '@happening/shared';
+import type { PersonalNotificationMessage } from '@happening/shared';
 
-type BookingMessage = Exclude<NotificationMessage, { type: 'invitation_received' }>;
+type BookingMessage = Exclude<PersonalNotificationMessage, { type: 'invitation_received' }>;
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {

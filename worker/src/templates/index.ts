@@ -2,8 +2,9 @@
  * What each notification says, by channel: an email (subject, text and HTML) and a short in-app
  * line for the console. One function per message type keeps every type's wording in one place;
  * the switch is exhaustive, so a new type in shared/ fails the type-check until it has a template.
+ * Hold events are webhooks only (routing.ts): they have no email and no in-app line.
  */
-import type { NotificationMessage } from '@happening/shared';
+import type { PersonalNotificationMessage as NotificationMessage } from '@happening/shared';
 import { type BookingMessage, describePlaces, escapeHtml, formatWhen } from './format.js';
 
 export interface RenderedEmail {

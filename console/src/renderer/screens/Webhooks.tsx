@@ -2,7 +2,7 @@
  * Webhook endpoints of the organization: register one, see its signing secret once, send a test
  * event, rotate the secret, delete it, and how its recent deliveries went. Admins only, as the API.
  */
-import type { WebhookEndpointCreated, WebhookSecretRotated } from '@happening/shared';
+import type { NotificationType, WebhookEndpointCreated, WebhookSecretRotated } from '@happening/shared';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import type { Static } from 'typebox';
@@ -18,6 +18,7 @@ import {
   Loading,
 } from '../ui/common.js';
 import { describeTestResult, endpointHealth, type TestResult } from './webhook-health.js';
+import { describeSubscription, subscriptionOf, WEBHOOK_TYPE_LABELS, WEBHOOK_TYPES } from './webhook-types.js';
 
 type Created = Static<typeof WebhookEndpointCreated>;
 type Rotated = Static<typeof WebhookSecretRotated>;
@@ -61,16 +62,20 @@ export function WebhooksScreen() {
   const [revealed, setRevealed] = useState<Revealed | null>(null);
   const [url, setUrl] = useState('');
   const [description, setDescription] = useState('');
+  const [chosen, setChosen] = useState<Set<NotificationType>>(() => new Set(WEBHOOK_TYPES));
+  const types = subscriptionOf(chosen);
   const register = useMutation({
     mutationFn: () =>
       api.post<Created>(`/orgs/${org.id}/webhooks`, {
         url: url.trim(),
         ...(description.trim() ? { description: description.trim() } : {}),
+        ...(types ? { types } : {}),
       }),
     onSuccess: (created) => {
       setRevealed({ endpointId: created.id, url: created.url, secret: created.secret });
       setUrl('');
       setDescription('');
+      setChosen(new Set(WEBHOOK_TYPES));
       return queryClient.invalidateQueries({ queryKey: keys.webhooks(org.id) });
     },
   });
@@ -92,9 +97,10 @@ export function WebhooksScreen() {
         <h1 id={`${id}-title`}>Webhooks</h1>
       </header>
       <p className="muted">
-        Every notification (bookings, cancellations, waitlist changes, invitations) is sent to every endpoint
-        below as a signed <code>POST</code>. Check the <code>webhook-signature</code> header with any Standard
-        Webhooks library and the endpoint's signing secret.
+        Each endpoint below receives the notification types it subscribes to (bookings, cancellations,
+        waitlist changes, invitations, and a partner's holds about to expire, expired or extended) as a signed{' '}
+        <code>POST</code>. Check the <code>webhook-signature</code> header with any Standard Webhooks library
+        and the endpoint's signing secret.
       </p>
 
       {revealed && (
@@ -140,6 +146,7 @@ export function WebhooksScreen() {
           <thead>
             <tr>
               <th scope="col">Endpoint</th>
+              <th scope="col">Receives</th>
               <th scope="col">Created</th>
               <th scope="col">Secret</th>
               <th scope="col">Recent deliveries</th>
@@ -196,10 +203,15 @@ export function WebhooksScreen() {
             value={description}
             onChange={(e) => setDescription(e.target.value)}
           />
-          <button type="submit" className="primary" disabled={register.isPending}>
+          <TypeChoice legend="Receives" chosen={chosen} onChange={setChosen} />
+          <button type="submit" className="primary" disabled={register.isPending || chosen.size === 0}>
             Register endpoint
           </button>
         </form>
+        <p className="hint">
+          With every type ticked the endpoint also receives types added later. Hold events are sent only for
+          holds made while some endpoint subscribes to them.
+        </p>
         <p className="hint">
           The server refuses loopback, private and cloud-metadata addresses (a development server may allow
           them), so a webhook cannot reach into the server's own network.
@@ -234,6 +246,9 @@ function EndpointRow({
         <code>{endpoint.url}</code>
         {endpoint.description && <div className="muted">{endpoint.description}</div>}
       </th>
+      <td data-testid="webhook-types">
+        <Subscription endpoint={endpoint} />
+      </td>
       <td>
         {formatDateTime(endpoint.createdAt)}
         {endpoint.rotatedAt && (
@@ -302,5 +317,85 @@ function EndpointRow({
         {sendTest.isError && <ErrorNote error={sendTest.error} />}
       </td>
     </tr>
+  );
+}
+
+/** One checkbox per notification type; the caller keeps what is ticked. */
+function TypeChoice({
+  legend,
+  chosen,
+  onChange,
+}: {
+  legend: string;
+  chosen: Set<NotificationType>;
+  onChange: (next: Set<NotificationType>) => void;
+}) {
+  return (
+    <fieldset>
+      <legend>{legend}</legend>
+      {WEBHOOK_TYPES.map((type) => (
+        <label key={type}>
+          <input
+            type="checkbox"
+            checked={chosen.has(type)}
+            onChange={(e) => {
+              const next = new Set(chosen);
+              if (e.target.checked) next.add(type);
+              else next.delete(type);
+              onChange(next);
+            }}
+          />{' '}
+          {WEBHOOK_TYPE_LABELS[type]}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+/** What an endpoint receives, and a way to change it (`PATCH`; all ticked = every type again). */
+function Subscription({ endpoint }: { endpoint: WebhookEndpoint }) {
+  const { api, org } = useSignedIn();
+  const queryClient = useQueryClient();
+  const [editing, setEditing] = useState<Set<NotificationType> | null>(null);
+  const save = useMutation({
+    mutationFn: (chosen: Set<NotificationType>) =>
+      api.patch<WebhookEndpoint>(`/orgs/${org.id}/webhooks/${endpoint.id}`, {
+        types: subscriptionOf(chosen) ?? null,
+      }),
+    onSuccess: async () => {
+      setEditing(null);
+      await queryClient.invalidateQueries({ queryKey: keys.webhooks(org.id) });
+    },
+  });
+  const label = endpoint.description || endpoint.url;
+  if (!editing)
+    return (
+      <>
+        <p>{describeSubscription(endpoint.types)}</p>
+        <button
+          type="button"
+          aria-label={`Change the types ${label} receives`}
+          onClick={() => setEditing(new Set(endpoint.types ?? WEBHOOK_TYPES) as Set<NotificationType>)}
+        >
+          Change
+        </button>
+      </>
+    );
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.mutate(editing);
+      }}
+    >
+      <TypeChoice legend={`Types ${label} receives`} chosen={editing} onChange={setEditing} />
+      <button type="submit" className="primary" disabled={save.isPending || editing.size === 0}>
+        Save types
+      </button>{' '}
+      <button type="button" onClick={() => setEditing(null)}>
+        Cancel
+      </button>
+      {save.isError && <ErrorNote error={save.error} />}
+    </form>
   );
 }

@@ -1,14 +1,17 @@
 -- Organizer and upkeep operations: blocks, cancellation, snapshots, the sweeper and reconciliation.
 -- Part of the inventory script (see lib/core.lua); each operation is one entry of OPS.
 
--- sweep: run by the sweeper for its expiry purge; says whether the event is idle.
--- Keys: HEXP, PENDING, META. Args: idleMs. Result: {idle}.
+-- sweep: run by the sweeper for its expiry purge and hold warnings; says whether the event is idle
+-- and how many hold events wait to be moved into the outbox.
+-- Keys: HEXP, PENDING, META, NOTICES. Args: idleMs. Result: {idle, notices}.
 function OPS.sweep()
-  -- Idle: nothing that can expire or heal and no change for a while, so the sweeper may stop
-  -- visiting this event until something happens to it again.
+  -- Idle: nothing that can expire or heal, no hold event waiting and no change for a while, so the
+  -- sweeper may stop visiting this event until something happens to it again.
   local touched = tonumber(redis.call('HGET', META, 'touched') or '0') or 0
-  local idle = redis.call('ZCARD', HEXP) == 0 and redis.call('ZCARD', PENDING) == 0 and NOW - touched > args.idleMs
-  return finish({ ok = true, idle = idle })
+  local notices = redis.call('ZCARD', NOTICES)
+  local idle = redis.call('ZCARD', HEXP) == 0 and redis.call('ZCARD', PENDING) == 0 and notices == 0
+    and NOW - touched > args.idleMs
+  return finish({ ok = true, idle = idle, notices = notices })
 end
 
 -- block: takes available seats off sale (organizer); all or nothing.

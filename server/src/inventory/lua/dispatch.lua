@@ -1,10 +1,11 @@
 -- The end of the inventory script: loads nothing (COLD asks the caller to load), purges expired
--- holds, refuses selling operations off sale, then runs the operation named by ARGV[1].
+-- holds and queues the hold warnings due, refuses selling operations off sale, then runs the operation named by ARGV[1].
 if redis.call('EXISTS', META) == 0 then return cjson.encode({ ok = false, code = 'COLD' }) end
 purge_expired()
+warn_due()
 
 status = redis.call('HGET', META, 'status')
-local selling = { hold = true, book_hold = true, book_best = true, extend = true }
+local selling = { hold = true, book_hold = true, book_best = true, extend = true, checkout = true }
 if selling[op] and status ~= 'on_sale' then
   return fail(status == 'cancelled' and 'EVENT_CANCELLED' or 'EVENT_NOT_ON_SALE')
 end

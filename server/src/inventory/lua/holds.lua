@@ -6,7 +6,9 @@
 -- Keys: IDS, STATE, LAYOUT, COUNTS (read, and changed with the places), HOLDS, HEXP (the hold),
 --   ADDR (the address's allowance, with `cap`), PROOF (set when the call spends a proof of work).
 -- Args: token, existing, seats[], general[{section, quantity}], best?{quantity, section?}, max, ttl,
---   marker? (a widget socket: the hold is attended again), cap?{a, seats, holds, always, proof, proofTtl}.
+--   marker? (a widget socket: the hold is attended again), cap?{a, seats, holds, always, proof, proofTtl},
+--   externalId? and notify?{k, lead} (a new hold only: the partner's reference, the hold events wanted).
+--   WARN is armed for a new hold that wants `hold_expiring`.
 -- Result: {hold}. Refusals: EVENT_NOT_ON_SALE, EVENT_CANCELLED, HOLD_NOT_FOUND, UNKNOWN_SEATS {seats|sections},
 --   SEAT_UNAVAILABLE {seats, general?[{section, quantity, available}], bestAvailable?}, HOLD_LIMIT_EXCEEDED {max},
 --   VALIDATION_FAILED, HOLD_CAP_REACHED {cap, max, held?}, CHALLENGE_REQUIRED {replayed?}.
@@ -15,7 +17,11 @@ function OPS.hold()
   local h = get_hold(token)
   if args.existing and not h then return fail('HOLD_NOT_FOUND') end
   if h and h.o then return fail('HOLD_NOT_FOUND') end
-  if not h then h = { s = {}, g = {}, exp = NOW + args.ttl, ext = 0, born = NOW } end
+  local created = not h
+  if created then
+    h = { s = {}, g = {}, exp = NOW + args.ttl, ext = 0, born = NOW, xi = args.externalId }
+    if args.notify then h.n, h.nl = args.notify.k, args.notify.lead end
+  end
   local mine, seen, want, unknown, taken = {}, {}, {}, {}, {}
   for _, seat in ipairs(h.s) do mine[seat] = true end
   for _, seat in ipairs(args.seats) do
@@ -92,6 +98,7 @@ function OPS.hold()
   end
   if args.marker then h.d = nil end
   save_hold(token, h)
+  if created then arm_warning(token, h) end
   return finish({ ok = true, hold = hold_view(token, h) })
 end
 
@@ -135,7 +142,8 @@ function OPS.release()
 end
 
 -- extend: a full TTL from now, at most maxExtensions times and never past maxLifetime after birth.
--- Keys: HOLDS, HEXP, ADDR (read, with `cap`). Args: token, ttl, maxExtensions, maxLifetime, cap?{seats, holds}.
+-- A moved expiry re-arms the hold's warning and queues `hold_extended` (WARN, NOTICES) when wanted.
+-- Keys: HOLDS, HEXP, ADDR (read, with `cap`), WARN, NOTICES. Args: token, ttl, maxExtensions, maxLifetime, cap?{seats, holds}.
 -- Result: {hold}. Refusals: EVENT_NOT_ON_SALE, EVENT_CANCELLED, HOLD_NOT_FOUND, EXTENSION_LIMIT_REACHED,
 --   HOLD_CAP_REACHED {cap, max, held}.
 function OPS.extend()
@@ -154,11 +162,37 @@ function OPS.extend()
   if h.exp >= cap then return fail('EXTENSION_LIMIT_REACHED') end
   -- A full TTL from now, capped; an extension within the same millisecond still counts, so the
   -- answer never depends on how fast the caller was.
+  local before = h.exp
   h.exp = math.max(h.exp, math.min(NOW + args.ttl, cap))
   h.ext = h.ext + 1
   save_hold(args.token, h)
+  if h.exp ~= before then
+    arm_warning(args.token, h)
+    if wants(h, 'e') then push_notice('e', args.token, h, { pe = before, r = 'extend', n = h.ext }) end
+  end
   -- Watchers see the new expiry: the seats stay held, their change carries the later time.
   for _, seat in ipairs(h.s) do changes[#changes + 1] = { seat, 'held', 'h:' .. args.token, h.exp } end
+  return finish({ ok = true, hold = hold_view(args.token, h) })
+end
+
+-- checkout: the partner takes payment. Once per hold, it lives at least `grace` ms from now (never
+-- less than it had), so the payment cannot outlast it, and a widget that goes away no longer
+-- releases it (release_detached). A moved expiry re-arms the warning and queues `hold_extended`.
+-- Keys: HOLDS, HEXP, WARN, NOTICES. Args: token, grace. Result: {hold}.
+-- Refusals: EVENT_NOT_ON_SALE, EVENT_CANCELLED, HOLD_NOT_FOUND, CHECKOUT_ALREADY_STARTED.
+function OPS.checkout()
+  local h = get_hold(args.token)
+  if not h or h.o then return fail('HOLD_NOT_FOUND') end
+  if h.co then return fail('CHECKOUT_ALREADY_STARTED') end
+  local before = h.exp
+  h.exp = math.max(h.exp, NOW + args.grace)
+  h.co, h.d = NOW, nil
+  save_hold(args.token, h)
+  if h.exp ~= before then
+    arm_warning(args.token, h)
+    if wants(h, 'e') then push_notice('e', args.token, h, { pe = before, r = 'checkout', n = 'c' }) end
+    for _, seat in ipairs(h.s) do changes[#changes + 1] = { seat, 'held', 'h:' .. args.token, h.exp } end
+  end
   return finish({ ok = true, hold = hold_view(args.token, h) })
 end
 
@@ -185,11 +219,12 @@ function OPS.detach()
   return finish({ ok = true })
 end
 
--- release_detached: after the grace period, frees the hold unless it was attached again meanwhile.
+-- release_detached: after the grace period, frees the hold unless it was attached again meanwhile
+-- or its checkout started (the partner is taking payment: the page may well have gone away).
 -- Keys: HOLDS, HEXP, STATE, COUNTS, ADDR. Args: token, marker. Result: {released[]}. Refusals: HOLD_NOT_FOUND.
 function OPS.release_detached()
   local h = get_hold(args.token)
-  if h and h.d == args.marker then
+  if h and h.d == args.marker and not h.co then
     free_hold(args.token, h)
     return finish({ ok = true, released = h.s })
   end

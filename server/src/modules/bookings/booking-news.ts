@@ -4,8 +4,11 @@ import type { BookingListener } from './service.js';
 
 /** What live clients learn about bookings, by event name and arguments. */
 export interface BookingNewsEvents {
-  /** A booking was made, changed status or was cancelled. */
-  bookingChanged: [event: Event, booking: Booking];
+  /**
+   * A booking was made, changed status or was cancelled. `created`: made by this very request, so
+   * nobody can be in its booking room yet (its id is in the answer that has not left).
+   */
+  bookingChanged: [event: Event, booking: Booking, created: boolean];
   /** Someone joined, left or moved up the event's waitlist: every position may have changed. */
   waitlistChanged: [eventId: string];
 }
@@ -17,8 +20,8 @@ export interface BookingNewsEvents {
  * hear about bookings, and nothing is assigned onto the service afterwards.
  */
 export class BookingNews extends EventEmitter<BookingNewsEvents> implements BookingListener {
-  bookingChanged(event: Event, booking: Booking): void {
-    this.emit('bookingChanged', event, booking);
+  bookingChanged(event: Event, booking: Booking, created = false): void {
+    this.emit('bookingChanged', event, booking, created);
   }
 
   waitlistChanged(eventId: string): void {

@@ -226,8 +226,10 @@ export function bookingsRepository(pool: pg.Pool) {
         (a, b) => a.eventId.localeCompare(b.eventId) || a.section.localeCompare(b.section),
       );
       try {
-        const { rows } = await db.query<{ id: string; created_at: Date }>(
-          `WITH input AS (
+        // Named: each connection parses and plans this statement once, not on every booking.
+        const { rows } = await db.query<{ id: string; created_at: Date }>({
+          name: 'insert-confirmed-batch',
+          text: `WITH input AS (
              SELECT * FROM jsonb_to_recordset($1::jsonb) AS j(ord int, id uuid, event_id uuid, org_id uuid,
                quantity int, general jsonb, attendee_email text, attendee_name text, attendee_external_id text,
                manage_token_hash text, created_by text, seats text[])
@@ -261,14 +263,14 @@ export function bookingsRepository(pool: pg.Pool) {
              SELECT 1 / (CASE WHEN (SELECT count(*) FROM placed) = (SELECT count(*) FROM wanted) THEN 1 ELSE 0 END) AS ok
            )
            SELECT id, created_at FROM inserted WHERE (SELECT ok FROM capacity_guard) = 1`,
-          [
+          values: [
             JSON.stringify(input),
             wanted.map((w) => w.eventId),
             wanted.map((w) => w.section),
             wanted.map((w) => w.quantity),
             JSON.stringify(messages),
           ],
-        );
+        });
         const createdAt = new Map(rows.map((row) => [row.id, row.created_at]));
         return bookings.map(({ booking }) => createdAt.get(booking.id)!);
       } catch (error) {

@@ -23,7 +23,8 @@ import {
 
 /** What live clients learn about bookings; `BookingNews` carries it to the realtime plugin. */
 export interface BookingListener {
-  bookingChanged(event: Event, booking: Booking): void;
+  /** `created`: the booking was made by the current request (no one can watch its room yet). */
+  bookingChanged(event: Event, booking: Booking, created?: boolean): void;
   waitlistChanged(eventId: string): void;
 }
 
@@ -39,12 +40,13 @@ const scriptErrors: Record<
   UNKNOWN_SEATS: [400, 'Some of the requested seats or sections do not exist'],
   HOLD_LIMIT_EXCEEDED: [409, 'That is more places than one booking may have'],
   EXTENSION_LIMIT_REACHED: [409, 'The hold cannot be extended any further'],
+  CHECKOUT_ALREADY_STARTED: [409, "This hold's checkout has started already; its grace is granted once"],
   VALIDATION_FAILED: [400, 'Name seats, general-admission quantities or a best-available quantity'],
 };
 
 /** Turns a refused script result into the client's error, keeping its details (e.g. seat ids). */
 export function scriptError(result: InventoryRefusal & Envelope): AppError {
-  const { ok: _ok, code, v: _v, expired: _e, ...details } = result;
+  const { ok: _ok, code, v: _v, expired: _e, noticed: _n, ...details } = result;
   const [status, message] = (scriptErrors as Partial<Record<RefusalCode, [number, string]>>)[code] ?? [
     409,
     'The inventory refused the change',
@@ -183,7 +185,7 @@ export class BookingService {
       manageToken,
     };
     const booking = publicBooking(await this.committer.commit(job));
-    this.listener.bookingChanged(event, booking);
+    this.listener.bookingChanged(event, booking, true);
     return { booking, manageToken, status: 201 };
   }
 

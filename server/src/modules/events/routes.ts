@@ -40,6 +40,15 @@ function assertValidCaps(settings: { maxSeatsPerBooking: number; maxSeatsPerAddr
   }
 }
 
+/** Holds shorter than the deployment's floor (`HOLD_TTL_MIN_SECONDS`) are refused, not shortened. */
+function assertHoldTtl(holdTtlSeconds: number | undefined, min: number): void {
+  if (holdTtlSeconds !== undefined && holdTtlSeconds < min) {
+    throw new AppError(400, 'VALIDATION_FAILED', `holdTtlSeconds must be at least ${min}`, {
+      field: 'body.holdTtlSeconds',
+    });
+  }
+}
+
 const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const asUser = app.authenticate('user');
   const tags = ['events'];
@@ -75,6 +84,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { orgId } = request.params;
       await app.requireRole(request, orgId, 'organizer', 'Organization');
       assertValidMap(request.body.seatMap);
+      assertHoldTtl(request.body.holdTtlSeconds, app.config.HOLD_TTL_MIN_SECONDS);
       assertValidCaps({
         maxSeatsPerBooking: request.body.maxSeatsPerBooking ?? 10,
         maxSeatsPerAddress: request.body.maxSeatsPerAddress ?? null,
@@ -167,6 +177,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const existing = await eventForMember(app, request, request.params.id, 'organizer');
       const { seatMap, startsAt } = request.body;
       if (seatMap) assertValidMap(seatMap);
+      assertHoldTtl(request.body.holdTtlSeconds, app.config.HOLD_TTL_MIN_SECONDS);
       assertValidCaps({
         maxSeatsPerBooking: request.body.maxSeatsPerBooking ?? existing.maxSeatsPerBooking,
         maxSeatsPerAddress:

@@ -14,7 +14,7 @@ import { limitKeyOf } from '../../lib/client-address.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { scriptError } from '../bookings/service.js';
 import { assertSameOrg, eventOnSale } from '../events/access.js';
-import { extendHold, holdSeats, toHold } from './service.js';
+import { checkoutHold, extendHold, holdSeats, toHold } from './service.js';
 
 /**
  * Hold tokens are `<eventId>.hold_<random>`: a call that carries only the token finds its event.
@@ -107,7 +107,9 @@ const holdRoutes: FastifyPluginAsyncTypebox = async (app) => {
           '(`maxSeatsPerAddress`, `maxHoldsPerAddress`): past it the answer is 409 `HOLD_CAP_REACHED` ' +
           '(`cap`: `seats` or `holds`, `max`). A hold that needs proof of work and has no valid `altcha` ' +
           'is answered 428 `CHALLENGE_REQUIRED` with a fresh `challenge` to solve and send back. ' +
-          'Secret-key and session holds (a partner backend, a box office) are not capped. ' +
+          'Secret-key and session holds (a partner backend, a box office) are not capped, and only they ' +
+          "may name an `externalId` (403 `FORBIDDEN` with the publishable key), which the hold's webhooks " +
+          '(`hold_expiring`, `hold_expired`, `hold_extended`) carry. ' +
           'At most `HOLD_RATE_LIMIT_PER_MINUTE` requests per client address (see `TRUST_PROXY`; IPv6 ' +
           'by its /64) and per hold token per minute, socket holds included; beyond, 429 ' +
           '`RATE_LIMITED` with `Retry-After`.',
@@ -126,11 +128,18 @@ const holdRoutes: FastifyPluginAsyncTypebox = async (app) => {
         throw new AppError(404, 'HOLD_NOT_FOUND', 'The hold belongs to another event');
       }
       const { altcha, ...body } = request.body;
-      const attendee =
-        request.principal?.kind === 'publishable'
-          ? await app.holdGuard.capFor(event, limitKeyOf(request.ip), altcha)
-          : undefined;
-      return reply.send(await holdSeats(app.inventory, event, body, attendee ? { attendee } : {}));
+      const publishable = request.principal?.kind === 'publishable';
+      if (publishable && body.externalId !== undefined) {
+        // A browser's value would reach the partner's systems as if the partner had named it.
+        throw new AppError(403, 'FORBIDDEN', 'externalId is for partner backends: hold with the secret key');
+      }
+      const attendee = publishable
+        ? await app.holdGuard.capFor(event, limitKeyOf(request.ip), altcha)
+        : undefined;
+      const notify = body.holdToken ? undefined : await app.holdSubscriptions.notifyFor(event.orgId);
+      return reply.send(
+        await holdSeats(app.inventory, event, body, { ...(attendee ? { attendee } : {}), notify }),
+      );
     },
   );
 
@@ -173,6 +182,29 @@ const holdRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { event, token } = await eventOfHold(request, request.params.holdToken);
       return extendHold(app.inventory, event, token, request.principal?.kind === 'publishable');
+    },
+  );
+
+  app.post(
+    '/holds/:holdToken/checkout',
+    {
+      schema: {
+        tags,
+        summary: "Start the partner's checkout: a short grace, once, so payment and expiry cannot race",
+        description:
+          `${tokenRule} Secret key only (a partner backend about to take payment). The hold then lives at ` +
+          'least `HOLD_CHECKOUT_GRACE_SECONDS` from this call, and never longer than that unless it had ' +
+          'more left already; its widget going away no longer releases it. Once per hold: a second call ' +
+          'is 409 `CHECKOUT_ALREADY_STARTED`. An expiry it moves is reported as `hold_extended` ' +
+          '(`reason: checkout`) to subscribed webhooks. Book the hold before `expiresAt`.',
+        params: HoldParams,
+        response: withErrors({ 200: Hold }),
+      },
+      preHandler: app.authenticate('secret'),
+    },
+    async (request) => {
+      const { event, token } = await eventOfHold(request, request.params.holdToken);
+      return checkoutHold(app.inventory, event, token, app.config.HOLD_CHECKOUT_GRACE_SECONDS * 1_000);
     },
   );
 

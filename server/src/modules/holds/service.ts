@@ -1,5 +1,5 @@
 import type { Event, Hold, HoldBody } from '@happening/shared';
-import type { HoldView, Refusal } from '../../inventory/contract.js';
+import type { HoldNotify, HoldView, Refusal } from '../../inventory/contract.js';
 import type { Inventory } from '../../inventory/inventory.js';
 import { AppError } from '../../lib/errors.js';
 import { newToken } from '../../lib/keys.js';
@@ -18,6 +18,8 @@ export function toHold(eventId: string, view: HoldView): Hold {
     seats: view.seats,
     general: view.general,
     extensionsLeft: Math.max(0, MAX_EXTENSIONS - view.ext),
+    ...(view.externalId === undefined ? {} : { externalId: view.externalId }),
+    ...(view.checkoutAt === undefined ? {} : { checkoutAt: new Date(view.checkoutAt).toISOString() }),
   };
 }
 
@@ -37,12 +39,13 @@ function capReached({ cap, max, held }: Refusal<'HOLD_CAP_REACHED'>): AppError {
 /**
  * Holds seats (all or nothing), used by REST and by the widget socket alike. `attendee` is set
  * for publishable-key callers: the hold is then charged to their address and may need proof of work.
+ * `notify`: the hold events a new hold queues (its organization's subscriptions, hold-subscriptions.ts).
  */
 export async function holdSeats(
   inventory: Inventory,
   event: Event,
   body: HoldBody,
-  extra: { marker?: string; attendee?: AttendeeCap } = {},
+  extra: { marker?: string; attendee?: AttendeeCap; notify?: HoldNotify | undefined } = {},
 ): Promise<Hold> {
   const seats = body.seats ?? [];
   const general = body.general ?? [];
@@ -51,6 +54,16 @@ export async function holdSeats(
   }
   if (body.bestAvailable && seats.length > 0) {
     throw new AppError(400, 'VALIDATION_FAILED', 'Ask for named seats or best available, not both at once');
+  }
+  if (body.externalId !== undefined && body.holdToken !== undefined) {
+    throw new AppError(
+      400,
+      'VALIDATION_FAILED',
+      'externalId names a new hold; it is not changed by adding places',
+      {
+        field: 'body.externalId',
+      },
+    );
   }
   const result = await inventory.run(
     event.id,
@@ -66,6 +79,8 @@ export async function holdSeats(
       ttl: event.holdTtlSeconds * 1_000,
       ...(extra.marker ? { marker: extra.marker } : {}),
       ...(extra.attendee ? { cap: extra.attendee.script } : {}),
+      ...(body.externalId === undefined ? {} : { externalId: body.externalId }),
+      ...(extra.notify ? { notify: extra.notify } : {}),
     },
     extra.attendee?.proofKey,
   );
@@ -97,5 +112,20 @@ export async function extendHold(
     if (result.code === 'HOLD_CAP_REACHED') throw capReached(result);
     throw scriptError(result);
   }
+  return toHold(event.id, result.hold);
+}
+
+/**
+ * The partner's checkout (secret key): once per hold, it lives at least `graceMs` from now, so the
+ * payment taken meanwhile cannot race its expiry; never longer than that unless it had more left.
+ */
+export async function checkoutHold(
+  inventory: Inventory,
+  event: Event,
+  token: string,
+  graceMs: number,
+): Promise<Hold> {
+  const result = await inventory.run(event.id, 'checkout', { token, grace: graceMs });
+  if (!result.ok) throw scriptError(result);
   return toHold(event.id, result.hold);
 }

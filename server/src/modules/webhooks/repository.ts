@@ -1,4 +1,9 @@
-import type { WebhookEndpoint } from '@happening/shared';
+import {
+  HOLD_NOTIFICATION_TYPES,
+  type HoldNotificationType,
+  type WebhookEndpoint,
+  type WebhookEndpointUpdate,
+} from '@happening/shared';
 import type pg from 'pg';
 import { isoTimestamp, isoTimestampOrNull } from '../../lib/db.js';
 
@@ -7,7 +12,7 @@ type Db = pg.Pool | pg.PoolClient;
 /** After a rotation the old secret keeps signing this long, so receivers can switch calmly. */
 const ROTATION_GRACE = '24 hours';
 
-const columns = `id, url, description, right(secret, 4) AS "secretHint", created_at AS "createdAt",
+const columns = `id, url, description, types, right(secret, 4) AS "secretHint", created_at AS "createdAt",
   rotated_at AS "rotatedAt"`;
 
 interface EndpointRow extends Omit<WebhookEndpoint, 'createdAt' | 'rotatedAt'> {
@@ -39,7 +44,7 @@ export function webhookEndpointsRepository(pool: pg.Pool) {
      * cannot together pass the limit.
      */
     async create(
-      endpoint: { orgId: string; url: string; description: string; secret: string },
+      endpoint: { orgId: string; url: string; description: string; secret: string; types: string[] | null },
       limit: number,
     ): Promise<WebhookEndpoint | null> {
       const client = await pool.connect();
@@ -47,11 +52,11 @@ export function webhookEndpointsRepository(pool: pg.Pool) {
         await client.query('BEGIN');
         await client.query('SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE', [endpoint.orgId]);
         const { rows } = await client.query<EndpointRow>(
-          `INSERT INTO webhook_endpoints (org_id, url, description, secret)
-           SELECT $1, $2, $3, $4
+          `INSERT INTO webhook_endpoints (org_id, url, description, secret, types)
+           SELECT $1, $2, $3, $4, $6
            WHERE (SELECT count(*) FROM webhook_endpoints WHERE org_id = $1) < $5
            RETURNING ${columns}`,
-          [endpoint.orgId, endpoint.url, endpoint.description, endpoint.secret, limit],
+          [endpoint.orgId, endpoint.url, endpoint.description, endpoint.secret, limit, endpoint.types],
         );
         await client.query('COMMIT');
         return rows[0] ? toEndpoint(rows[0]) : null;
@@ -61,6 +66,43 @@ export function webhookEndpointsRepository(pool: pg.Pool) {
       } finally {
         client.release();
       }
+    },
+
+    /** Changes what `change` names (`types: null`: every type again); null for no such endpoint. */
+    async update(
+      orgId: string,
+      endpointId: string,
+      change: WebhookEndpointUpdate,
+      db: Db = pool,
+    ): Promise<WebhookEndpoint | null> {
+      const { rows } = await db.query<EndpointRow>(
+        `UPDATE webhook_endpoints
+         SET url = coalesce($3, url), description = coalesce($4, description),
+             types = CASE WHEN $5::boolean THEN $6::text[] ELSE types END
+         WHERE id = $1 AND org_id = $2 RETURNING ${columns}`,
+        [
+          endpointId,
+          orgId,
+          change.url ?? null,
+          change.description ?? null,
+          change.types !== undefined,
+          change.types ?? null,
+        ],
+      );
+      return rows[0] ? toEndpoint(rows[0]) : null;
+    },
+
+    /**
+     * The hold events at least one of the organization's endpoints is subscribed to (an endpoint
+     * with no list takes every type): which holds queue which events (hold-subscriptions.ts).
+     */
+    async holdTypesSubscribed(orgId: string, db: Db = pool): Promise<HoldNotificationType[]> {
+      const { rows } = await db.query<{ type: HoldNotificationType }>(
+        `SELECT DISTINCT t AS type FROM webhook_endpoints, unnest(coalesce(types, $2::text[])) AS t
+         WHERE org_id = $1 AND t = ANY ($2::text[])`,
+        [orgId, HOLD_NOTIFICATION_TYPES],
+      );
+      return rows.map((row) => row.type);
     },
 
     async list(orgId: string, db: Db = pool): Promise<WebhookEndpoint[]> {

@@ -3,9 +3,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { WebhookChannel } from '@happening/delivery';
 import {
   OrgParams,
+  WebhookEndpoint,
   WebhookEndpointBody,
   WebhookEndpointCreated,
   WebhookEndpointsResponse,
+  WebhookEndpointUpdate,
   WebhookParams,
   WebhookSecretRotated,
   WebhookTestResult,
@@ -36,7 +38,8 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'address (unless `WEBHOOK_ALLOW_PRIVATE_NETWORKS`): 422 `WEBHOOK_URL_NOT_ALLOWED` says why. ' +
           'The worker checks both again at every delivery. An organization has at most ' +
           '`MAX_WEBHOOK_ENDPOINTS_PER_ORGANIZATION` endpoints (10 by default): 409 ' +
-          '`WEBHOOK_ENDPOINT_LIMIT_REACHED` beyond.',
+          '`WEBHOOK_ENDPOINT_LIMIT_REACHED` beyond. `types` subscribes it to some notification types only ' +
+          '(default: every type, including types added later); an unknown type is 400 `VALIDATION_FAILED`.',
         params: OrgParams,
         body: WebhookEndpointBody,
         response: withErrors({ 201: WebhookEndpointCreated }),
@@ -53,7 +56,13 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const secret = newSecret();
       const limit = app.config.MAX_WEBHOOK_ENDPOINTS_PER_ORGANIZATION;
       const endpoint = await endpoints.create(
-        { orgId, url, description: request.body.description ?? '', secret },
+        {
+          orgId,
+          url,
+          description: request.body.description ?? '',
+          secret,
+          types: request.body.types ?? null,
+        },
         limit,
       );
       if (!endpoint)
@@ -63,6 +72,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
           `This organization already has ${limit} webhook endpoints, the most it may have; remove one first`,
           { limit },
         );
+      app.holdSubscriptions.forget(orgId);
       return reply.status(201).send({ ...endpoint, secret });
     },
   );
@@ -87,6 +97,39 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
+  app.patch(
+    '/orgs/:orgId/webhooks/:endpointId',
+    {
+      schema: {
+        tags,
+        summary: 'Change a webhook endpoint: its URL, description or subscribed types (admin)',
+        description:
+          'Only what the body names changes. `types` replaces the subscription (`null`: every type ' +
+          'again); an unknown type is 400 `VALIDATION_FAILED`. A new URL is checked as on creation. ' +
+          'Messages already queued are delivered by the subscription at the time of delivery; which ' +
+          'holds produce hold events is decided when each hold is made.',
+        params: WebhookParams,
+        body: WebhookEndpointUpdate,
+        response: withErrors({ 200: WebhookEndpoint }),
+      },
+      preHandler: asUser,
+    },
+    async (request) => {
+      const { orgId, endpointId } = request.params;
+      await app.requireRole(request, orgId, 'admin', 'Organization');
+      const change = { ...request.body };
+      if (change.url !== undefined)
+        change.url = await checkWebhookUrl(change.url, {
+          allowPrivate: app.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+          allowHttp: app.config.WEBHOOK_ALLOW_HTTP,
+        });
+      const endpoint = await endpoints.update(orgId, endpointId, change);
+      if (!endpoint) throw notFound('Webhook endpoint');
+      app.holdSubscriptions.forget(orgId);
+      return endpoint;
+    },
+  );
+
   app.delete(
     '/orgs/:orgId/webhooks/:endpointId',
     {
@@ -104,6 +147,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { orgId, endpointId } = request.params;
       await app.requireRole(request, orgId, 'admin', 'Organization');
       if (!(await endpoints.remove(orgId, endpointId))) throw notFound('Webhook endpoint');
+      app.holdSubscriptions.forget(orgId);
       return reply.status(204).send();
     },
   );

@@ -3,15 +3,15 @@
 -- group of operations (holds, bookings, waitlist, admin) and dispatch.lua (see inventory-script.ts):
 -- one EVALSHA per call, so every operation stays atomic and touches one slot.
 -- All keys share the hash tag {<eventId>} so this runs unchanged on Redis Cluster.
--- KEYS: meta ids state holds hexp counts layout wl wlq pending pendingd settled addr, then `proof`:
+-- KEYS: meta ids state holds hexp counts layout wl wlq pending pendingd settled addr notices warn, then `proof`:
 -- the key that marks this call's proof-of-work solution used (a placeholder when it has none).
 -- ARGV: operation, eventId, JSON arguments. Returns a JSON string: `ok`, `code` when refused, `v`
 -- (the event's version after the call) and `expired` (holds this call found expired and freed).
 -- Every operation reads META and first purges expired holds (HOLDS, HEXP, STATE, COUNTS, ADDR);
 -- one that changes anything bumps META.v and publishes the change on CHANNEL (`finish`).
-local META, IDS, STATE, HOLDS, HEXP, COUNTS, LAYOUT, WL, WLQ, PENDING, PENDINGD, SETTLED, ADDR, PROOF =
+local META, IDS, STATE, HOLDS, HEXP, COUNTS, LAYOUT, WL, WLQ, PENDING, PENDINGD, SETTLED, ADDR, NOTICES, WARN, PROOF =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12],
-  KEYS[13], KEYS[14]
+  KEYS[13], KEYS[14], KEYS[15], KEYS[16]
 local op, eventId = ARGV[1], ARGV[2]
 local args = cjson.decode(ARGV[3])
 local CHANNEL = 'happening:inventory'
@@ -20,9 +20,11 @@ local CHANNEL = 'happening:inventory'
 local t = redis.call('TIME')
 local NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
-local changes, expired, gaChanged, waitlistChanged = {}, {}, false, false
+local changes, expired, gaChanged, waitlistChanged, noticed = {}, {}, false, false, false
 
 local function section_of(seat) return string.match(seat, '^([^%-]+)%-') end
+-- A reserved seat id is `<section>-<row>-<number>`; a row label may itself contain '-'.
+local function row_of(seat) return string.match(seat, '^[^%-]+%-(.+)%-[^%-]+$') end
 local function kind_of(state)
   if not state then return nil end
   local c = string.sub(state, 1, 1)
@@ -43,6 +45,13 @@ local function set_state(seat, new, holdExp)
   if old == new then return end
   local sec = section_of(seat)
   count(sec, kind_of(old), -1)
+  -- Per-row occupancy (`<section>:row:<label>`: seats held, booked or blocked), so best available
+  -- skips full rows without looking at their seats. Kept with every state change here and by the
+  -- loader; an inventory loaded before the counters existed only undercounts, which skips less.
+  if (old == nil) ~= (new == nil) then
+    local row = row_of(seat)
+    if row then redis.call('HINCRBY', COUNTS, sec .. ':row:' .. row, new and 1 or -1) end
+  end
   if new then
     redis.call('HSET', STATE, seat, new)
     count(sec, kind_of(new), 1)
@@ -80,6 +89,34 @@ local function addr_add(a, kind, delta)
   if redis.call('HINCRBY', ADDR, a .. ':' .. kind, delta) <= 0 then redis.call('HDEL', ADDR, a .. ':' .. kind) end
 end
 
+-- Hold events for partners (docs/notifications.md). A hold made while its organization has an
+-- endpoint subscribed to hold events carries `n`, the kinds wanted ('w' hold_expiring, 'x'
+-- hold_expired, 'e' hold_extended), and `nl`, how long before expiry to warn (ms). Each event is
+-- queued in NOTICES by the very call that made it happen, so it exists exactly when the change
+-- does; the server moves NOTICES into the PostgreSQL outbox, idempotently (hold-notices.ts).
+local function wants(h, kind)
+  return type(h.n) == 'string' and string.find(h.n, kind, 1, true) ~= nil
+end
+local function push_notice(kind, token, h, extra)
+  local notice = { k = kind, t = token, exp = h.exp, s = h.s, g = h.g, at = NOW, x = h.xi }
+  for key, value in pairs(extra or {}) do notice[key] = value end
+  redis.call('ZADD', NOTICES, NOW, cjson.encode(notice))
+  noticed = true
+end
+-- WARN: when each hold's `hold_expiring` is due; armed again whenever its expiry moves.
+local function arm_warning(token, h)
+  if wants(h, 'w') then redis.call('ZADD', WARN, math.max(NOW, h.exp - (h.nl or 0)), token) end
+end
+-- The warnings due now (run by every call, after the expiry purge: an expired hold warns no more).
+local function warn_due()
+  local due = redis.call('ZRANGEBYSCORE', WARN, '-inf', NOW, 'LIMIT', 0, 100)
+  for _, token in ipairs(due) do
+    redis.call('ZREM', WARN, token)
+    local h = get_hold(token)
+    if h then push_notice('w', token, h) end
+  end
+end
+
 local function save_hold(token, h)
   if h.a then
     local size = hold_size(h)
@@ -96,6 +133,7 @@ local function drop_hold(token, h)
   end
   redis.call('HDEL', HOLDS, token)
   redis.call('ZREM', HEXP, token)
+  redis.call('ZREM', WARN, token)
 end
 local function free_hold(token, h)
   for _, seat in ipairs(h.s) do
@@ -113,6 +151,7 @@ local function purge_expired()
   for _, token in ipairs(tokens) do
     local h = get_hold(token)
     if h then
+      if wants(h, 'x') then push_notice('x', token, h) end
       free_hold(token, h)
       expired[#expired + 1] = { token = token, seats = h.s, general = h.g, offer = h.o }
     else
@@ -128,7 +167,7 @@ local function caps(cap)
     tonumber(redis.call('HGET', META, 'capHolds') or '') or cap.holds
 end
 local function hold_view(token, h)
-  return { token = token, seats = h.s, general = h.g, exp = h.exp, ext = h.ext, offer = h.o }
+  return { token = token, seats = h.s, general = h.g, exp = h.exp, ext = h.ext, offer = h.o, x = h.xi, co = h.co }
 end
 
 local function layout_of(sec)
@@ -141,6 +180,10 @@ local function num(key)
 end
 local function general_available(sec)
   return num(sec .. ':cap') - num(sec .. ':held') - num(sec .. ':booked')
+end
+-- Free seats of a reserved section, from its counters alone (O(1), no seat is read).
+local function reserved_available(sec)
+  return num(sec .. ':cap') - num(sec .. ':held') - num(sec .. ':booked') - num(sec .. ':blocked')
 end
 
 local function mark_booked(bookingId, seats, general)
@@ -166,6 +209,7 @@ local function finish(result)
     result.v = tonumber(redis.call('HGET', META, 'v'))
   end
   result.expired = expired
+  if noticed then result.noticed = true end
   return cjson.encode(result)
 end
 local function fail(code, extra)

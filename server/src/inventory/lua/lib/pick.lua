@@ -2,6 +2,7 @@
 
 -- Best available in one reserved section: q adjacent seats in one row, nearest the front centre,
 -- avoiding a lone empty seat beside the block where it can. Returns seat ids and a score.
+-- Rows with fewer than q free seats (by their occupancy counter) are skipped unread.
 local function best_block(sec, L, q)
   local best, bestScore = nil, nil
   for ri, row in ipairs(L.r) do
@@ -10,6 +11,7 @@ local function best_block(sec, L, q)
     local n = #nums
     local center = (n + 1) / 2
     local i = 1
+    if n - num(sec .. ':row:' .. row[1]) < q then i = n + 1 end
     while i <= n do
       if redis.call('HEXISTS', STATE, prefix .. nums[i]) == 0 then
         local j = i
@@ -42,6 +44,8 @@ local function nearest_seats(sec, L, q)
   for ri, row in ipairs(L.r) do
     local prefix, nums = sec .. '-' .. row[1] .. '-', row[2]
     local center = (#nums + 1) / 2
+    -- A full row (by its occupancy counter) has no candidate: skip it unread.
+    if num(sec .. ':row:' .. row[1]) >= #nums then nums = {} end
     for k, n in ipairs(nums) do
       local id = prefix .. n
       if redis.call('HEXISTS', STATE, id) == 0 then
@@ -60,9 +64,21 @@ end
 local function pick(q, section)
   local order = cjson.decode(redis.call('HGET', META, 'sections'))
   if section then order = { section } end
-  local best, bestScore = nil, nil
+  -- Sections that cannot fit q by their counters are never scanned; when none can, the answer
+  -- (sold out) costs a few counter reads, not a read of every seat.
+  local fits, layouts = {}, {}
   for _, sec in ipairs(order) do
     local L = layout_of(sec)
+    layouts[sec] = L
+    if L and ((L.k == 'r' and reserved_available(sec) >= q) or (L.k == 'g' and general_available(sec) >= q)) then
+      fits[#fits + 1] = sec
+    end
+  end
+  if #fits == 0 then return nil end
+  order = fits
+  local best, bestScore = nil, nil
+  for _, sec in ipairs(order) do
+    local L = layouts[sec]
     if L and L.k == 'r' then
       local seats, score = best_block(sec, L, q)
       if seats and (not bestScore or score < bestScore) then best, bestScore = seats, score end
@@ -70,14 +86,14 @@ local function pick(q, section)
   end
   if best then return { seats = best, general = {} } end
   for _, sec in ipairs(order) do
-    local L = layout_of(sec)
+    local L = layouts[sec]
     if L and L.k == 'r' then
       local seats = nearest_seats(sec, L, q)
       if seats then return { seats = seats, general = {} } end
     end
   end
   for _, sec in ipairs(order) do
-    local L = layout_of(sec)
+    local L = layouts[sec]
     if L and L.k == 'g' and general_available(sec) >= q then
       local g = {}
       g[sec] = q
