@@ -22,6 +22,7 @@ import { bookingsSuite } from './suites/bookings.js';
 import { fanoutSuite } from './suites/fanout.js';
 import { holdsSuite } from './suites/holds.js';
 import { notificationsSuite } from './suites/notifications.js';
+import { waitingRoomSuite } from './suites/waiting-room.js';
 import { widgetSuite } from './suites/widget.js';
 
 const SUITES: Record<string, Suite> = {
@@ -30,6 +31,7 @@ const SUITES: Record<string, Suite> = {
   fanout: fanoutSuite,
   notifications: notificationsSuite,
   widget: widgetSuite,
+  'waiting-room': waitingRoomSuite,
 };
 
 const { values } = parseArgs({

@@ -51,6 +51,7 @@ test('every suite runs at the smallest size and reports its figures', async () =
       ['widget', 'bundle size', false],
       ['widget', 'first render', false],
       ['widget', 'update paint latency', false],
+      ['waiting-room', 'joins per second', true],
     ] as const) {
       const figure = named(suite, name);
       expect(figure, `${suite}: ${name}`).toBeDefined();

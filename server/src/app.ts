@@ -12,6 +12,7 @@ import accountsRoutes from './modules/accounts/routes.js';
 import { BookingNews } from './modules/bookings/booking-news.js';
 import bookingRoutes from './modules/bookings/routes.js';
 import eventRoutes from './modules/events/routes.js';
+import saleRoutes from './modules/events/sale-routes.js';
 import holdRoutes from './modules/holds/routes.js';
 import invitationRoutes from './modules/invitations/routes.js';
 import opsRoutes from './modules/ops/routes.js';
@@ -40,7 +41,9 @@ import socketioPlugin from './plugins/socketio.js';
 import swaggerPlugin from './plugins/swagger.js';
 import textInputPlugin from './plugins/text-input.js';
 import { validatorCompiler } from './plugins/validation.js';
+import waitingRoomPlugin from './plugins/waiting-room.js';
 import widgetBundlePlugin from './plugins/widget-bundle.js';
+import waitingRoomRoutes from './waiting-room/routes.js';
 import widgetPreviewPlugin from './widget-preview/plugin.js';
 import widgetPreviewRoutes from './widget-preview/routes.js';
 
@@ -71,6 +74,7 @@ export async function app(instance: FastifyInstance, { config }: { config: Confi
   await instance.register(socketioPlugin);
   await instance.register(inventoryPlugin, { bookingNews });
   await instance.register(holdGuardPlugin);
+  await instance.register(waitingRoomPlugin);
   await instance.register(realtimePlugin, { bookingNews });
   await instance.register(healthPlugin);
   await instance.register(opsServerPlugin);
@@ -91,6 +95,8 @@ export async function app(instance: FastifyInstance, { config }: { config: Confi
       await api.register(notificationRoutes);
       await api.register(opsRoutes);
       await api.register(eventRoutes);
+      await api.register(saleRoutes);
+      await api.register(waitingRoomRoutes);
       await api.register(holdRoutes);
       await api.register(bookingRoutes);
     },

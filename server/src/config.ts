@@ -117,6 +117,15 @@ export const ConfigSchema = Type.Object({
   /** How long a proof-of-work challenge may be solved and used (ALTCHA's `expires`). */
   POW_CHALLENGE_TTL_SECONDS: Type.Integer({ minimum: 5, maximum: 3_600, default: 120 }),
   /**
+   * The waiting room (docs/waiting-room.md): how often each server runs the admission tick of every
+   * live line (any server may; the script meters), pushes followed tickets' changes to its own
+   * sockets, samples the console's line statistics, and how long an admission lasts without a hold.
+   */
+  QUEUE_TICK_MS: Type.Integer({ minimum: 50, default: 1_000 }),
+  QUEUE_PUSH_INTERVAL_MS: Type.Integer({ minimum: 100, default: 1_000 }),
+  QUEUE_STATS_INTERVAL_MS: Type.Integer({ minimum: 200, default: 2_000 }),
+  QUEUE_ADMISSION_SECONDS: Type.Integer({ minimum: 10, maximum: 86_400, default: 600 }),
+  /**
    * Publishable-key bookings (`directBooking` events) one client address may make per event per
    * BOOKING_LIMIT_WINDOW_SECONDS, and of those, how many may join the waitlist. Secret keys and
    * organizers are not counted: a partner backend books for many attendees from one address.

@@ -18,3 +18,4 @@ import './plugins/postgres.js';
 import './plugins/rabbitmq.js';
 import './plugins/redis.js';
 import './plugins/socketio.js';
+import './plugins/waiting-room.js';

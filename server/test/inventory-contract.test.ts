@@ -27,6 +27,7 @@ describe('every script call stays in one Redis Cluster slot (invariant 5)', () =
     ['install (load.lua)', scriptKeys.install(eventId, 'loader-1')],
     ['evict (evict.lua)', scriptKeys.evict(eventId)],
     ['unlock the loader', scriptKeys.unlock(eventId)],
+    ['waiting room (queue.lua)', scriptKeys.queue(eventId)],
   ];
 
   it.each(calls)('%s', (_call, keys) => {

@@ -113,6 +113,8 @@ const subjects: Record<NotificationMessage['type'], string> = {
   booking_cancelled: 'Booking cancelled: Night of the Strings',
   event_cancelled: 'Event cancelled: Night of the Strings',
   invitation_received: 'Grace Hopper invited you to Harbour Concerts on Happening',
+  queue_opened: 'never emailed',
+  queue_sold_out: 'never emailed',
 };
 
 describe('notification delivery', () => {
@@ -139,7 +141,11 @@ describe('notification delivery', () => {
     for (const message of six) {
       const [mail] = smtp.mailsFor([message.id]);
       const recipient =
-        message.type === 'invitation_received' ? message.invitee.email : message.attendee.email;
+        message.type === 'invitation_received'
+          ? message.invitee.email
+          : 'attendee' in message
+            ? message.attendee.email
+            : '';
       expect(mail!.to).toEqual([recipient]);
       expect(mail!.subject).toBe(subjects[message.type]);
       expect(mail!.messageIdHeader).toBe(`<${message.id}@notifications.happening>`);

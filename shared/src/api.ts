@@ -183,6 +183,44 @@ const eventSettings = {
   }),
 };
 
+/**
+ * The waiting room in front of an event's sale (docs/waiting-room.md). `admitPerMinute` and
+ * `maxActiveShoppers` meter admission; `null` leaves that meter off (with both off, everyone in
+ * line is admitted at once, in order).
+ */
+export const WaitingRoomSettings = Type.Object(
+  {
+    enabled: Type.Boolean(),
+    admitPerMinute: Type.Union([Type.Integer({ minimum: 1, maximum: 1_000_000 }), Type.Null()]),
+    maxActiveShoppers: Type.Union([Type.Integer({ minimum: 1, maximum: 1_000_000 }), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type WaitingRoomSettings = Static<typeof WaitingRoomSettings>;
+export const WaitingRoomPatch = Type.Partial(WaitingRoomSettings, { additionalProperties: false });
+export type WaitingRoomPatch = Static<typeof WaitingRoomPatch>;
+
+/**
+ * Where the sale stands now: `scheduled` before `onSaleAt` (and for drafts), `on_sale`, `paused` by
+ * the organizer, `ended` after `offSaleAt` or once the event is cancelled.
+ */
+export const SaleState = Type.Union([
+  Type.Literal('scheduled'),
+  Type.Literal('on_sale'),
+  Type.Literal('paused'),
+  Type.Literal('ended'),
+]);
+export type SaleState = Static<typeof SaleState>;
+
+const saleWindow = {
+  onSaleAt: Type.Union([Timestamp, Type.Null()], {
+    description: 'When holds and bookings open; `null`: as soon as the event is published.',
+  }),
+  offSaleAt: Type.Union([Timestamp, Type.Null()], {
+    description: 'When the sale ends; `null`: never (until the event is over or cancelled).',
+  }),
+};
+
 export const CreateEventBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
@@ -198,6 +236,9 @@ export const CreateEventBody = Type.Object(
     maxSeatsPerAddress: Type.Optional(eventSettings.maxSeatsPerAddress),
     maxHoldsPerAddress: Type.Optional(eventSettings.maxHoldsPerAddress),
     proofOfWork: Type.Optional(eventSettings.proofOfWork),
+    onSaleAt: Type.Optional(saleWindow.onSaleAt),
+    offSaleAt: Type.Optional(saleWindow.offSaleAt),
+    waitingRoom: Type.Optional(WaitingRoomPatch),
   },
   { additionalProperties: false },
 );
@@ -213,6 +254,11 @@ export const Event = Type.Object({
   status: EventStatus,
   seatMap: SeatMap,
   ...eventSettings,
+  ...saleWindow,
+  salePaused: Type.Boolean(),
+  waitingRoom: WaitingRoomSettings,
+  /** Derived from the fields above when the event was read (a cached copy may be seconds old). */
+  saleState: SaleState,
   capacity: Type.Integer(),
   createdAt: Timestamp,
 });
@@ -291,6 +337,15 @@ export const HoldBody = Type.Object(
           'named when the hold is made, not when places are added to it.',
       }),
     ),
+    admissionToken: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 300,
+        description:
+          "The queue ticket's admission (`GET /queue/:ticket`), needed with the publishable key while " +
+          "the event's waiting room is active (else 403 `ADMISSION_REQUIRED`).",
+      }),
+    ),
     altcha: Type.Optional(
       Type.String({
         maxLength: 2_048,
@@ -362,6 +417,15 @@ export const BookingBody = Type.Object(
     quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     section: Type.Optional(Type.String({ maxLength: 32 })),
     attendee: Attendee,
+    admissionToken: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 300,
+        description:
+          'With the publishable key, while the waiting room is active, a booking by `quantity` (direct ' +
+          "or onto the waitlist) needs the queue ticket's admission (else 403 `ADMISSION_REQUIRED`).",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

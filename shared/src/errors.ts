@@ -49,6 +49,16 @@ export const ErrorCode = {
   EVENT_LIMIT_REACHED: 'EVENT_LIMIT_REACHED',
   SEAT_LIMIT_REACHED: 'SEAT_LIMIT_REACHED',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  /**
+   * The sale is not open: before `onSaleAt`, after `offSaleAt`, or paused by the organizer. Carries
+   * `onSaleAt`, `offSaleAt` and `saleState`. (`EVENT_NOT_ON_SALE` stays for unpublished events.)
+   */
+  NOT_ON_SALE: 'NOT_ON_SALE',
+  /** The event's waiting room is active: publishable-key holds and bookings need a valid `admissionToken`. */
+  ADMISSION_REQUIRED: 'ADMISSION_REQUIRED',
+  QUEUE_TICKET_NOT_FOUND: 'QUEUE_TICKET_NOT_FOUND',
+  /** The line takes nobody now: the waiting room is off, or the event sold out. */
+  QUEUE_CLOSED: 'QUEUE_CLOSED',
   INTERNAL_ERROR: 'INTERNAL_ERROR',
 } as const;
 

@@ -14,6 +14,8 @@ export const NotificationType = {
   hold_expiring: 'hold_expiring',
   hold_expired: 'hold_expired',
   hold_extended: 'hold_extended',
+  queue_opened: 'queue_opened',
+  queue_sold_out: 'queue_sold_out',
 } as const;
 export type NotificationType = (typeof NotificationType)[keyof typeof NotificationType];
 
@@ -30,6 +32,8 @@ export const NotificationTypeSchema = Type.Union([
   Type.Literal('hold_expiring'),
   Type.Literal('hold_expired'),
   Type.Literal('hold_extended'),
+  Type.Literal('queue_opened'),
+  Type.Literal('queue_sold_out'),
 ]);
 
 /** The hold events: for an organization's systems only, so they go out as webhooks and nothing else. */
@@ -138,6 +142,27 @@ export const HoldExtendedMessage = Type.Object({
   previousExpiresAt: Type.String({ format: 'date-time' }),
 });
 
+/**
+ * The waiting room's news for partners (webhooks and the console's inbox; no email): the line
+ * opened, with how many were waiting in the pre-queue; the event sold out, with how many were
+ * still waiting (each told so, and offered the waitlist where it is on).
+ */
+export const QueueOpenedMessage = Type.Object({
+  type: Type.Literal('queue_opened'),
+  ...common,
+  eventId: Type.String({ format: 'uuid' }),
+  event: EventRef,
+  waiting: Type.Integer(),
+});
+export const QueueSoldOutMessage = Type.Object({
+  type: Type.Literal('queue_sold_out'),
+  ...common,
+  eventId: Type.String({ format: 'uuid' }),
+  event: EventRef,
+  waiting: Type.Integer(),
+  waitlistOffered: Type.Boolean(),
+});
+
 export const NotificationMessage = Type.Union([
   BookingConfirmedMessage,
   BookingWaitlistedMessage,
@@ -148,6 +173,8 @@ export const NotificationMessage = Type.Union([
   HoldExpiringMessage,
   HoldExpiredMessage,
   HoldExtendedMessage,
+  QueueOpenedMessage,
+  QueueSoldOutMessage,
 ]);
 export type NotificationMessage = Static<typeof NotificationMessage>;
 export type HoldNotificationMessage = Extract<NotificationMessage, { type: HoldNotificationType }>;
@@ -159,6 +186,8 @@ export type WaitlistPromotedMessage = Static<typeof WaitlistPromotedMessage>;
 export type BookingCancelledMessage = Static<typeof BookingCancelledMessage>;
 export type EventCancelledMessage = Static<typeof EventCancelledMessage>;
 export type InvitationReceivedMessage = Static<typeof InvitationReceivedMessage>;
+export type QueueOpenedMessage = Static<typeof QueueOpenedMessage>;
+export type QueueSoldOutMessage = Static<typeof QueueSoldOutMessage>;
 
 /** What the console's inbox shows, pushed live over `/console`. */
 export interface InAppNotification {

@@ -19,9 +19,11 @@ export const widgetPayloads = {
     seatIds: SeatIds,
     holdToken: Type.Optional(HoldToken),
     altcha: Type.Optional(NonEmpty(2_048)),
+    admissionToken: Type.Optional(NonEmpty(300)),
   }),
   release: Type.Object({ holdToken: HoldToken, seatIds: SeatIds }),
   'waitlist:watch': Type.Object({ bookingId: Uuid, manageToken: NonEmpty(128) }),
+  'queue:follow': Type.Object({ ticket: NonEmpty(64) }),
 };
 
 const EventRoom = Type.Object({ eventId: Uuid });
@@ -45,6 +47,7 @@ export const widgetPayloadsAgree: Agrees<typeof widgetPayloads, WidgetClientToSe
   hold: true,
   release: true,
   'waitlist:watch': true,
+  'queue:follow': true,
 };
 export const consolePayloadsAgree: Agrees<typeof consolePayloads, ConsoleClientToServer> = {
   watch: true,

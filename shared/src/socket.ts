@@ -13,6 +13,7 @@ import type {
 } from './api.js';
 import type { ErrorBody } from './errors.js';
 import type { InAppNotification } from './notifications.js';
+import type { QueueTicketState, WaitingRoomStats } from './waiting-room.js';
 
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
 export type AckCallback<T> = (answer: Ack<T>) => void;
@@ -50,15 +51,35 @@ export interface CountsMessage {
   waitlistLength: number;
 }
 
+/** Where the event's sale stands, beside the seats in the widget's `join` snapshot. */
+export interface SaleInfo {
+  saleState: 'scheduled' | 'on_sale' | 'paused' | 'ended';
+  onSaleAt: string | null;
+  offSaleAt: string | null;
+  /** The waiting room is on: join the line (`POST /events/:id/queue`) before holding. */
+  waitingRoom: boolean;
+}
+
+/** The widget's `join` answer: the seats, and the sale's state (a countdown before `onSaleAt`). */
+export interface WidgetSnapshot extends Availability {
+  sale: SaleInfo;
+}
+
 export const WIDGET_NAMESPACE = '/widget';
 export const CONSOLE_NAMESPACE = '/console';
 
 export interface WidgetClientToServer {
-  join: (payload: { eventId: string; holdToken?: string }, ack: AckCallback<Availability>) => void;
+  join: (payload: { eventId: string; holdToken?: string }, ack: AckCallback<WidgetSnapshot>) => void;
   leave: (payload: { eventId: string }, ack?: AckCallback<null>) => void;
   /** `altcha`: a solved proof-of-work challenge, as the REST hold's body field of that name. */
   hold: (
-    payload: { eventId: string; seatIds: string[]; holdToken?: string; altcha?: string },
+    payload: {
+      eventId: string;
+      seatIds: string[];
+      holdToken?: string;
+      altcha?: string;
+      admissionToken?: string;
+    },
     ack: AckCallback<Hold>,
   ) => void;
   release: (
@@ -70,6 +91,11 @@ export interface WidgetClientToServer {
     payload: { bookingId: string; manageToken: string },
     ack: AckCallback<{ position: number }>,
   ) => void;
+  /**
+   * Follow a waiting-room ticket live (`queue` messages); send it again after a reconnect. The ack
+   * is the ticket's state now.
+   */
+  'queue:follow': (payload: { ticket: string }, ack: AckCallback<QueueTicketState>) => void;
 }
 
 export interface WidgetServerToClient {
@@ -77,6 +103,8 @@ export interface WidgetServerToClient {
   counts: (message: CountsMessage) => void;
   'hold-expired': (message: { holdToken: string; seatIds: string[] }) => void;
   waitlist: (message: { bookingId: string; position: number; status: Booking['status'] }) => void;
+  /** A followed ticket's state, when it changed (at most one per ticket per `QUEUE_PUSH_INTERVAL_MS`). */
+  queue: (message: QueueTicketState) => void;
 }
 
 /** Who holds (an opaque holder id, never the hold token) or booked a taken seat. */
@@ -107,6 +135,8 @@ export interface ConsoleServerToClient {
   notification: (message: InAppNotification) => void;
   /** Deployment-wide queue stats: only the sockets of operators (`OPERATOR_EMAILS`) receive them. */
   queues: (message: QueueStats) => void;
+  /** A watched event's waiting-room line, every `QUEUE_STATS_INTERVAL_MS` while it has one. */
+  'queue-stats': (message: WaitingRoomStats) => void;
 }
 
 /** Room names, shared by the server and the worker's Redis emitter. */
@@ -115,6 +145,8 @@ export const rooms = {
   consoleEvent: (eventId: string) => `console-event:${eventId}`,
   org: (orgId: string) => `org:${orgId}`,
   booking: (bookingId: string) => `booking:${bookingId}`,
+  /** The sockets following one waiting-room ticket (each server pushes to its own). */
+  queueTicket: (ticket: string) => `queue-ticket:${ticket}`,
   /** Every /console socket of one person, so the server can act on all of them (e.g. on removal). */
   user: (userId: string) => `user:${userId}`,
 };

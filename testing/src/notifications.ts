@@ -181,7 +181,10 @@ const event = {
 };
 
 export function bookingMessage(
-  type: Exclude<NotificationType, 'invitation_received' | HoldNotificationType>,
+  type: Exclude<
+    NotificationType,
+    'invitation_received' | 'queue_opened' | 'queue_sold_out' | HoldNotificationType
+  >,
   orgId: string,
   email = `attendee-${randomUUID()}@example.test`,
 ): PersonalNotificationMessage {

@@ -81,3 +81,29 @@ export async function expireNow(eventId: string, holdToken: string): Promise<voi
     await redis.quit();
   }
 }
+
+/**
+ * Joins an event's waiting room as the widget does: asks for a challenge, solves it and joins
+ * with `partySize` (publishable key). Resolves with the answer (201 and a QueueTicketState).
+ */
+export async function joinLine(
+  app: TestApp,
+  live: LiveEvent,
+  partySize = 1,
+  remoteAddress = randomAddress(),
+) {
+  const challenge = await app.inject({
+    url: `/api/v1/events/${live.eventId}/challenge`,
+    headers: bearer(live.publishableKey),
+    remoteAddress,
+  });
+  if (challenge.statusCode !== 200) throw new Error(`no challenge: ${challenge.body}`);
+  const altcha = await solve(challenge.json());
+  return app.inject({
+    method: 'POST',
+    url: `/api/v1/events/${live.eventId}/queue`,
+    headers: bearer(live.publishableKey),
+    remoteAddress,
+    payload: { partySize, altcha },
+  });
+}

@@ -4,12 +4,13 @@
  * a server (or a concurrent test run) never reads a half-written bundle.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'vite';
+import { LANGUAGES } from '../src/happening-seat-picker/translations.js';
 
 const widgetDir = fileURLToPath(new URL('..', import.meta.url));
 const distDir = join(widgetDir, 'dist');
@@ -23,11 +24,28 @@ export async function buildWidget(): Promise<void> {
       build: { outDir: scratch, emptyOutDir: false },
     });
     await generateManifest(scratch);
+    await writeTranslations(scratch);
+    await rm(join(distDir, 'locales'), { recursive: true, force: true });
+    await rename(join(scratch, 'locales'), join(distDir, 'locales'));
     // The map first, so the bundle never points at a map of another build for long.
     for (const file of ['happening.js.map', 'custom-elements.json', 'happening.js'])
       await rename(join(scratch, file), join(distDir, file));
   } finally {
     await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * dist/locales/<language>.json for each language besides English: the element fetches the one it
+ * needs from the server, so translations never weigh on the bundle.
+ */
+async function writeTranslations(outDir: string): Promise<void> {
+  await mkdir(join(outDir, 'locales'));
+  for (const language of LANGUAGES) {
+    const module = (await import(`../src/happening-seat-picker/locales/${language}.ts`)) as {
+      default: Record<string, string>;
+    };
+    await writeFile(join(outDir, 'locales', `${language}.json`), JSON.stringify(module.default));
   }
 }
 

@@ -56,9 +56,30 @@ describe('the bundle partners load', () => {
     expect(stale.json().error.code).toBe('NOT_FOUND');
   });
 
+  it('serves each shipped language to pages on any origin, and nothing else from that path', async () => {
+    const origin = 'https://partner.example';
+    const german = await app.inject({ url: '/widget/locales/de.json', headers: { origin } });
+    expect(german.statusCode).toBe(200);
+    expect(german.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(german.headers['access-control-allow-origin']).toBe(origin);
+    expect(german.headers['cache-control']).toBe('public, max-age=300');
+    expect(german.json().statusAvailable).toBe('frei');
+    for (const url of [
+      '/widget/locales/it.json',
+      '/widget/locales/..%2Fhappening.js.map.json',
+      '/widget/locales/DE.json',
+    ]) {
+      const refused = await app.inject({ url });
+      expect(refused.statusCode, url).toBe(404);
+      expect(refused.json().error.code).toBe('NOT_FOUND');
+    }
+  });
+
   it('stays within its size budget: one module, dependencies included, ≤ 35 KB gzip', async () => {
     const bundle = await dist('happening.js');
     expect(bundle.toString()).not.toMatch(/^import |\bimport\(/m);
+    // English is built in; German, French and Spanish are fetched separately (see above).
+    expect(bundle.toString()).not.toContain('Plätze');
     expect(gzipSync(bundle, { level: 9 }).length).toBeLessThanOrEqual(35 * 1024);
   });
 

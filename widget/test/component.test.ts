@@ -27,6 +27,11 @@ function fakeEvent(seatMap: SeatMap, overrides: Partial<Event> = {}): Event {
     proofOfWork: false,
     capacity: 0,
     createdAt: '2030-01-01T00:00:00.000Z',
+    onSaleAt: null,
+    offSaleAt: null,
+    salePaused: false,
+    waitingRoom: { enabled: false, admitPerMinute: null, maxActiveShoppers: null },
+    saleState: 'on_sale',
     ...overrides,
   };
 }

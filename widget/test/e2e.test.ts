@@ -208,4 +208,12 @@ describe('seat picker on a partner page, against the real server', () => {
     expect(left.statusCode, left.body).toBe(200);
     await expect.poll(() => waitlist.textContent()).toContain('You are number 1 on the waitlist.');
   });
+
+  it('speaks German on the demo page when asked, fetching the strings from the server under its CSP', async () => {
+    const eventId = await stack.createEvent(smallMap(), { directBooking: true });
+    const page = await openPage(`${stack.pageUrl(eventId)}&locale=de-DE`);
+    await live(page);
+    await expect.poll(() => seatLabel(page, 'orch-A-2')).toMatch(/^Reihe A, Platz 2, .*, frei$/);
+    expect(await picker(page).getByRole('button', { name: 'Als Liste zeigen' }).count()).toBe(1);
+  });
 });

@@ -64,6 +64,13 @@ export async function fakeServer(page: Page, html: string): Promise<FakeServer> 
   await page.route(`${API}/widget/happening.js`, async (route) =>
     route.fulfill({ status: 200, contentType: 'text/javascript', headers: cors, body: await bundle() }),
   );
+  // The translations the element fetches for a page in German, French or Spanish.
+  await page.route(`${API}/widget/locales/*.json`, async (route) => {
+    const file = new URL(route.request().url()).pathname.replace('/widget/', '../dist/');
+    const body = await readFile(fileURLToPath(new URL(file, import.meta.url))).catch(() => null);
+    if (!body) return route.fulfill({ status: 404, headers: cors, body: '' });
+    return route.fulfill({ status: 200, contentType: 'application/json', headers: cors, body });
+  });
   await page.route(`${API}/api/v1/**`, async (route) => {
     const request = route.request();
     if (request.method() === 'OPTIONS')

@@ -70,8 +70,9 @@ const ENDPOINT_GONE = 'webhook endpoint was deleted before delivery';
 /** Email and in-app (not for hold events); one webhook delivery per subscribed endpoint is added by `planMessage`. */
 function plan(message: NotificationMessage): PlannedDelivery[] {
   if (!isPersonal(message)) return [];
+  const recipient = recipientOf(message);
   return [
-    { channel: 'email', target: recipientOf(message).toLowerCase() },
+    ...(recipient === null ? [] : [{ channel: 'email' as const, target: recipient.toLowerCase() }]),
     { channel: 'in_app', target: message.orgId },
   ];
 }

@@ -37,6 +37,11 @@ const draft: Event = {
   proofOfWork: false,
   capacity: 4,
   createdAt: '2030-01-01T00:00:00.000Z',
+  onSaleAt: null,
+  offSaleAt: null,
+  salePaused: false,
+  waitingRoom: { enabled: false, admitPerMinute: null, maxActiveShoppers: null },
+  saleState: 'scheduled',
 };
 
 describe('event editor: per-visitor caps', () => {

@@ -38,6 +38,17 @@ export const proofKey = (eventId: string, challenge: string) => `inv:{${eventId}
 /** What the hold script gets as its proof key when the call carries no solution; never written. */
 export const noProofKey = (eventId: string) => `inv:{${eventId}}:proof:-`;
 
+/**
+ * One event's waiting room (waiting-room/queue.lua), apart from the inventory's keys so that a
+ * rebuild or eviction of the inventory never touches the line: state (hash: seq, opened, soldOut,
+ * meter), pre (zset: pre-queue by secure random key), line (zset: waiting ticket by sequence),
+ * tickets (hash: ticket → JSON record), active (zset: admitted ticket by admission expiry), admits
+ * (zset: admission times, the last 10 minutes), series (list: the console's samples).
+ */
+export const QUEUE_KEY_NAMES = ['state', 'pre', 'line', 'tickets', 'active', 'admits', 'series'] as const;
+/** Events whose waiting room has a line, for every server's admission tick. Outside any hash tag. */
+export const WAITING_ROOMS_KEY = 'wr:active-events';
+
 export const loadLockKey = (eventId: string) => `inv:{${eventId}}:loading`;
 
 /**
@@ -54,6 +65,13 @@ export const scriptKeys = {
   ],
   /** evict.lua: the inventory's keys. */
   evict: (eventId: string) => inventoryKeys(eventId),
+  /** The waiting room's script (waiting-room/queue.lua): its own keys, then the inventory's it reads. */
+  queue: (eventId: string) => [
+    ...QUEUE_KEY_NAMES.map((name) => `wr:{${eventId}}:${name}`),
+    `inv:{${eventId}}:meta`,
+    `inv:{${eventId}}:counts`,
+    `inv:{${eventId}}:holds`,
+  ],
   /** The loader's compare-and-delete of its lock. */
   unlock: (eventId: string) => [loadLockKey(eventId)],
 };

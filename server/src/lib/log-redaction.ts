@@ -27,6 +27,8 @@ const pathRules: { pattern: RegExp; replace: string }[] = [
   // Hold tokens are `<eventId>.<secret>`: the event id stays, it is what an operator looks for.
   { pattern: /(\/holds\/[0-9a-fA-F-]{36}\.)[^/?#]+/, replace: `$1${REDACTED}` },
   { pattern: /(\/holds\/)(?![0-9a-fA-F-]{36}\.)[^/?#]+/, replace: `$1${REDACTED}` },
+  // Queue tickets (`GET /queue/<eventId>.q_<secret>`) answer their admission token: the same rule.
+  { pattern: /(\/queue\/[0-9a-fA-F-]{36}\.)[^/?#]+/, replace: `$1${REDACTED}` },
 ];
 
 /** `url` (a request target: path and query) with every credential replaced by `[redacted]`. */

@@ -2,7 +2,7 @@ import type { ErrorCode } from '@happening/shared';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../lib/errors.js';
-import { isRedisUnreachable } from '../lib/store-unavailable.js';
+import { isStoreUnavailable } from '../lib/store-unavailable.js';
 
 /** Fastify's own error codes, mapped to our stable codes. */
 const fastifyCodes: Record<string, { status: number; code: ErrorCode }> = {
@@ -76,11 +76,11 @@ export default fp(
           .status(error.statusCode)
           .send({ error: { code: 'VALIDATION_FAILED', message: error.message } });
       }
-      const poolExhausted = error.message === 'timeout exceeded when trying to connect';
-      if (poolExhausted || isRedisUnreachable(error)) {
-        // Every PostgreSQL connection is busy, or Redis is out of reach for a moment (a failover):
-        // not a bug. Ask the client to retry.
-        request.log.warn({ err: error }, poolExhausted ? 'PostgreSQL pool exhausted' : 'Redis unreachable');
+      const store = isStoreUnavailable(error);
+      if (store) {
+        // Every PostgreSQL connection is busy, PostgreSQL is restarting, or Redis is out of reach
+        // for a moment (a failover): not a bug. Ask the client to retry.
+        request.log.warn({ err: error }, store === 'redis' ? 'Redis unreachable' : 'PostgreSQL unavailable');
         return reply
           .status(503)
           .header('retry-after', '1')

@@ -21,6 +21,8 @@ declare module 'fastify' {
     findEvent: (id: string) => Promise<Event | null>;
     /** Which hold events a new hold of an organization queues (its endpoints' subscriptions). */
     holdSubscriptions: HoldSubscriptions;
+    /** Drops this server's cached copy after a change (the sale controls); others see it within the cache's life. */
+    forgetEvent: (id: string) => void;
   }
 }
 
@@ -85,6 +87,9 @@ export default fp<InventoryPluginOptions>(
       (orgId) => app.webhookEndpointsRepo.holdTypesSubscribed(orgId),
       app.config.HOLD_EXPIRING_LEAD_SECONDS * 1_000,
     );
+    app.decorate('forgetEvent', (id: string) => {
+      cache.delete(id);
+    });
 
     // Fed with changes by the fan-out too (plugins/realtime.ts), which also says when it follows them.
     const availability = new AvailabilityCache(inventory, app.config.AVAILABILITY_CACHE_MS);

@@ -26,6 +26,8 @@ interface BundleFile {
  *   (`immutable`). This is the URL to pin with Subresource Integrity, since the plain URL's hash
  *   changes with every release. Older versions are not kept: only the current one answers.
  * - `/widget/happening.json`: the current versioned URL and its integrity value.
+ * - `/widget/locales/<language>.json`: the element's strings in German, French or Spanish, which
+ *   it fetches itself when its `locale` (or the page's `lang`) asks for one (English is built in).
  * CORS comes from the security plugin (module scripts are fetched in CORS mode) and
  * `Cross-Origin-Resource-Policy: cross-origin` from helmet, so pages isolated with COEP can load it.
  */
@@ -83,6 +85,18 @@ export default fp(
         if (request.params.version !== file.version)
           throw notFound(`Widget version ${request.params.version}`);
         return send(request, reply, file, js, immutable);
+      },
+    );
+
+    app.get<{ Params: { language: string } }>(
+      '/widget/locales/:language.json',
+      { schema: { hide: true } },
+      async (request, reply) => {
+        const { language } = request.params;
+        // Only a bare language code names a file: nothing else reaches the file system.
+        if (!/^[a-z]{2}$/.test(language)) throw notFound(`Widget language ${language}`);
+        const file = await load(`locales/${language}.json`);
+        return send(request, reply, file, 'application/json; charset=utf-8', revalidate);
       },
     );
 

@@ -10,8 +10,10 @@ import { socketLimitKey } from '../lib/client-address.js';
 import { AppError, notFound } from '../lib/errors.js';
 import { rateCounter, rateLimited } from '../lib/rate-counter.js';
 import { hashManageToken } from '../modules/bookings/manage-links.js';
+import { assertSaleOpen, saleInfoOf } from '../modules/events/sale-window.js';
 import { eventIdOfHold } from '../modules/holds/routes.js';
-import { holdSeats } from '../modules/holds/service.js';
+import { holdSeats, newHoldToken } from '../modules/holds/service.js';
+import { eventIdOfTicket } from '../waiting-room/tickets.js';
 import { acknowledged } from './ack.js';
 import { hashRoom } from './fanout.js';
 import { AddressAllowances, limitMessages, OpenSockets, socketBucket } from './message-limits.js';
@@ -151,7 +153,7 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
         }
         // One snapshot per event version however many join (AvailabilityCache); never who holds what.
         const { holds: _h, holders: _holders, ...snapshot } = await app.availability.get(event);
-        return snapshot;
+        return { ...snapshot, sale: saleInfoOf(event) };
       }),
     );
 
@@ -167,7 +169,13 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
     socket.on(
       'hold',
       acknowledged(app.log, async (payload) => {
-        const { eventId, seatIds: seats, holdToken: token, altcha } = widgetPayload.hold(payload);
+        const {
+          eventId,
+          seatIds: seats,
+          holdToken: token,
+          altcha,
+          admissionToken,
+        } = widgetPayload.hold(payload);
         await limitHolds(`socket-hold-ip:${limitKey}`);
         if (token) await limitHolds(`socket-hold-token:${token}`);
         const event = await eventOfOrg(eventId);
@@ -175,17 +183,22 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
           throw new AppError(409, 'EVENT_CANCELLED', 'The event was cancelled');
         if (token && eventIdOfHold(token) !== event.id)
           throw new AppError(404, 'HOLD_NOT_FOUND', 'Unknown hold token');
+        assertSaleOpen(event);
         // Every widget socket holds with the publishable key: capped per address, like REST.
         const attendee = await app.holdGuard.capFor(event, limitKey, altcha);
-        const hold = await holdSeats(
-          app.inventory,
-          event,
-          { seats, ...(token ? { holdToken: token } : {}) },
-          {
-            marker: socket.id,
-            attendee,
-            notify: token ? undefined : await app.holdSubscriptions.notifyFor(event.orgId),
-          },
+        const holdToken = token ?? newHoldToken(event.id);
+        const admitted = await app.waitingRoom.admitHold(event, admissionToken, {
+          token: holdToken,
+          existing: token !== undefined,
+        });
+        const notify = token ? undefined : await app.holdSubscriptions.notifyFor(event.orgId);
+        const hold = await admitted(() =>
+          holdSeats(
+            app.inventory,
+            event,
+            { seats, ...(token ? { holdToken: token } : {}) },
+            { marker: socket.id, attendee, token: holdToken, notify },
+          ),
         );
         track(hold.holdToken, event.id);
         return hold;
@@ -217,6 +230,22 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
         }
         await socket.join(rooms.booking(booking.id));
         return { position: booking.waitlistPosition ?? 0 };
+      }),
+    );
+
+    socket.on(
+      'queue:follow',
+      acknowledged(app.log, async (payload) => {
+        const { ticket } = widgetPayload['queue:follow'](payload);
+        const eventId = eventIdOfTicket(ticket);
+        const event = eventId ? await eventOfOrg(eventId).catch(() => null) : null;
+        if (!event) throw new AppError(404, 'QUEUE_TICKET_NOT_FOUND', 'Unknown queue ticket');
+        const state = await app.waitingRoom.state(event, ticket);
+        // This server pushes the ticket's changes to its room (waiting-room/ticker.ts); after a
+        // reconnect to another server the widget follows again there.
+        await socket.join(rooms.queueTicket(ticket));
+        app.waitingRoomTicker.followed(ticket, state);
+        return state;
       }),
     );
 

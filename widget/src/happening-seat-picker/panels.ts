@@ -16,16 +16,19 @@ export function mapFrame(
     zoom(factor: number): void;
     fit(): void;
   },
+  /** In list mode the map stays drawn (and live) but hidden. */
+  hidden: boolean,
 ) {
-  return html`<div class="map" part="map">
+  // The zoom buttons are a bar of their own above the map, so they never cover a seat or a label.
+  return html`<div class="map" part="map" ?hidden=${hidden}>
     <p id="map-help" class="visually-hidden">${t.mapInstructions}</p>
-    <svg class="seats" part="seat-map" role="group" aria-label=${t.mapLabel} aria-describedby="map-help"
-      @click=${on.click} @keydown=${on.keydown}></svg>
     <div class="zoom" part="zoom-controls">
       <button type="button" part="button" aria-label=${t.zoomIn} title=${t.zoomIn} @click=${() => on.zoom(1.5)}>+</button>
       <button type="button" part="button" aria-label=${t.zoomOut} title=${t.zoomOut} @click=${() => on.zoom(1 / 1.5)}>−</button>
       <button type="button" part="button" aria-label=${t.zoomReset} title=${t.zoomReset} @click=${on.fit}>⤢</button>
     </div>
+    <svg class="seats" part="seat-map" role="group" aria-label=${t.mapLabel} aria-describedby="map-help"
+      @click=${on.click} @keydown=${on.keydown}></svg>
   </div>`;
 }
 

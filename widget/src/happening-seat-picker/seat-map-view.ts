@@ -10,6 +10,13 @@ export type DescribeSeat = (seat: PlacedSeat) => SeatPaint;
 
 const MAX_ZOOM = 16;
 const DRAG_THRESHOLD_PX = 4;
+/** WCAG 2.2's minimum target size (2.5.8): a tap on seats drawn smaller zooms in first. */
+export const TARGET_PX = 24;
+/** A first tap zooms until seats are this big, a little above the minimum. */
+const COMFORT_PX = 32;
+const DOUBLE_TAP_MS = 350;
+
+type Point = { x: number; y: number };
 
 /**
  * Draws and repaints the reserved seats inside one <svg>. Lit renders the element around it, but
@@ -31,8 +38,14 @@ export class SeatMapView {
   private paintedFrame = 0;
   private paintedTimer: ReturnType<typeof setTimeout> | undefined;
   private drag: { x: number; y: number; view: { x: number; y: number }; moved: boolean } | null = null;
-  /** True right after a drag, so the click that ends it does not pick a seat. */
+  /** True right after a drag (or a double tap), so the click that ends it does not pick a seat. */
   suppressClick = false;
+  /** Fingers on the map (touch pointers), for pinch and two-finger pan. */
+  private readonly touches = new Map<number, Point>();
+  private pinch: { distance: number; zoom: number; anchor: Point } | null = null;
+  private lastTap: { at: number; x: number; y: number } | null = null;
+  /** The kind of pointer that started the latest gesture: a tap zooms first, a click picks. */
+  pointerType = 'mouse';
 
   constructor(
     private readonly svg: SVGSVGElement,
@@ -45,6 +58,9 @@ export class SeatMapView {
     svg.addEventListener('pointerup', this.onPointerUp);
     svg.addEventListener('pointercancel', this.onPointerUp);
     svg.addEventListener('wheel', this.onWheel, { passive: false });
+    // touch-action lets one finger scroll the page (the map never traps it); only a two-finger
+    // gesture is the map's, and the page must not pan or zoom under it.
+    svg.addEventListener('touchmove', this.onTouchMove, { passive: false });
   }
 
   /**
@@ -267,7 +283,51 @@ export class SeatMapView {
     return this.view.w / Math.max(1, this.svg.clientWidth);
   }
 
+  /** A point on the screen in map units (the viewBox may be letterboxed by the map's max height). */
+  private toMap(x: number, y: number): Point {
+    const matrix = this.svg.getScreenCTM();
+    return matrix ? new DOMPoint(x, y).matrixTransform(matrix.inverse()) : { x, y };
+  }
+
+  /** How many CSS pixels across a seat is drawn now. */
+  get seatPixels(): number {
+    return SEAT_RADIUS * 2 * (this.svg.getScreenCTM()?.a ?? 1);
+  }
+
+  /** Zooms in around a screen point until seats are comfortable to tap; false when they already are. */
+  zoomToTap(x: number, y: number): boolean {
+    if (this.seatPixels >= TARGET_PX) return false;
+    this.zoomBy(COMFORT_PX / this.seatPixels, this.toMap(x, y));
+    return true;
+  }
+
+  /** Keeps the map point `anchor` under the screen point (x, y) after a zoom. */
+  private keepUnder(anchor: Point, x: number, y: number): void {
+    const now = this.toMap(x, y);
+    this.view.x += anchor.x - now.x;
+    this.view.y += anchor.y - now.y;
+    this.apply();
+  }
+
+  private middle(): Point & { distance: number } {
+    const [a, b] = [...this.touches.values()] as [Point, Point];
+    return { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2, distance: Math.hypot(a.x - b.x, a.y - b.y) || 1 };
+  }
+
+  private readonly onTouchMove = (event: TouchEvent) => {
+    if (event.touches.length > 1) event.preventDefault();
+  };
+
   private readonly onPointerDown = (event: PointerEvent) => {
+    this.pointerType = event.pointerType;
+    if (event.pointerType === 'touch') {
+      this.touches.set(event.pointerId, { x: event.clientX, y: event.clientY });
+      if (this.touches.size === 2) {
+        const middle = this.middle();
+        this.pinch = { distance: middle.distance, zoom: this.zoom, anchor: this.toMap(middle.x, middle.y) };
+      }
+      return;
+    }
     if (event.button !== 0 || this.zoom <= 1.01) return;
     this.drag = {
       x: event.clientX,
@@ -278,6 +338,18 @@ export class SeatMapView {
   };
 
   private readonly onPointerMove = (event: PointerEvent) => {
+    if (this.touches.has(event.pointerId)) {
+      this.touches.set(event.pointerId, { x: event.clientX, y: event.clientY });
+      const pinch = this.pinch;
+      if (!pinch || this.touches.size !== 2) return;
+      // Spreading the fingers zooms, moving them together pans: the map point first between the
+      // fingers stays between them.
+      const middle = this.middle();
+      this.zoomBy((pinch.zoom * (middle.distance / pinch.distance)) / this.zoom);
+      this.keepUnder(pinch.anchor, middle.x, middle.y);
+      this.suppressClick = true;
+      return;
+    }
     const drag = this.drag;
     if (!drag) return;
     const dx = event.clientX - drag.x;
@@ -291,7 +363,26 @@ export class SeatMapView {
     this.apply();
   };
 
-  private readonly onPointerUp = () => {
+  private readonly onPointerUp = (event: PointerEvent) => {
+    if (this.touches.delete(event.pointerId)) {
+      if (this.pinch) {
+        // The click of a pinch's last finger picks nothing.
+        if (this.touches.size === 0) this.pinch = null;
+        return;
+      }
+      this.suppressClick = false;
+      if (event.type !== 'pointerup') return;
+      const last = this.lastTap;
+      const { clientX: x, clientY: y, timeStamp: at } = event;
+      this.lastTap = { at, x, y };
+      if (last && at - last.at < DOUBLE_TAP_MS && Math.hypot(x - last.x, y - last.y) < TARGET_PX) {
+        // A double tap zooms in around it (the browser's own double-tap zoom is off on the map).
+        this.lastTap = null;
+        this.suppressClick = true;
+        this.zoomBy(2, this.toMap(x, y));
+      }
+      return;
+    }
     this.suppressClick = this.drag?.moved ?? false;
     this.drag = null;
   };
@@ -300,12 +391,7 @@ export class SeatMapView {
   private readonly onWheel = (event: WheelEvent) => {
     if (!event.ctrlKey && !event.metaKey) return;
     event.preventDefault();
-    const box = this.svg.getBoundingClientRect();
-    const scale = this.unitsPerPixel();
-    this.zoomBy(Math.exp(-event.deltaY / 200), {
-      x: this.view.x + (event.clientX - box.left) * scale,
-      y: this.view.y + (event.clientY - box.top) * scale,
-    });
+    this.zoomBy(Math.exp(-event.deltaY / 200), this.toMap(event.clientX, event.clientY));
   };
 }
 

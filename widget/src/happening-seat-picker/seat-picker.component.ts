@@ -2,18 +2,22 @@ import type { Availability, CountsMessage, Event, GeneralSection, SeatsMessage }
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { ApiError, type CreatedBooking, HappeningApi } from './api-client.js';
 import { AvailabilityStore } from './availability-store.js';
+import { sentenceFor } from './error-sentences.js';
 import type { HappeningEventDetails } from './events.js';
 import { fill, filler } from './format.js';
 import { HoldController } from './hold-controller.js';
 import { keyToMove, seatAfterMove } from './keyboard.js';
 import { categoryByKey, layoutSeatMap, type MapLayout, type PlacedSeat } from './layout.js';
+import { seatList } from './list-view.js';
 import { type ConnectionState, LiveConnection } from './live-connection.js';
 import { LiveSeats } from './live-seats.js';
 import { bestSeatsForm, confirmation, mapFrame, waitlistPanel } from './panels.js';
 import { SeatMapView, type SeatPaint } from './seat-map-view.js';
 import styles from './seat-picker.styles.js';
+import { loadListMode, saveListMode } from './session-store.js';
 import { defaultStrings, type Strings } from './strings.js';
 import { generalSections, legend, type Pricing, priceOf, summary } from './templates.js';
+import { languageOf, localeOf, translation } from './translations.js';
 import { WaitlistController } from './waitlist-controller.js';
 
 /**
@@ -35,6 +39,8 @@ import { WaitlistController } from './waitlist-controller.js';
  * @csspart map - The frame around the seat map and its zoom buttons.
  * @csspart seat-map - The <svg> seat map.
  * @csspart zoom-controls - The zoom buttons.
+ * @csspart view-toggle - The button that switches between the map and list mode.
+ * @csspart list - List mode: the seats by section and row.
  * @csspart legend - Categories with prices and seat states.
  * @csspart toolbar - "Find best seats" and its party size.
  * @csspart general - General-admission (standing) sections.
@@ -93,6 +99,8 @@ export default class HappeningSeatPicker extends LitElement {
     checkoutOpen: { state: true },
     booked: { state: true },
     revision: { state: true },
+    translated: { state: true },
+    listMode: { state: true },
   };
 
   /** Id of the event to sell. */
@@ -107,7 +115,10 @@ export default class HappeningSeatPicker extends LitElement {
   declare maxSeats: number | undefined;
   /** Default party size for "Find best seats" and the waitlist. */
   declare partySize: number;
-  /** BCP 47 locale for prices (defaults to the page's language). */
+  /**
+   * BCP 47 locale for texts and prices (defaults to the page's `lang`). German, French and
+   * Spanish texts are built in (fetched from the server when asked for); anything else is English.
+   */
   declare locale: string | undefined;
   /** Overrides for any of the texts the element shows, e.g. translations. */
   declare strings: Partial<Strings>;
@@ -122,6 +133,13 @@ export default class HappeningSeatPicker extends LitElement {
   declare private booked: CreatedBooking | null;
   /** Bumped when counters change, to re-render what depends on them. */
   declare private revision: number;
+  /** The strings of the element's language (empty for English), loaded from the server. */
+  declare private translated: Partial<Strings>;
+  private language = 'en';
+  /** Seats as a list instead of the map: the attendee's choice, kept for the page's session. */
+  declare private listMode: boolean;
+  /** Sections opened in list mode. */
+  private readonly openSections = new Set<string>();
 
   private api: HappeningApi | null = null;
   private live: LiveConnection | null = null;
@@ -131,7 +149,11 @@ export default class HappeningSeatPicker extends LitElement {
   private pricing: Pricing = { categories: new Map(), locale: undefined };
   private readonly liveSeats = new LiveSeats(this.store, {
     refetch: () => this.api!.availability(this.eventId),
-    paint: (ids) => this.view?.paint(ids, this.describe),
+    paint: (ids) => {
+      this.view?.paint(ids, this.describe);
+      // The list is a Lit template: it re-renders what changed.
+      if (this.listMode) this.requestUpdate();
+    },
     countsChanged: () => this.revision++,
   });
   private readonly holds = new HoldController(this, {
@@ -181,6 +203,8 @@ export default class HappeningSeatPicker extends LitElement {
     this.checkoutOpen = false;
     this.booked = null;
     this.revision = 0;
+    this.translated = {};
+    this.listMode = loadListMode();
   }
 
   /** The texts in use: defaults merged with `strings`, once per change (seat labels read it 10,000 times). */
@@ -206,9 +230,12 @@ export default class HappeningSeatPicker extends LitElement {
     if (sourceChanged && this.isConnected && this.eventId && this.publishableKey && this.server) {
       void this.load();
     }
-    if (changed.has('locale')) this.pricing = { ...this.pricing, locale: this.locale };
-    if (changed.has('strings')) {
-      this.t = { ...defaultStrings, ...this.strings };
+    if (changed.has('locale')) {
+      this.pricing = { ...this.pricing, locale: localeOf(this, this.locale) };
+      if (this.phase === 'ready') void this.loadLanguage();
+    }
+    if (changed.has('strings') || (changed as Map<string, unknown>).has('translated')) {
+      this.t = { ...defaultStrings, ...this.translated, ...this.strings };
       this.statusTexts = statusTextsOf(this.t);
     }
     if (!this.holds.hold) this.checkoutOpen = false;
@@ -226,7 +253,10 @@ export default class HappeningSeatPicker extends LitElement {
       void painted.then(() =>
         performance.measure('happening:map-complete', { start: started, end: performance.now() }),
       );
-    } else if (this.view && (changed.has('strings') || changed.has('locale'))) {
+    } else if (
+      this.view &&
+      (changed.has('strings') || changed.has('locale') || (changed as Map<string, unknown>).has('translated'))
+    ) {
       this.view.paint(this.layout!.byId.keys(), this.describe);
     }
   }
@@ -262,6 +292,8 @@ export default class HappeningSeatPicker extends LitElement {
       const eventRequest = api.event(this.eventId);
       const pending = api.availability(this.eventId);
       pending.catch(() => undefined);
+      // The first map is drawn in the attendee's language, fetched alongside (never fails).
+      const translating = this.loadLanguage();
       const { event } = await eventRequest;
       if (api !== this.api) return;
       // The seat map is laid out while the availability answer may still be on its way; the map
@@ -269,8 +301,12 @@ export default class HappeningSeatPicker extends LitElement {
       const layout = layoutSeatMap(event.seatMap, this.section);
       const availability = await pending;
       if (api !== this.api) return;
-      this.pricing = { categories: categoryByKey(event.seatMap), locale: this.locale };
+      await translating;
+      this.pricing = { categories: categoryByKey(event.seatMap), locale: localeOf(this, this.locale) };
       this.layout = layout;
+      // In list mode, a map of one section shows its rows at once.
+      this.openSections.clear();
+      if (layout.sections.length === 1) this.openSections.add(layout.sections[0]!.id);
       this.store.reset(availability);
       this.event = event;
       await this.holds.restore();
@@ -290,17 +326,26 @@ export default class HappeningSeatPicker extends LitElement {
       const { code, message } = asError(error);
       this.fatal =
         code === 'ORIGIN_NOT_ALLOWED'
-          ? fill(this.t.originNotAllowed, { origin: location.origin })
-          : fill(this.t.loadFailed, { message });
+          ? sentenceFor(this.t, code)
+          : fill(this.t.loadFailed, { message: sentenceFor(this.t, code) });
       this.emit('happening-error', { code, message });
     }
+  }
+
+  /** Loads the strings of the language the `locale` attribute or the page's `lang` names. */
+  private async loadLanguage(): Promise<void> {
+    const language = languageOf(localeOf(this, this.locale));
+    if (language === this.language) return;
+    this.language = language;
+    const strings = await translation(this.server.replace(/\/+$/, ''), language);
+    if (this.language === language) this.translated = strings;
   }
 
   private readonly listener = {
     state: (state: ConnectionState, reason?: string) => {
       this.connection = state;
       if (state === 'refused' && reason === 'ORIGIN_NOT_ALLOWED') {
-        this.say('error', fill(this.t.originNotAllowed, { origin: location.origin }));
+        this.say('error', sentenceFor(this.t, reason));
       }
     },
     snapshot: (availability: Availability) => this.liveSeats.snapshot(availability),
@@ -386,20 +431,21 @@ export default class HappeningSeatPicker extends LitElement {
     void this.holds.pick(id);
   }
 
-  private bestAvailable(quantity: number): Promise<void> {
+  private bestAvailable(quantity: number, sectionId = this.section): Promise<void> {
     return this.holds.run(() =>
       this.withBusy(async () => {
         const before = new Set(this.holds.hold?.seats);
         try {
-          const section = this.section ? { section: this.section } : {};
+          const section = sectionId ? { section: sectionId } : {};
           this.holds.set(await this.holds.request({ bestAvailable: { quantity, ...section } }), 'select');
           this.message = null;
           const first = this.holds.hold?.seats.find((id) => !before.has(id));
-          if (first) this.view?.focus(first);
+          if (first && !this.listMode) this.view?.focus(first);
         } catch (error) {
           const { code } = asError(error);
           if (code !== 'SEAT_UNAVAILABLE' && code !== 'SOLD_OUT') throw error;
-          const where = this.section ? ` in ${this.section}` : '';
+          const label = this.event?.seatMap.sections.find((s) => s.id === sectionId)?.label;
+          const where = sectionId ? fill(this.t.inSection, { section: label ?? sectionId }) : '';
           this.say(
             'error',
             fill(quantity === 1 ? this.t.bestAvailableFailedOne : this.t.bestAvailableFailed, {
@@ -432,8 +478,12 @@ export default class HappeningSeatPicker extends LitElement {
       this.emit('happening-hold', { hold, reason: 'checkout' });
       return this.say('info', this.t.handedOff);
     }
+    // crypto.randomUUID exists only on secure pages; getRandomValues everywhere. (On an http page
+    // the throw used to leave the form open without focus in it.)
+    this.bookingKey = [...crypto.getRandomValues(new Uint8Array(16))]
+      .map((byte) => byte.toString(16).padStart(2, '0'))
+      .join('');
     this.checkoutOpen = true;
-    this.bookingKey = crypto.randomUUID();
     void this.updateComplete.then(() =>
       this.renderRoot.querySelector<HTMLInputElement>('input[name=name]')?.focus(),
     );
@@ -486,8 +536,8 @@ export default class HappeningSeatPicker extends LitElement {
   private report(error: unknown): void {
     const detail = asError(error);
     if (detail.code === 'HOLD_NOT_FOUND' || detail.code === 'HOLD_EXPIRED') this.holds.expire();
-    else if (detail.code === 'HOLD_CAP_REACHED') this.say('error', this.t.holdCapReached);
-    else this.say('error', fill(this.t.genericError, { message: detail.message }));
+    // The attendee reads a sentence written for them; the server's message goes to the page only.
+    else this.say('error', sentenceFor(this.t, detail.code));
     this.emit('happening-error', { code: detail.code, message: detail.message });
   }
 
@@ -499,6 +549,17 @@ export default class HappeningSeatPicker extends LitElement {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
 
+  private toggleList = () => {
+    this.listMode = !this.listMode;
+    saveListMode(this.listMode);
+    this.say('info', this.listMode ? this.t.listModeOn : this.t.mapModeOn);
+  };
+
+  private partyQuantity(): number {
+    const input = this.renderRoot.querySelector<HTMLInputElement>('.toolbar input[name=quantity]');
+    return Number(input?.value) || this.partySize;
+  }
+
   private onMapClick = (event: MouseEvent) => {
     if (this.view?.suppressClick) {
       this.view.suppressClick = false;
@@ -506,6 +567,10 @@ export default class HappeningSeatPicker extends LitElement {
     }
     const id = this.view?.seatAt(event.target);
     if (!id) return;
+    // A finger on seats drawn smaller than a comfortable target zooms in there first; the next
+    // tap picks (a mouse or pen picks at once).
+    if (this.view!.pointerType === 'touch' && this.view!.zoomToTap(event.clientX, event.clientY))
+      return this.say('info', this.t.tapToZoom);
     this.view!.focus(id);
     this.toggleSeat(id);
   };
@@ -552,20 +617,48 @@ export default class HappeningSeatPicker extends LitElement {
         <h2>${event.name}</h2>
         <span class="connection" part="connection" data-state=${this.connection}>${connectionText}</span>
       </header>
+      ${reserved ? html`<button type="button" class="view-toggle" part="button view-toggle" @click=${this.toggleList}>${this.listMode ? t.mapMode : t.listMode}</button>` : nothing}
       ${
         reserved
-          ? mapFrame(t, {
-              click: this.onMapClick,
-              keydown: this.onMapKeydown,
-              zoom: (factor) => this.view?.zoomBy(factor),
-              fit: () => this.view?.fit(),
-            })
+          ? mapFrame(
+              t,
+              {
+                click: this.onMapClick,
+                keydown: this.onMapKeydown,
+                zoom: (factor) => this.view?.zoomBy(factor),
+                fit: () => this.view?.fit(),
+              },
+              this.listMode,
+            )
           : nothing
       }
+      ${
+        reserved && this.listMode && this.layout
+          ? seatList(
+              t,
+              {
+                layout: this.layout,
+                open: this.openSections,
+                describe: this.describe,
+                statusText: (status) => this.statusText(status),
+                left: (id) => this.store.available(id),
+                price: (category) => priceOf(this.pricing, category),
+                busy: this.busy || !onSale,
+                quantity: this.partyQuantity(),
+              },
+              {
+                toggle: (id) => this.toggleSeat(id),
+                section: (id) => {
+                  if (!this.openSections.delete(id)) this.openSections.add(id);
+                  this.requestUpdate();
+                },
+                best: (id) => void this.bestAvailable(this.partyQuantity(), id),
+              },
+            )
+          : nothing
+      }
+      <div class="sheet" ?data-checkout=${this.checkoutOpen}>
       ${legend(t, this.pricing, reserved)}
-      ${!onSale ? html`<p>${t.notOnSale}</p>` : nothing}
-      ${onSale && reserved && !soldOut && !this.booked ? bestSeatsForm(t, { limit: this.seatLimit, partySize: this.partySize, busy: this.busy }, (quantity) => void this.bestAvailable(quantity)) : nothing}
-      ${onSale && !this.booked ? generalSections(t, this.pricing, general, (id) => this.store.available(id), this.busy, this.addGeneral) : nothing}
       ${
         hold
           ? summary(
@@ -590,6 +683,11 @@ export default class HappeningSeatPicker extends LitElement {
             )
           : nothing
       }
+      </div>
+      ${!onSale ? html`<p>${t.notOnSale}</p>` : nothing}
+      ${onSale && reserved && !soldOut && !this.booked ? bestSeatsForm(t, { limit: this.seatLimit, partySize: this.partySize, busy: this.busy }, (quantity) => void this.bestAvailable(quantity)) : nothing}
+      ${onSale && !this.booked ? generalSections(t, this.pricing, general, (id) => this.store.available(id), this.busy, this.addGeneral) : nothing}
+
       ${
         soldOut || this.waitlist.entry
           ? waitlistPanel(

@@ -112,12 +112,16 @@ export default css`
     height: auto;
     max-height: var(--happening-map-max-height, 70vh);
     user-select: none;
+    /*
+     * One finger always scrolls the page, zoomed or not, so the map never traps it; the browser's
+     * own pinch and double-tap zoom are off here because the map does both itself (two fingers
+     * pinch and pan it, a double tap zooms it).
+     */
     touch-action: pan-x pan-y;
   }
 
   svg.seats.zoomed {
     cursor: grab;
-    touch-action: none;
   }
 
   .section-label {
@@ -190,17 +194,93 @@ export default css`
     }
   }
 
+  /* A bar of its own above the map: the buttons never cover a seat or a section's label. */
   .zoom {
-    position: absolute;
-    inset-block-start: 0.5rem;
-    inset-inline-end: 0.5rem;
     display: flex;
+    justify-content: flex-end;
     gap: 0.25rem;
+    padding: 0.25rem;
+    border-bottom: 1px solid var(--_border);
   }
 
   .zoom button {
-    min-width: 2rem;
-    padding: 0.2rem 0.45rem;
+    min-width: 2.75rem;
+  }
+
+  /* Every button and checkbox is at least the 24 px WCAG 2.2 asks for (2.5.8), 44 px tall on touch. */
+  button {
+    min-height: 2.75rem;
+  }
+
+  .view-toggle {
+    margin-bottom: 0.5rem;
+  }
+
+  .list h3 {
+    margin: 0.5rem 0 0;
+    font-size: 1em;
+  }
+
+  .list h3 button {
+    width: 100%;
+    text-align: start;
+    display: flex;
+    justify-content: space-between;
+    gap: 0.5rem;
+  }
+
+  .list ul {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.25rem;
+    margin: 0 0 0.5rem;
+    padding: 0;
+    list-style: none;
+  }
+
+  .row-name {
+    margin: 0.5rem 0 0.25rem;
+    font-weight: 600;
+  }
+
+  .list label {
+    flex-direction: row;
+    align-items: center;
+    gap: 0.3rem;
+    min-height: 2.75rem;
+    padding: 0 0.5rem;
+    border: 1px solid var(--_border);
+    border-radius: calc(var(--_radius) / 1.5);
+  }
+
+  .list input {
+    width: 1.5rem;
+    height: 1.5rem;
+    margin: 0;
+  }
+
+  .list small {
+    color: var(--_muted);
+  }
+
+  /*
+   * On a phone the legend and the selection (countdown, total, checkout) stay in sight at the
+   * bottom of the screen while the attendee scrolls the map: a sheet that scrolls itself when it
+   * grows. The booking form is filled in the page's flow, where the on-screen keyboard has room.
+   */
+  .sheet {
+    position: sticky;
+    bottom: 0;
+    z-index: 1;
+    max-height: 45vh;
+    overflow: auto;
+    background: var(--_bg);
+    padding-bottom: 0.25rem;
+  }
+
+  .sheet[data-checkout] {
+    position: static;
+    max-height: none;
   }
 
   .legend {

@@ -29,3 +29,22 @@ export function saveSession(eventId: string, session: SavedSession): void {
     // See loadSession.
   }
 }
+
+const LIST_MODE = 'happening:list-mode';
+
+/** Whether the attendee chose list mode, kept for every event on the page for the tab's life. */
+export function loadListMode(): boolean {
+  try {
+    return globalThis.sessionStorage?.getItem(LIST_MODE) === '1';
+  } catch {
+    return false;
+  }
+}
+
+export function saveListMode(on: boolean): void {
+  try {
+    globalThis.sessionStorage?.setItem(LIST_MODE, on ? '1' : '0');
+  } catch {
+    // See loadSession.
+  }
+}

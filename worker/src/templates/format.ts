@@ -1,6 +1,10 @@
 import type { PersonalNotificationMessage } from '@happening/shared';
 
-type BookingMessage = Exclude<PersonalNotificationMessage, { type: 'invitation_received' }>;
+/** The messages about one attendee's booking (not invitations, not hold events, not the waiting room's news). */
+type BookingMessage = Exclude<
+  PersonalNotificationMessage,
+  { type: 'invitation_received' | 'queue_opened' | 'queue_sold_out' }
+>;
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {

@@ -139,6 +139,24 @@ function content(message: NotificationMessage): Content {
           body: `${message.attendee.name} was told that ${message.event.name} is cancelled`,
         },
       };
+    case 'queue_opened':
+      return {
+        subject: `The line opened: ${message.event.name}`,
+        paragraphs: [`The waiting room of ${message.event.name} opened with ${message.waiting} in line.`],
+        inApp: {
+          title: 'Waiting room opened',
+          body: `${message.event.name} opened its line with ${message.waiting} waiting`,
+        },
+      };
+    case 'queue_sold_out':
+      return {
+        subject: `Sold out: ${message.event.name}`,
+        paragraphs: [`${message.event.name} sold out with ${message.waiting} still in line.`],
+        inApp: {
+          title: 'Sold out',
+          body: `${message.event.name} sold out with ${message.waiting} still in line${message.waitlistOffered ? ', who were offered the waitlist' : ''}`,
+        },
+      };
     case 'invitation_received':
       return {
         subject: `${message.invitedBy} invited you to ${message.organizationName} on Happening`,
@@ -159,7 +177,9 @@ function content(message: NotificationMessage): Content {
   }
 }
 
-export function recipientOf(message: NotificationMessage): string {
+/** Who gets the email; null for the waiting room's news, which goes to webhooks and the inbox only. */
+export function recipientOf(message: NotificationMessage): string | null {
+  if (message.type === 'queue_opened' || message.type === 'queue_sold_out') return null;
   return message.type === 'invitation_received' ? message.invitee.email : message.attendee.email;
 }
 
@@ -173,7 +193,7 @@ ${paragraphs.map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`).join('\n')}
 ${action ? `<p><a href="${escapeHtml(action.url)}" style="background:#4f46e5;color:#fff;padding:8px 14px;border-radius:6px;text-decoration:none;">${escapeHtml(action.label)}</a></p>` : ''}
 <p style="color:#656d76;font-size:12px;">Sent by Happening.</p>
 </body></html>`;
-  return { to: recipientOf(message), subject, text, html };
+  return { to: recipientOf(message) ?? '', subject, text, html };
 }
 
 export function renderInApp(message: NotificationMessage): InAppContent {

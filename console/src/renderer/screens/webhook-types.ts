@@ -14,6 +14,8 @@ export const WEBHOOK_TYPE_LABELS: Record<NotificationType, string> = {
   hold_expiring: 'Hold about to expire',
   hold_expired: 'Hold expired',
   hold_extended: 'Hold extended (or checkout started)',
+  queue_opened: 'Waiting room opened',
+  queue_sold_out: 'Sold out while people waited',
 };
 
 export const WEBHOOK_TYPES: NotificationType[] = NOTIFICATION_TYPES;

@@ -20,6 +20,7 @@ import { Type } from 'typebox';
 import { AppError, notFound } from '../../lib/errors.js';
 import type { Principal } from '../../plugins/auth.js';
 import { eventForMember, eventOnSale } from '../events/access.js';
+import { assertSaleOpen } from '../events/sale-window.js';
 import { attendeeBookingLimits } from './attendee-limits.js';
 import { withIdempotency } from './idempotency.js';
 import { hashManageToken } from './manage-links.js';
@@ -87,6 +88,8 @@ const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'event at most `DIRECT_BOOKING_LIMIT` bookings and, of those, `WAITLIST_JOIN_LIMIT` ' +
           'waitlist joins per `BOOKING_LIMIT_WINDOW_SECONDS`; beyond that 429 `RATE_LIMITED` with ' +
           '`Retry-After` (nothing is booked, and an `Idempotency-Key` is released for a retry). ' +
+          'Outside the sale window a booking by `quantity` is 409 `NOT_ON_SALE`; while the waiting ' +
+          'room is active a publishable-key one needs `admissionToken` (403 `ADMISSION_REQUIRED`). ' +
           '201: confirmed; 202: on the waitlist.',
         params: EventParams,
         body: BookingBody,
@@ -117,6 +120,9 @@ const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
             );
           }
           const { holdToken, quantity, section, attendee } = request.body;
+          // A hold made while the sale was open may still be booked (a partner's payment was under
+          // way when the organizer paused); new places are sold only inside the sale window.
+          if (!holdToken) assertSaleOpen(event);
           if (!holdToken && !quantity) {
             throw new AppError(
               400,
@@ -132,14 +138,20 @@ const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
           if (holdToken) {
             result = await app.bookingService.bookFromHold(event, holdToken, attendee, actor);
           } else {
-            result = await app.bookingService.bookByQuantity(
-              event,
-              quantity!,
-              section,
-              attendee,
-              actor,
-              attendeeBooking ? () => attendeeLimits.waitlistJoin(request, reply, event.id) : undefined,
-            );
+            const book = () =>
+              app.bookingService.bookByQuantity(
+                event,
+                quantity!,
+                section,
+                attendee,
+                actor,
+                attendeeBooking ? () => attendeeLimits.waitlistJoin(request, reply, event.id) : undefined,
+              );
+            // While the waiting room is active an attendee books by quantity only under an
+            // admission (or, sold out, a ticket's waitlist offer); a hold was gated when made.
+            result = attendeeBooking
+              ? await app.waitingRoom.admitBooking(event, request.body.admissionToken, quantity!, book)
+              : await book();
           }
           return {
             status: result.status,

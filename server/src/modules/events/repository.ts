@@ -4,7 +4,9 @@ import {
   isUuid,
   reservedSeats,
   type SeatMap,
+  saleStateOf,
   totalCapacity,
+  type WaitingRoomPatch,
 } from '@happening/shared';
 import type pg from 'pg';
 
@@ -14,18 +16,40 @@ const columns = `id, org_id AS "orgId", name, starts_at AS "startsAt", venue, st
   capacity, hold_ttl_seconds AS "holdTtlSeconds", max_seats_per_booking AS "maxSeatsPerBooking",
   direct_booking AS "directBooking", waitlist_enabled AS "waitlistEnabled", waitlist_mode AS "waitlistMode",
   offer_window_seconds AS "offerWindowSeconds", max_seats_per_address AS "maxSeatsPerAddress",
-  max_holds_per_address AS "maxHoldsPerAddress", proof_of_work AS "proofOfWork", created_at AS "createdAt"`;
+  max_holds_per_address AS "maxHoldsPerAddress", proof_of_work AS "proofOfWork", created_at AS "createdAt",
+  on_sale_at AS "onSaleAt", off_sale_at AS "offSaleAt", sale_paused AS "salePaused",
+  waiting_room_enabled AS "waitingRoomEnabled", admit_per_minute AS "admitPerMinute",
+  max_active_shoppers AS "maxActiveShoppers"`;
 
-interface EventRow extends Omit<Event, 'startsAt' | 'createdAt'> {
+interface EventRow
+  extends Omit<Event, 'startsAt' | 'createdAt' | 'onSaleAt' | 'offSaleAt' | 'waitingRoom' | 'saleState'> {
   startsAt: Date;
   createdAt: Date;
+  onSaleAt: Date | null;
+  offSaleAt: Date | null;
+  waitingRoomEnabled: boolean;
+  admitPerMinute: number | null;
+  maxActiveShoppers: number | null;
 }
 
-const toEvent = (row: EventRow): Event => ({
-  ...row,
-  startsAt: row.startsAt.toISOString(),
-  createdAt: row.createdAt.toISOString(),
-});
+const toEvent = ({ waitingRoomEnabled, admitPerMinute, maxActiveShoppers, ...row }: EventRow): Event => {
+  const event = {
+    ...row,
+    startsAt: row.startsAt.toISOString(),
+    createdAt: row.createdAt.toISOString(),
+    onSaleAt: row.onSaleAt?.toISOString() ?? null,
+    offSaleAt: row.offSaleAt?.toISOString() ?? null,
+    waitingRoom: { enabled: waitingRoomEnabled, admitPerMinute, maxActiveShoppers },
+  };
+  return { ...event, saleState: saleStateOf(event) };
+};
+
+/** The waiting room's settings as columns (one object in the API). */
+const waitingRoomColumns: Record<keyof WaitingRoomPatch, string> = {
+  enabled: 'waiting_room_enabled',
+  admitPerMinute: 'admit_per_minute',
+  maxActiveShoppers: 'max_active_shoppers',
+};
 
 const settingColumns: Record<string, string> = {
   name: 'name',
@@ -41,6 +65,8 @@ const settingColumns: Record<string, string> = {
   maxSeatsPerAddress: 'max_seats_per_address',
   maxHoldsPerAddress: 'max_holds_per_address',
   proofOfWork: 'proof_of_work',
+  onSaleAt: 'on_sale_at',
+  offSaleAt: 'off_sale_at',
 };
 
 export function eventsRepository(pool: pg.Pool) {
@@ -49,9 +75,11 @@ export function eventsRepository(pool: pg.Pool) {
       const { rows } = await db.query<EventRow>(
         `INSERT INTO events (org_id, name, starts_at, venue, seat_map, capacity, hold_ttl_seconds, max_seats_per_booking,
            direct_booking, waitlist_enabled, waitlist_mode, offer_window_seconds, max_seats_per_address,
-           max_holds_per_address, proof_of_work)
+           max_holds_per_address, proof_of_work, on_sale_at, off_sale_at, waiting_room_enabled, admit_per_minute,
+           max_active_shoppers)
          VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, 600), COALESCE($8, 10), COALESCE($9, false), COALESCE($10, true),
-           COALESCE($11, 'auto'), COALESCE($12, 900), $13, COALESCE($14, 4), COALESCE($15, false))
+           COALESCE($11, 'auto'), COALESCE($12, 900), $13, COALESCE($14, 4), COALESCE($15, false), $16, $17,
+           COALESCE($18, false), $19, $20)
          RETURNING ${columns}`,
         [
           orgId,
@@ -69,6 +97,11 @@ export function eventsRepository(pool: pg.Pool) {
           body.maxSeatsPerAddress ?? null,
           body.maxHoldsPerAddress ?? null,
           body.proofOfWork ?? null,
+          body.onSaleAt ?? null,
+          body.offSaleAt ?? null,
+          body.waitingRoom?.enabled ?? null,
+          body.waitingRoom?.admitPerMinute ?? null,
+          body.waitingRoom?.maxActiveShoppers ?? null,
         ],
       );
       return toEvent(rows[0]!);
@@ -156,6 +189,12 @@ export function eventsRepository(pool: pg.Pool) {
     async updateDraft(id: string, patch: Partial<CreateEventBody>, db: Db = pool): Promise<Event | null> {
       const sets: string[] = [];
       const values: unknown[] = [id];
+      for (const [key, value] of Object.entries(patch.waitingRoom ?? {})) {
+        const column = waitingRoomColumns[key as keyof WaitingRoomPatch];
+        if (!column || value === undefined) continue;
+        values.push(value);
+        sets.push(`${column} = $${values.length}`);
+      }
       for (const [key, value] of Object.entries(patch)) {
         const column = settingColumns[key];
         if (!column || value === undefined) continue;
@@ -200,6 +239,39 @@ export function eventsRepository(pool: pg.Pool) {
         ]);
       }
       await db.query(`UPDATE events SET status = 'on_sale', updated_at = now() WHERE id = $1`, [event.id]);
+    },
+
+    /**
+     * The sale controls of a published event: open now (`onSaleAt` = now, unpaused), pause, resume,
+     * and the waiting room's settings. Null when there is no such published event.
+     */
+    async updateSale(
+      id: string,
+      change: { openNow?: boolean; paused?: boolean; waitingRoom?: WaitingRoomPatch },
+      db: Db = pool,
+    ): Promise<Event | null> {
+      const sets: string[] = ['updated_at = now()'];
+      const values: unknown[] = [id];
+      if (change.openNow) {
+        // Opening keeps an end that is still ahead, and drops one that would end the sale at once.
+        sets.push('on_sale_at = now()', 'sale_paused = false');
+        sets.push('off_sale_at = CASE WHEN off_sale_at > now() THEN off_sale_at END');
+      }
+      if (change.paused !== undefined) {
+        values.push(change.paused);
+        sets.push(`sale_paused = $${values.length}`);
+      }
+      for (const [key, value] of Object.entries(change.waitingRoom ?? {})) {
+        const column = waitingRoomColumns[key as keyof WaitingRoomPatch];
+        if (!column || value === undefined) continue;
+        values.push(value);
+        sets.push(`${column} = $${values.length}`);
+      }
+      const { rows } = await db.query<EventRow>(
+        `UPDATE events SET ${sets.join(', ')} WHERE id = $1 AND status = 'on_sale' RETURNING ${columns}`,
+        values,
+      );
+      return rows[0] ? toEvent(rows[0]) : null;
     },
 
     async setBlocked(eventId: string, seats: string[], reason: string | null, db: Db = pool): Promise<void> {

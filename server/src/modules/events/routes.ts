@@ -20,6 +20,7 @@ import { AppError, notFound } from '../../lib/errors.js';
 import { assertMayReadPublished, eventForMember } from './access.js';
 import { availabilitySnapshot, statsFrom } from './availability.js';
 import { assertRoomForEvent, type EventQuotas } from './quotas.js';
+import { assertValidWindow } from './sale-window.js';
 
 function assertValidMap(seatMap: SeatMap): void {
   const problems = seatMapProblems(seatMap);
@@ -67,7 +68,9 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'A draft with its seat map and settings; nothing is on sale until it is published. ' +
           'Hold caps per client address (`maxSeatsPerAddress`, `maxHoldsPerAddress`) and ' +
-          '`proofOfWork` guard the on-sale against scripts (see docs/security.md). ' +
+          '`proofOfWork` guard the on-sale against scripts (see docs/security.md). `onSaleAt`/`offSaleAt` ' +
+          'bound the sale (409 `NOT_ON_SALE` outside it) and `waitingRoom` puts a line in front of it ' +
+          '(docs/waiting-room.md); 400 `VALIDATION_FAILED` when `offSaleAt` is not after `onSaleAt`. ' +
           'Needs the organizer role. Refused with 409 `EVENT_LIMIT_REACHED` when the organization already has ' +
           '`MAX_EVENTS_PER_ORGANIZATION` events that are neither cancelled nor over (an event is over ' +
           '`EVENT_OVER_AFTER_HOURS` after its start; drafts count), and with 409 `SEAT_LIMIT_REACHED` when its ' +
@@ -85,6 +88,10 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await app.requireRole(request, orgId, 'organizer', 'Organization');
       assertValidMap(request.body.seatMap);
       assertHoldTtl(request.body.holdTtlSeconds, app.config.HOLD_TTL_MIN_SECONDS);
+      assertValidWindow({
+        onSaleAt: request.body.onSaleAt ?? null,
+        offSaleAt: request.body.offSaleAt ?? null,
+      });
       assertValidCaps({
         maxSeatsPerBooking: request.body.maxSeatsPerBooking ?? 10,
         maxSeatsPerAddress: request.body.maxSeatsPerAddress ?? null,
@@ -178,6 +185,10 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { seatMap, startsAt } = request.body;
       if (seatMap) assertValidMap(seatMap);
       assertHoldTtl(request.body.holdTtlSeconds, app.config.HOLD_TTL_MIN_SECONDS);
+      assertValidWindow({
+        onSaleAt: request.body.onSaleAt === undefined ? existing.onSaleAt : request.body.onSaleAt,
+        offSaleAt: request.body.offSaleAt === undefined ? existing.offSaleAt : request.body.offSaleAt,
+      });
       assertValidCaps({
         maxSeatsPerBooking: request.body.maxSeatsPerBooking ?? existing.maxSeatsPerBooking,
         maxSeatsPerAddress:

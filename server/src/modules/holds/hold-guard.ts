@@ -60,6 +60,17 @@ export class HoldGuard {
   }
 
   /**
+   * The proof of work a waiting-room join must carry (always, with the publishable key): its
+   * spent-marker key and how long to keep it. 428 CHALLENGE_REQUIRED without a valid one.
+   */
+  async joinProof(event: Event, altcha: string | undefined): Promise<{ key: string; rememberMs: number }> {
+    if (altcha === undefined) throw await this.challengeRequired(event, 'required');
+    const proof = await this.pow.verify(event.id, altcha);
+    if (!proof) throw await this.challengeRequired(event, 'invalid');
+    return { key: proofKey(event.id, proof.id), rememberMs: proof.rememberMs };
+  }
+
+  /**
    * The cap of one hold call. Refuses at once (without asking Redis) a solution that does not
    * verify, and a call without one when the event wants proof for every hold.
    */

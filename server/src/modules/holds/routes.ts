@@ -14,7 +14,8 @@ import { limitKeyOf } from '../../lib/client-address.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { scriptError } from '../bookings/service.js';
 import { assertSameOrg, eventOnSale } from '../events/access.js';
-import { checkoutHold, extendHold, holdSeats, toHold } from './service.js';
+import { assertSaleOpen } from '../events/sale-window.js';
+import { checkoutHold, extendHold, holdSeats, newHoldToken, toHold } from './service.js';
 
 /**
  * Hold tokens are `<eventId>.hold_<random>`: a call that carries only the token finds its event.
@@ -107,6 +108,9 @@ const holdRoutes: FastifyPluginAsyncTypebox = async (app) => {
           '(`maxSeatsPerAddress`, `maxHoldsPerAddress`): past it the answer is 409 `HOLD_CAP_REACHED` ' +
           '(`cap`: `seats` or `holds`, `max`). A hold that needs proof of work and has no valid `altcha` ' +
           'is answered 428 `CHALLENGE_REQUIRED` with a fresh `challenge` to solve and send back. ' +
+          "While the event's waiting room is active, a publishable-key hold needs the queue ticket's " +
+          '`admissionToken` (403 `ADMISSION_REQUIRED` with a `reason`); one admission carries one hold ' +
+          'at a time. Outside the sale window: 409 `NOT_ON_SALE`. ' +
           'Secret-key and session holds (a partner backend, a box office) are not capped, and only they ' +
           "may name an `externalId` (403 `FORBIDDEN` with the publishable key), which the hold's webhooks " +
           '(`hold_expiring`, `hold_expired`, `hold_extended`) carry. ' +
@@ -124,10 +128,11 @@ const holdRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const event = await eventOnSale(app, request, request.params.id);
+      assertSaleOpen(event);
       if (request.body.holdToken && eventIdOfHold(request.body.holdToken) !== event.id) {
         throw new AppError(404, 'HOLD_NOT_FOUND', 'The hold belongs to another event');
       }
-      const { altcha, ...body } = request.body;
+      const { altcha, admissionToken, ...body } = request.body;
       const publishable = request.principal?.kind === 'publishable';
       if (publishable && body.externalId !== undefined) {
         // A browser's value would reach the partner's systems as if the partner had named it.
@@ -136,10 +141,20 @@ const holdRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const attendee = publishable
         ? await app.holdGuard.capFor(event, limitKeyOf(request.ip), altcha)
         : undefined;
+      // While the waiting room is active an attendee holds only under a live admission (secret-key
+      // and session holds, a partner backend or a box office, are not gated).
+      const token = body.holdToken ?? newHoldToken(event.id);
+      const admitted = publishable
+        ? await app.waitingRoom.admitHold(event, admissionToken, {
+            token,
+            existing: body.holdToken !== undefined,
+          })
+        : <T>(make: () => Promise<T>) => make();
       const notify = body.holdToken ? undefined : await app.holdSubscriptions.notifyFor(event.orgId);
-      return reply.send(
-        await holdSeats(app.inventory, event, body, { ...(attendee ? { attendee } : {}), notify }),
+      const hold = await admitted(() =>
+        holdSeats(app.inventory, event, body, { token, ...(attendee ? { attendee } : {}), notify }),
       );
+      return reply.send(hold);
     },
   );
 

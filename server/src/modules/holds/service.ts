@@ -45,7 +45,8 @@ export async function holdSeats(
   inventory: Inventory,
   event: Event,
   body: HoldBody,
-  extra: { marker?: string; attendee?: AttendeeCap; notify?: HoldNotify | undefined } = {},
+  /** `token`: the new hold's token, chosen by the caller (the waiting room binds it to an admission first). */
+  extra: { marker?: string; attendee?: AttendeeCap; notify?: HoldNotify | undefined; token?: string } = {},
 ): Promise<Hold> {
   const seats = body.seats ?? [];
   const general = body.general ?? [];
@@ -70,7 +71,7 @@ export async function holdSeats(
     'hold',
     {
       // The event id leads the token, so calls that carry only the token find its event.
-      token: body.holdToken ?? `${event.id}.${newToken('hold')}`,
+      token: body.holdToken ?? extra.token ?? newHoldToken(event.id),
       existing: body.holdToken !== undefined,
       seats,
       general,
@@ -93,6 +94,8 @@ export async function holdSeats(
   }
   return toHold(event.id, result.hold);
 }
+
+export const newHoldToken = (eventId: string) => `${eventId}.${newToken('hold')}`;
 
 /** `capped`: a publishable-key caller, who may not keep places past its address's allowance. */
 export async function extendHold(
