@@ -21,4 +21,5 @@ export {
   webhookData,
   webhookEvent,
   webhookPayload,
+  webhookSchemeAllowed,
 } from './webhook.js';

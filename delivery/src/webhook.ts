@@ -66,10 +66,20 @@ export function classifyStatus(status: number): DeliveryFailure | null {
   return permanentFailure(status >= 300 && status < 400 ? `${text} (redirects are not followed)` : text);
 }
 
-/** The two settings of the worker's and the server's configuration that a sender reads. */
+/** The settings of the worker's and the server's configuration that a sender reads. */
 export interface WebhookSettings {
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: boolean;
+  /** Development only: deliver to `http:` URLs too (otherwise only `https:`). */
+  WEBHOOK_ALLOW_HTTP: boolean;
+  /** Total time of one delivery: DNS, connect, TLS, the answer's headers and its body. */
   WEBHOOK_TIMEOUT_MS: number;
+  /** Bytes of an answer read at most; a longer answer is cut off and counts as a failed attempt. */
+  WEBHOOK_MAX_RESPONSE_BYTES: number;
+}
+
+/** `https:` always; `http:` only where the development switch allows it. */
+export function webhookSchemeAllowed(url: URL, allowHttp: boolean): boolean {
+  return url.protocol === 'https:' || (allowHttp && url.protocol === 'http:');
 }
 
 /** Signed POSTs to customer endpoints: the worker's deliveries and the server's test events. */
@@ -89,6 +99,10 @@ export class WebhookChannel {
     let url: URL;
     try {
       url = new URL(target.url);
+      // Checked again here, not only at registration: an endpoint registered while http was
+      // allowed must not carry signed payloads in the clear once it no longer is.
+      if (!webhookSchemeAllowed(url, this.config.WEBHOOK_ALLOW_HTTP))
+        throw new Error(`${url.protocol.slice(0, -1)} webhook URLs are not allowed here; use https`);
       assertTargetAllowed(url, this.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS);
     } catch (error) {
       throw permanentFailure(refusedText(error as Error));
@@ -108,32 +122,47 @@ export class WebhookChannel {
     return status;
   }
 
+  /**
+   * One POST under a total deadline: the signal aborts the request in whatever phase it is (DNS,
+   * connect, TLS, waiting for headers, reading the body), so a receiver that sends its headers and
+   * then drips a byte every few seconds fails at the deadline like one that never answers. The
+   * answer's body is read only to free the socket, and only up to the cap: a huge answer is cut
+   * off rather than read to its end.
+   */
   private post(url: URL, headers: Record<string, string>, payload: string): Promise<number> {
     const client = url.protocol === 'https:' ? https : http;
+    const { WEBHOOK_TIMEOUT_MS: deadlineMs, WEBHOOK_MAX_RESPONSE_BYTES: maxBytes } = this.config;
+    const signal = AbortSignal.timeout(deadlineMs);
     return new Promise<number>((resolve, reject) => {
-      const request = client.request(
-        url,
-        {
-          method: 'POST',
-          headers: { ...headers, 'content-length': Buffer.byteLength(payload).toString() },
-          lookup: this.lookup,
-          timeout: this.config.WEBHOOK_TIMEOUT_MS,
-        },
-        (response) => {
-          response.resume(); // the answer's body is not used; drain it so the socket is freed
-          response.on('end', () => resolve(response.statusCode ?? 0));
-          response.on('error', () => resolve(response.statusCode ?? 0));
-        },
-      );
-      request.on('timeout', () => {
-        request.destroy(recoverableFailure(`webhook timed out after ${this.config.WEBHOOK_TIMEOUT_MS} ms`));
+      const request = client.request(url, {
+        method: 'POST',
+        headers: { ...headers, 'content-length': Buffer.byteLength(payload).toString() },
+        lookup: this.lookup,
+        signal,
       });
-      request.on('error', (error) => {
-        if (error instanceof BlockedAddressError) reject(permanentFailure(refusedText(error)));
-        else if (error.name === 'DeliveryFailure') reject(error);
-        else reject(recoverableFailure(`webhook request failed: ${error.message}`));
+      const fail = (failure: DeliveryFailure) => {
+        reject(failure);
+        request.destroy();
+      };
+      request.on('response', (response) => {
+        let read = 0;
+        response.on('data', (chunk: Buffer) => {
+          read += chunk.length;
+          if (read > maxBytes) fail(recoverableFailure(`webhook answer exceeded ${maxBytes} bytes; cut off`));
+        });
+        response.on('end', () => resolve(response.statusCode ?? 0));
+        response.on('error', (error) => fail(this.asFailure(error, signal)));
       });
+      request.on('error', (error) => fail(this.asFailure(error, signal)));
       request.end(payload);
     });
+  }
+
+  private asFailure(error: Error, signal: AbortSignal): DeliveryFailure {
+    if (error instanceof BlockedAddressError) return permanentFailure(refusedText(error));
+    if (error.name === 'DeliveryFailure') return error as DeliveryFailure;
+    if (signal.aborted)
+      return recoverableFailure(`webhook did not finish within ${this.config.WEBHOOK_TIMEOUT_MS} ms`);
+    return recoverableFailure(`webhook request failed: ${error.message}`);
   }
 }

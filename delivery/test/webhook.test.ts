@@ -18,6 +18,13 @@ describe('webhook answers', () => {
   });
 });
 
+const settings = {
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: true,
+  WEBHOOK_ALLOW_HTTP: true,
+  WEBHOOK_TIMEOUT_MS: 2_000,
+  WEBHOOK_MAX_RESPONSE_BYTES: 65_536,
+};
+
 describe('webhook network guard at delivery', () => {
   it('refuses to connect to a loopback receiver unless development allows it', async () => {
     let hits = 0;
@@ -34,10 +41,7 @@ describe('webhook network guard at delivery', () => {
     };
     const event = { id: 'msg', type: 'webhook.test', timestamp: new Date().toISOString(), data: {} };
     try {
-      const guarded = new WebhookChannel({
-        WEBHOOK_ALLOW_PRIVATE_NETWORKS: false,
-        WEBHOOK_TIMEOUT_MS: 2_000,
-      });
+      const guarded = new WebhookChannel({ ...settings, WEBHOOK_ALLOW_PRIVATE_NETWORKS: false });
       for (const url of [`http://127.0.0.1:${port}/`, `http://localhost:${port}/`]) {
         const failure = await guarded.deliver({ ...target, url }, event).catch((error: unknown) => error);
         expect(failure, url).toBeInstanceOf(DeliveryFailure);
@@ -49,7 +53,7 @@ describe('webhook network guard at delivery', () => {
         if (url.includes('localhost')) expect((failure as DeliveryFailure).message).not.toMatch(/127\.|::1/);
       }
       expect(hits).toBe(0);
-      const allowed = new WebhookChannel({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: true, WEBHOOK_TIMEOUT_MS: 2_000 });
+      const allowed = new WebhookChannel(settings);
       expect(await allowed.deliver({ ...target, url: `http://localhost:${port}/` }, event)).toBe(200);
       expect(hits).toBe(1);
     } finally {

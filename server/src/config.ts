@@ -81,6 +81,11 @@ export const ConfigSchema = Type.Object({
   MAX_EVENTS_PER_ORGANIZATION: Type.Integer({ minimum: 1, default: 1_000 }),
   /** Seats (reserved seats plus general-admission places) of those events, together. */
   MAX_SEATS_PER_ORGANIZATION: Type.Integer({ minimum: 1, default: 2_000_000 }),
+  /**
+   * Webhook endpoints one organization may register. Every notification is sent to each of them,
+   * so this bounds the work one booking can cause.
+   */
+  MAX_WEBHOOK_ENDPOINTS_PER_ORGANIZATION: Type.Integer({ minimum: 1, maximum: 1_000, default: 10 }),
   SOCKET_HOLD_GRACE_SECONDS: Type.Integer({ minimum: 0, default: 30 }),
   /**
    * Which proxies' `X-Forwarded-For` to believe. Empty: none, the TCP peer is the client (a client

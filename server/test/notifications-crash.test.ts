@@ -115,11 +115,15 @@ describe('crash safety', () => {
     expect([...messageIdsByRecipient.values()].filter((seen) => seen.size !== 1)).toEqual([]);
     const repeatedOnTheWire = mails.length - 2_000;
     expect(repeatedOnTheWire).toBeLessThanOrEqual(prefetch);
-    const { rows } = await app.pg.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM notification_inbox WHERE message_id = ANY($1::uuid[])',
-      [ids],
-    );
-    expect(rows[0]!.n).toBe(2_000);
+    // The worker records a message just after its mail is accepted: wait for the last records.
+    const handled = async () => {
+      const { rows } = await app.pg.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM notification_inbox WHERE message_id = ANY($1::uuid[])',
+        [ids],
+      );
+      return rows[0]!.n;
+    };
+    await waitFor(async () => (await handled()) === 2_000, 'every message recorded as handled', 15_000);
 
     // SIGTERM: the worker stops consuming, finishes what it holds and exits cleanly.
     second.process.kill('SIGTERM');

@@ -32,6 +32,16 @@ export const commonSettings = {
   PUBLIC_URL: Type.String({ pattern: '^https?://', default: 'http://localhost:3000' }),
   /** Development only: let webhooks reach loopback and private-network addresses. */
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: Type.Boolean({ default: false }),
-  /** Time a webhook receiver has to answer. */
+  /**
+   * Development only: webhook URLs may be `http:` (otherwise `https:` is required, at registration
+   * and at every delivery, so signed payloads never travel in the clear).
+   */
+  WEBHOOK_ALLOW_HTTP: Type.Boolean({ default: false }),
+  /**
+   * Total time one webhook delivery may take, from DNS through the last byte of the answer; a
+   * receiver slower than this is a failed attempt, retried with backoff.
+   */
   WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  /** Bytes of a webhook answer read at most; a longer answer is cut off and counts as failed. */
+  WEBHOOK_MAX_RESPONSE_BYTES: Type.Integer({ minimum: 0, default: 65_536 }),
 };

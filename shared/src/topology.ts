@@ -55,6 +55,11 @@ export const NotificationHeaders = {
   reason: 'x-happening-reason',
   deadLetteredAt: 'x-happening-dead-lettered-at',
   replayedAt: 'x-happening-replayed-at',
+  /**
+   * Times the worker put the message back for later without trying it (its organization at its
+   * share of the worker, or its deliveries claimed by another worker); sets the wait, not attempts.
+   */
+  deferrals: 'x-happening-deferrals',
 } as const;
 
 /** Redis hash where each worker reports how many messages it holds unacked (for `GET /ops/queues`). */

@@ -25,6 +25,8 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     OUTBOX_RELAY_ENABLED: 'false',
     // Servers started as processes (lifecycle, crash tests) run side by side: any free ops port.
     OPS_PORT: '0',
+    // Test receivers listen on plain http; the https-only rule has its own tests.
+    WEBHOOK_ALLOW_HTTP: 'true',
     ...overrides,
   };
 }

@@ -313,10 +313,14 @@ export function workerEnv(queue: string, smtpUrl: string, overrides: Record<stri
     SMTP_URL: smtpUrl,
     LOG_LEVEL: process.env.TEST_WORKER_LOG_LEVEL ?? 'silent',
     WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+    WEBHOOK_ALLOW_HTTP: 'true',
     NOTIFICATIONS_RETRY_BASE_MS: '150',
     NOTIFICATIONS_MAX_ATTEMPTS: '4',
     SMTP_TIMEOUT_MS: '3000',
     WEBHOOK_TIMEOUT_MS: '3000',
+    // Longer than any send here (3 s timeouts), short enough that a killed worker's claims are
+    // taken over within seconds.
+    WORKER_CLAIM_LEASE_MS: '6000',
     // Several workers run at once in tests: each takes a free port for its ops endpoints.
     WORKER_HTTP_PORT: '0',
     ...overrides,

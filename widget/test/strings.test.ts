@@ -27,6 +27,8 @@ const NEVER_SENT_TO_THE_WIDGET = new Set<string>([
   'ORGANIZATION_LIMIT_REACHED',
   'ORGANIZATION_NAME_TAKEN',
   'WEBHOOK_URL_NOT_ALLOWED',
+  // Registering webhook endpoints is the console's (organizer tokens), never the widget's.
+  'WEBHOOK_ENDPOINT_LIMIT_REACHED',
   'CURRENT_PASSWORD_WRONG',
   'EVENT_LIMIT_REACHED',
   'SEAT_LIMIT_REACHED',

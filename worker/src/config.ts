@@ -12,6 +12,24 @@ export const WorkerConfigSchema = Type.Object({
   SMTP_FROM: Type.String({ minLength: 3, default: 'Happening <no-reply@happening.test>' }),
   /** Messages one worker holds at once (AMQP prefetch). */
   WORKER_PREFETCH: Type.Integer({ minimum: 1, maximum: 1_000, default: 20 }),
+  /**
+   * Messages of one organization a worker handles at once, so that one organization's slow or
+   * failing receivers take at most this share of its prefetch. Values above the prefetch act as
+   * the prefetch (no limit).
+   */
+  WORKER_ORG_IN_FLIGHT: Type.Integer({ minimum: 1, maximum: 1_000, default: 10 }),
+  /**
+   * How long an organization's messages may make no progress (none finishes) before the worker
+   * hands back the ones waiting beyond its share (through a delay queue), so their prefetch
+   * slots serve other organizations. While its work moves, they wait their turn.
+   */
+  WORKER_ORG_WAIT_MS: Type.Integer({ minimum: 0, default: 1_000 }),
+  /**
+   * How long a worker's claim on a message's deliveries lasts; must be longer than any send
+   * (WEBHOOK_TIMEOUT_MS, SMTP's timeouts, a wait for a free SMTP connection). A worker that hangs
+   * mid-send keeps its claims this long; one that dies loses them at once (its liveness lock).
+   */
+  WORKER_CLAIM_LEASE_MS: Type.Integer({ minimum: 1_000, default: 60_000 }),
   /** Processing attempts per message before it is dead-lettered (recoverable failures only). */
   NOTIFICATIONS_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 20, default: 6 }),
   /** First backoff delay; each further retry waits twice as long (5 s, 10 s, 20 s, …). */

@@ -20,10 +20,12 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { EmailChannel } from './channels/email.js';
 import type { WorkerConfig } from './config.js';
+import { WORKER_LIVENESS_SQL } from './delivery-store.js';
 import { InAppPush } from './in-app-push.js';
 import type { IncomingMessage } from './message.js';
 import { WorkerMetrics } from './metrics.js';
 import type { Readiness } from './ops-server.js';
+import { OrgShare } from './org-share.js';
 import { NotificationProcessor, type Outcome, type Publisher } from './processor.js';
 
 const REPORT_INTERVAL_MS = 1_000;
@@ -38,11 +40,15 @@ export class NotificationWorker {
   private publishChannel?: ChannelWrapper;
   private consumer?: { channel: Channel; tag: string };
   private pool?: pg.Pool;
+  /** Holds this worker's liveness lock for as long as the process lives (see `holdLiveness`). */
+  private liveness?: pg.Client;
+  private alive = false;
   private redis?: RedisClient;
   private inAppPush?: InAppPush;
   private email?: EmailChannel;
   private processor?: NotificationProcessor;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly share: OrgShare;
   private stopping = false;
   private reporter?: NodeJS.Timeout;
   /** Prometheus figures, served by the ops server (`worker.ts`). */
@@ -53,6 +59,7 @@ export class NotificationWorker {
     duplicate: 0,
     retry: 0,
     'dead-lettered': 0,
+    deferred: 0,
     failed: 0,
   };
 
@@ -62,15 +69,16 @@ export class NotificationWorker {
   ) {
     this.delays = retryDelays(config.NOTIFICATIONS_RETRY_BASE_MS, config.NOTIFICATIONS_MAX_ATTEMPTS);
     this.topology = notificationTopology(config.NOTIFICATIONS_QUEUE, this.delays);
+    this.share = new OrgShare(config.WORKER_ORG_IN_FLIGHT, config.WORKER_ORG_WAIT_MS);
   }
 
   async start(): Promise<void> {
     const config = this.config;
     this.pool = new pg.Pool({
       connectionString: config.DATABASE_URL,
-      // Each message in flight holds one client for its transaction; past 30, messages wait for
-      // a client rather than exhaust PostgreSQL's connection limit.
-      max: Math.min(config.WORKER_PREFETCH + 2, 30),
+      // A message holds a client only for its two short transactions (plan, record), never while
+      // it is sent; a few clients serve the whole prefetch.
+      max: Math.min(config.WORKER_PREFETCH + 2, 10),
       application_name: `happening-worker-${process.pid}`,
     });
     this.pool.on('error', (error) => this.log.warn({ err: error }, 'idle PostgreSQL client error'));
@@ -81,6 +89,7 @@ export class NotificationWorker {
     this.email = new EmailChannel(config);
     await this.waitForSchema();
     if (this.stopping) return;
+    await this.holdLiveness();
 
     this.connection = amqp.connect(brokerUrlsOf(config.RABBITMQ_URL), {
       heartbeatIntervalInSeconds: 15,
@@ -107,6 +116,8 @@ export class NotificationWorker {
       publisher: this.publisher(this.publishChannel),
       pushInApp: (notification) => inAppPush.push(notification),
       retryDelaysMs: this.delays,
+      claimLeaseMs: config.WORKER_CLAIM_LEASE_MS,
+      claimant: () => (this.alive ? this.id : null),
       log: this.log,
     });
 
@@ -153,6 +164,37 @@ export class NotificationWorker {
     }
   }
 
+  /**
+   * One connection of its own, outside the pool, holding a session-level advisory lock named after
+   * this worker. PostgreSQL drops the lock the moment the session ends, which is when the process
+   * dies (kill -9 closes its sockets): a copy of a message this worker had claimed then takes the
+   * deliveries over at once instead of waiting for the lease. Without the lock (it could not be
+   * taken, or its connection broke), claims are made without a claimant and only their lease
+   * protects them.
+   */
+  private async holdLiveness(): Promise<void> {
+    const client = new pg.Client({
+      connectionString: this.config.DATABASE_URL,
+      application_name: `happening-worker-liveness-${process.pid}`,
+    });
+    client.on('error', (error) => {
+      this.alive = false;
+      this.log.warn({ err: error }, 'liveness connection lost; claims now rely on their lease alone');
+    });
+    client.on('end', () => {
+      this.alive = false;
+    });
+    try {
+      await client.connect();
+      await client.query(WORKER_LIVENESS_SQL, [this.id]);
+      this.liveness = client;
+      this.alive = true;
+    } catch (error) {
+      this.log.warn({ err: error }, 'could not take the liveness lock; claims rely on their lease alone');
+      await client.end().catch(() => {});
+    }
+  }
+
   /** Stop consuming, let in-flight deliveries finish (up to `graceMs`), then close everything. */
   async stop(graceMs = 20_000): Promise<void> {
     if (this.stopping) return;
@@ -170,6 +212,8 @@ export class NotificationWorker {
     await this.connection?.close().catch(() => {});
     this.email?.close();
     await this.pool?.end().catch(() => {});
+    this.alive = false;
+    await this.liveness?.end().catch(() => {});
     await this.inAppPush?.close().catch(() => {});
     this.redis?.disconnect();
   }
@@ -197,6 +241,43 @@ export class NotificationWorker {
   }
 
   private async onMessage(channel: Channel, message: ConsumeMessage): Promise<void> {
+    const orgId = orgIdOf(message);
+    // Unreadable messages have no organization: the processor dead-letters them at once.
+    if (orgId !== null && (await this.share.enter(orgId)) === 'defer') {
+      await this.deferForShare(channel, message, orgId);
+      return;
+    }
+    try {
+      await this.process(channel, message);
+    } finally {
+      if (orgId !== null) this.share.leave(orgId);
+    }
+  }
+
+  /** Its organization is at its share: back to a delay queue, untried, so the slot serves others. */
+  private async deferForShare(channel: Channel, message: ConsumeMessage, orgId: string): Promise<void> {
+    const deferrals = Number(message.properties.headers?.[NotificationHeaders.deferrals] ?? 0) || 0;
+    this.log.debug(
+      { orgId, messageId: message.properties.messageId, deferrals },
+      "deferring a message: its organization's work is stalled at its share",
+    );
+    const type = message.properties.type ?? message.fields.routingKey;
+    try {
+      // Each deferral waits one backoff step longer, so a stalled organization's messages cost
+      // the worker less and less while they wait their turn.
+      const delay = this.delays[Math.min(deferrals, this.delays.length - 1)] ?? 0;
+      await this.publisher(this.publishChannel!).defer(message, delay);
+    } catch (error) {
+      this.log.warn({ err: error }, 'could not defer a message; giving it back to the broker');
+      this.settle(() => channel.nack(message, false, true));
+      return;
+    }
+    this.outcomes.deferred++;
+    this.metrics.record(type, 'deferred', 0);
+    this.settle(() => channel.ack(message));
+  }
+
+  private async process(channel: Channel, message: ConsumeMessage): Promise<void> {
     const started = performance.now();
     const type = message.properties.type ?? message.fields.routingKey;
     try {
@@ -265,6 +346,16 @@ export class NotificationWorker {
           [NotificationHeaders.attempt]: attempt,
         });
       },
+      defer: (incoming, delayMs) => {
+        const headers = incoming.properties.headers ?? {};
+        const deferrals = Number(headers[NotificationHeaders.deferrals] ?? 0) || 0;
+        // Without retries configured there is no delay queue: straight to the back of the queue.
+        const target = this.delays.includes(delayMs) ? retryQueueName(queue, delayMs) : queue;
+        return send(target, incoming, {
+          ...headers,
+          [NotificationHeaders.deferrals]: deferrals + 1,
+        });
+      },
       deadLetter: (incoming, reason) => {
         this.log.warn({ messageId: incoming.properties.messageId, reason }, 'dead-lettering a message');
         return send(deadLetterQueueName(queue), incoming, {
@@ -281,5 +372,15 @@ export class NotificationWorker {
     await this.redis
       ?.hset(workerInFlightKey(this.config.NOTIFICATIONS_QUEUE), this.id, report)
       .catch(() => {});
+  }
+}
+
+/** The organization a message is for, read without validating the rest (the processor does). */
+function orgIdOf(message: ConsumeMessage): string | null {
+  try {
+    const body = JSON.parse(message.content.toString('utf8')) as { orgId?: unknown };
+    return typeof body.orgId === 'string' ? body.orgId : null;
+  } catch {
+    return null;
   }
 }

@@ -1,20 +1,26 @@
 /**
- * One message, start to finish: validate, skip if already handled, send what is not sent yet,
- * record the outcome, then schedule a retry or dead-letter. The caller acks only after this
- * resolves, so a message is acked only once its deliveries are recorded.
+ * One message, start to finish: validate, plan and claim what is not sent yet (one short
+ * transaction), send it holding nothing of PostgreSQL's, record the outcome (another short
+ * transaction), then schedule a retry or dead-letter. The caller acks only after this resolves,
+ * so a message is acked only once its deliveries are recorded or it is safely queued again.
  */
+import { randomUUID } from 'node:crypto';
 import { asDeliveryFailure, type WebhookChannel, type WebhookTarget } from '@happening/delivery';
 import type { InAppNotification, NotificationMessage } from '@happening/shared';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { Batcher } from './batcher.js';
 import type { EmailChannel } from './channels/email.js';
 import {
-  beginAndPlan,
   type DeliveryResult,
   type DeliveryRow,
+  type MessagePlan,
   markHandled,
   type PlannedDelivery,
-  recordAndCommit,
+  type PlanRequest,
+  planAndClaimBatch,
+  type RecordRequest,
+  recordOutcomeBatch,
 } from './delivery-store.js';
 import { attemptOf, type IncomingMessage, isReplay, parseNotification } from './message.js';
 import { isPersonal, personal } from './routing.js';
@@ -25,6 +31,11 @@ export interface Publisher {
   retry(incoming: IncomingMessage, delayMs: number, attempt: number): Promise<void>;
   /** Moves the message to the dead-letter queue with its reason. Resolves on confirm. */
   deadLetter(incoming: IncomingMessage, reason: string): Promise<void>;
+  /**
+   * Puts the message in the delay queue for `delayMs` without counting an attempt (it was not
+   * tried). Resolves on confirm.
+   */
+  defer(incoming: IncomingMessage, delayMs: number): Promise<void>;
 }
 
 export interface ProcessorDeps {
@@ -36,10 +47,23 @@ export interface ProcessorDeps {
   pushInApp: (notification: InAppNotification) => void;
   /** Backoff before attempt 2, 3, …; its length + 1 is the number of attempts. */
   retryDelaysMs: number[];
+  /**
+   * How long a claim on a message's deliveries lasts: longer than any send takes. A worker that
+   * dies mid-send leaves its claim; a copy of the message takes the deliveries over after this.
+   */
+  claimLeaseMs: number;
+  /** This worker's name while it holds its liveness lock (see `Claim.claimant`), else null. */
+  claimant: () => string | null;
   log: Logger;
 }
 
-export type Outcome = 'delivered' | 'duplicate' | 'retry' | 'dead-lettered';
+/** `deferred`: put back for later untried (another worker's live claim, or its organization's share). */
+export type Outcome = 'delivered' | 'duplicate' | 'retry' | 'dead-lettered' | 'deferred';
+
+/** The shortest retry delay that outlasts `waitMs`, or the longest there is. */
+export function delayAtLeast(delays: readonly number[], waitMs: number): number {
+  return delays.find((delay) => delay >= waitMs) ?? delays.at(-1) ?? waitMs;
+}
 
 const ENDPOINT_GONE = 'webhook endpoint was deleted before delivery';
 
@@ -53,8 +77,27 @@ function plan(message: NotificationMessage): PlannedDelivery[] {
   ];
 }
 
+/** Batches of the two short transactions written at once, each on its own pool client. */
+const BATCHES_IN_FLIGHT = 2;
+/** Messages per transaction at most. */
+const MAX_BATCH = 50;
+
 export class NotificationProcessor {
-  constructor(private readonly deps: ProcessorDeps) {}
+  private readonly plans: Batcher<PlanRequest, MessagePlan>;
+  private readonly records: Batcher<RecordRequest, InAppNotification | null>;
+
+  constructor(private readonly deps: ProcessorDeps) {
+    this.plans = new Batcher(
+      (requests) => planAndClaimBatch(deps.pool, requests),
+      BATCHES_IN_FLIGHT,
+      MAX_BATCH,
+    );
+    this.records = new Batcher(
+      (requests) => recordOutcomeBatch(deps.pool, requests),
+      BATCHES_IN_FLIGHT,
+      MAX_BATCH,
+    );
+  }
 
   get maxAttempts(): number {
     return this.deps.retryDelaysMs.length + 1;
@@ -72,60 +115,65 @@ export class NotificationProcessor {
 
   private async deliver(incoming: IncomingMessage, message: NotificationMessage): Promise<Outcome> {
     const attempt = attemptOf(incoming);
-    const client = await this.deps.pool.connect();
-    try {
-      const { handled, endpoints, rows } = await beginAndPlan(
-        client,
-        message,
-        plan(message),
-        isReplay(incoming),
+    const claimToken = randomUUID();
+    const { handled, endpoints, rows, busyUntil } = await this.plans.submit({
+      message,
+      planned: plan(message),
+      replay: isReplay(incoming),
+      claim: { token: claimToken, leaseMs: this.deps.claimLeaseMs, claimant: this.deps.claimant() },
+    });
+    if (handled) return 'duplicate';
+    if (busyUntil) {
+      // Another worker is sending this message now (a relay repeat, or a redelivery while the
+      // first copy's worker is slow or dead). Come back when its lease has ended: then it has
+      // recorded everything (and this copy finds the inbox row) or it is gone (and this copy
+      // takes its deliveries over).
+      await this.deps.publisher.defer(
+        incoming,
+        delayAtLeast(this.deps.retryDelaysMs, busyUntil.getTime() - Date.now()),
       );
-      if (handled) {
-        await client.query('COMMIT');
-        return 'duplicate';
-      }
-      const results = await Promise.all(
-        rows
-          .filter((row) => row.status === 'pending')
-          .map((row) => this.send(message, row, endpoints, attempt)),
-      );
-      const retrying = results.filter((result) => result.status === 'pending');
-      const finalRows = rows.map(
-        (row) => results.find((result) => result.id === row.id) ?? { ...row, error: null },
-      );
-      const failed = finalRows.filter((row) => row.status === 'failed' && row.error !== ENDPOINT_GONE);
-      const done = retrying.length === 0 && failed.length === 0;
+      return 'deferred';
+    }
+    const results = await Promise.all(
+      rows
+        .filter((row) => row.status === 'pending')
+        .map((row) => this.send(message, row, endpoints, attempt)),
+    );
+    const retrying = results.filter((result) => result.status === 'pending');
+    const finalRows = rows.map(
+      (row) => results.find((result) => result.id === row.id) ?? { ...row, error: null },
+    );
+    const failed = finalRows.filter((row) => row.status === 'failed' && row.error !== ENDPOINT_GONE);
+    const done = retrying.length === 0 && failed.length === 0;
 
-      // Delivered everywhere: the inbox row commits with the last delivery records.
-      const pushed = await recordAndCommit(client, message, {
+    // Delivered everywhere: the inbox row commits with the last delivery records.
+    const pushed = await this.records.submit({
+      message,
+      claimToken,
+      outcome: {
         results: results.map(({ id, status, error }) => ({ id, status, error })),
         handled: done,
         inApp: results.find((result) => result.inApp)?.inApp ?? null,
-      });
-      this.push(pushed);
-      if (done) return 'delivered';
+      },
+    });
+    this.push(pushed);
+    if (done) return 'delivered';
 
-      if (retrying.length > 0) {
-        await this.deps.publisher.retry(incoming, this.deps.retryDelaysMs[attempt - 1]!, attempt + 1);
-        return 'retry';
-      }
-      const reason = failed.map((row) => `${row.channel} ${row.target}: ${row.error ?? 'failed'}`).join('; ');
-      await this.deps.publisher.deadLetter(incoming, reason);
-      // Handled only once the dead letter is safely queued; a crash before this repeats the
-      // dead-lettering (harmless), never loses it.
-      await markHandled(client, message);
-      return 'dead-lettered';
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
+    if (retrying.length > 0) {
+      await this.deps.publisher.retry(incoming, this.deps.retryDelaysMs[attempt - 1]!, attempt + 1);
+      return 'retry';
     }
+    const reason = failed.map((row) => `${row.channel} ${row.target}: ${row.error ?? 'failed'}`).join('; ');
+    await this.deps.publisher.deadLetter(incoming, reason);
+    // Handled only once the dead letter is safely queued; a crash before this repeats the
+    // dead-lettering (harmless), never loses it.
+    await markHandled(this.deps.pool, message);
+    return 'dead-lettered';
   }
 
   /**
-   * Sends one pending delivery. Email and webhooks go out now; the in-app notification is
-   * rendered here and stored with the outcome, in the same transaction.
+   * Sends one claimed delivery. Email and webhooks go out now; the in-app notification is
+   * rendered here and stored with the outcome, in the record's transaction.
    */
   private async send(
     message: NotificationMessage,

@@ -99,6 +99,7 @@ beforeAll(async () => {
     SMTP_URL: `smtp://127.0.0.1:${port(smtp.server)}`,
     LOG_LEVEL: 'silent',
     WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+    WEBHOOK_ALLOW_HTTP: 'true',
     NOTIFICATIONS_RETRY_BASE_MS: '200',
     NOTIFICATIONS_MAX_ATTEMPTS: '3',
   });

@@ -198,7 +198,7 @@ describe('the Webhooks screen', () => {
     await act(async () => registerForm().requestSubmit());
     await until(() =>
       expect(view!.container.querySelector('[role="alert"]')?.textContent).toBe(
-        '10.0.0.5 is (or resolves to) 10.0.0.5, a private or loopback address Use a public http(s) address where your own systems receive webhooks.',
+        '10.0.0.5 is (or resolves to) 10.0.0.5, a private or loopback address Use a public https address where your own systems receive webhooks.',
       ),
     );
     expect(text()).not.toContain('whsec_');

@@ -96,7 +96,9 @@ export function errorAdvice(error: unknown): string {
     INVALID_SEAT_MAP: 'Fix the seat map problems listed in the editor.',
     EVENT_NOT_EDITABLE: 'Only draft events can be edited.',
     SERVICE_UNAVAILABLE: 'A service the server needs is down. Try again shortly.',
-    WEBHOOK_URL_NOT_ALLOWED: 'Use a public http(s) address where your own systems receive webhooks.',
+    WEBHOOK_URL_NOT_ALLOWED: 'Use a public https address where your own systems receive webhooks.',
+    WEBHOOK_ENDPOINT_LIMIT_REACHED:
+      'Remove an endpoint you no longer use, or ask the operator to raise the limit.',
     CURRENT_PASSWORD_WRONG: 'Type the password you signed in with.',
     EVENT_LIMIT_REACHED: 'Cancel a draft you no longer need, or ask the operator to raise the limit.',
     SEAT_LIMIT_REACHED: 'Use a smaller seat map, cancel a draft, or ask the operator to raise the limit.',

@@ -38,16 +38,34 @@ export interface SigningEndpoint {
 /** An organization's webhook endpoints and their signing secrets. */
 export function webhookEndpointsRepository(pool: pg.Pool) {
   return {
+    /**
+     * Registers an endpoint unless the organization already has `limit` of them: null then. The
+     * organization's row is locked for the count and the insert, so concurrent registrations
+     * cannot together pass the limit.
+     */
     async create(
       endpoint: { orgId: string; url: string; description: string; secret: string; types: string[] | null },
-      db: Db = pool,
-    ): Promise<WebhookEndpoint> {
-      const { rows } = await db.query<EndpointRow>(
-        `INSERT INTO webhook_endpoints (org_id, url, description, secret, types) VALUES ($1, $2, $3, $4, $5)
-         RETURNING ${columns}`,
-        [endpoint.orgId, endpoint.url, endpoint.description, endpoint.secret, endpoint.types],
-      );
-      return toEndpoint(rows[0]!);
+      limit: number,
+    ): Promise<WebhookEndpoint | null> {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE', [endpoint.orgId]);
+        const { rows } = await client.query<EndpointRow>(
+          `INSERT INTO webhook_endpoints (org_id, url, description, secret, types)
+           SELECT $1, $2, $3, $4, $6
+           WHERE (SELECT count(*) FROM webhook_endpoints WHERE org_id = $1) < $5
+           RETURNING ${columns}`,
+          [endpoint.orgId, endpoint.url, endpoint.description, endpoint.secret, limit, endpoint.types],
+        );
+        await client.query('COMMIT');
+        return rows[0] ? toEndpoint(rows[0]) : null;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
     },
 
     /** Changes what `change` names (`types: null`: every type again); null for no such endpoint. */

@@ -13,7 +13,7 @@ import {
   WebhookTestResult,
   withErrors,
 } from '@happening/shared';
-import { notFound } from '../../lib/errors.js';
+import { AppError, notFound } from '../../lib/errors.js';
 import { checkWebhookUrl } from './url-check.js';
 
 // Standard Webhooks secrets: "whsec_" + base64 of 24–64 random bytes.
@@ -33,11 +33,13 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Register a webhook endpoint (the answer shows its signing secret once)',
         description:
           "Needs the admin role. The endpoint receives the organization's notifications signed by the " +
-          'Standard Webhooks scheme. The URL must be http or https without credentials and may not ' +
-          'resolve to a private or loopback address (unless `WEBHOOK_ALLOW_PRIVATE_NETWORKS`): 422 ' +
-          '`WEBHOOK_URL_NOT_ALLOWED` says why. The worker checks the address again at every delivery. ' +
-          '`types` subscribes it to some notification types only (default: every type, including ' +
-          'types added later); an unknown type is 400 `VALIDATION_FAILED`.',
+          'Standard Webhooks scheme. The URL must be https (http only where `WEBHOOK_ALLOW_HTTP` allows ' +
+          'it, for local development) without credentials and may not resolve to a private or loopback ' +
+          'address (unless `WEBHOOK_ALLOW_PRIVATE_NETWORKS`): 422 `WEBHOOK_URL_NOT_ALLOWED` says why. ' +
+          'The worker checks both again at every delivery. An organization has at most ' +
+          '`MAX_WEBHOOK_ENDPOINTS_PER_ORGANIZATION` endpoints (10 by default): 409 ' +
+          '`WEBHOOK_ENDPOINT_LIMIT_REACHED` beyond. `types` subscribes it to some notification types only ' +
+          '(default: every type, including types added later); an unknown type is 400 `VALIDATION_FAILED`.',
         params: OrgParams,
         body: WebhookEndpointBody,
         response: withErrors({ 201: WebhookEndpointCreated }),
@@ -47,15 +49,29 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { orgId } = request.params;
       await app.requireRole(request, orgId, 'admin', 'Organization');
-      const url = await checkWebhookUrl(request.body.url, app.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS);
-      const secret = newSecret();
-      const endpoint = await endpoints.create({
-        orgId,
-        url,
-        description: request.body.description ?? '',
-        secret,
-        types: request.body.types ?? null,
+      const url = await checkWebhookUrl(request.body.url, {
+        allowPrivate: app.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+        allowHttp: app.config.WEBHOOK_ALLOW_HTTP,
       });
+      const secret = newSecret();
+      const limit = app.config.MAX_WEBHOOK_ENDPOINTS_PER_ORGANIZATION;
+      const endpoint = await endpoints.create(
+        {
+          orgId,
+          url,
+          description: request.body.description ?? '',
+          secret,
+          types: request.body.types ?? null,
+        },
+        limit,
+      );
+      if (!endpoint)
+        throw new AppError(
+          409,
+          'WEBHOOK_ENDPOINT_LIMIT_REACHED',
+          `This organization already has ${limit} webhook endpoints, the most it may have; remove one first`,
+          { limit },
+        );
       app.holdSubscriptions.forget(orgId);
       return reply.status(201).send({ ...endpoint, secret });
     },
@@ -103,7 +119,10 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await app.requireRole(request, orgId, 'admin', 'Organization');
       const change = { ...request.body };
       if (change.url !== undefined)
-        change.url = await checkWebhookUrl(change.url, app.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS);
+        change.url = await checkWebhookUrl(change.url, {
+          allowPrivate: app.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+          allowHttp: app.config.WEBHOOK_ALLOW_HTTP,
+        });
       const endpoint = await endpoints.update(orgId, endpointId, change);
       if (!endpoint) throw notFound('Webhook endpoint');
       app.holdSubscriptions.forget(orgId);

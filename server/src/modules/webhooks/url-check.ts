@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { assertAddressesAllowed, BlockedAddressError } from '@happening/delivery';
+import { assertAddressesAllowed, BlockedAddressError, webhookSchemeAllowed } from '@happening/delivery';
 import { AppError } from '../../lib/errors.js';
 
 const refuse = (message: string) => new AppError(422, 'WEBHOOK_URL_NOT_ALLOWED', message);
@@ -9,14 +9,21 @@ const refuse = (message: string) => new AppError(422, 'WEBHOOK_URL_NOT_ALLOWED',
  * Checked when an endpoint is registered, so a mistake is reported at once. The worker checks
  * again at every delivery (DNS can change), against the address it actually connects to.
  */
-export async function checkWebhookUrl(raw: string, allowPrivate: boolean): Promise<string> {
+export async function checkWebhookUrl(
+  raw: string,
+  { allowPrivate, allowHttp }: { allowPrivate: boolean; allowHttp: boolean },
+): Promise<string> {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     throw refuse('The webhook URL is not a valid URL');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw refuse('Webhook URLs use http or https');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw refuse('Webhook URLs use https');
+  // Signed payloads carry attendees' names and addresses: never in the clear, except where a
+  // developer's own machine allows it (WEBHOOK_ALLOW_HTTP).
+  if (!webhookSchemeAllowed(url, allowHttp))
+    throw refuse('Webhook URLs must use https (http is allowed for local development only)');
   if (url.username || url.password)
     throw refuse('Put credentials in a header-free URL; user:password@ is not allowed');
   if (allowPrivate) return url.toString();
