@@ -41,6 +41,17 @@ describe('prepared raw MIME', () => {
     for (const line of raw.toString('latin1').split('\r\n')) expect(line.length).toBeLessThanOrEqual(78);
   });
 
+  it('folds a long plain subject readably and keeps every line short', async () => {
+    const message = withEventName(`${'A very long event name '.repeat(6)}end`);
+    const rendered = renderEmail(message);
+    const { raw } = await prepareMail(message, FROM);
+    const mail = await simpleParser(raw);
+    expect(mail.subject).toBe(rendered.subject);
+    expect(mail.text).toBe(rendered.text);
+    expect(raw.toString()).toContain('Subject: Booking confirmed: A very long event name');
+    for (const line of raw.toString('latin1').split('\r\n')) expect(line.length).toBeLessThanOrEqual(78);
+  });
+
   it('keeps a CR/LF in an event name inside the subject (no injected header)', async () => {
     const message = withEventName('Gala\r\nBcc: victim@example.test\r\nX-Evil: 1');
     const mail = await simpleParser((await prepareMail(message, FROM)).raw);

@@ -3,7 +3,8 @@
  * pool as nodemailer's `raw` message with an explicit envelope. nodemailer's own composer
  * (`MailComposer`, run inside every `sendMail`) cost ~0.35 ms of CPU per mail here, most of the
  * worker's budget; this builder writes the same structure (multipart/alternative, UTF-8 text and
- * HTML) with the bodies base64-encoded by Node's native encoder, ~0.02 ms.
+ * HTML, quoted-printable as nodemailer chose, so the mail reads the same in any client or test)
+ * in one pass over the bytes, ~0.05 ms.
  *
  * Header safety: every header value that is not plain printable ASCII (an organizer's event name
  * in the subject, a display name in `SMTP_FROM`) is written as RFC 2047 encoded words, so a CR or
@@ -55,9 +56,25 @@ export function encodeWords(text: string): string {
   return words.map((word) => `=?UTF-8?B?${Buffer.from(word).toString('base64')}?=`).join('\r\n ');
 }
 
-/** A header value as written: unchanged when short plain ASCII, else encoded words. */
+/**
+ * A header value as written: plain ASCII stays readable, folded at spaces when long; anything
+ * else (non-ASCII, CR, LF, control characters) becomes encoded words.
+ */
 function headerValue(name: string, value: string): string {
-  return PLAIN.test(value) && name.length + 2 + value.length <= FOLD_AT ? value : encodeWords(value);
+  if (!PLAIN.test(value)) return encodeWords(value);
+  const lines: string[] = [];
+  let line = `${name}: `;
+  for (const [index, word] of value.split(' ').entries()) {
+    const piece = index === 0 ? word : ` ${word}`;
+    if (line.length + piece.length > FOLD_AT && line.trim().length > 0 && index > 0) {
+      lines.push(line);
+      line = piece;
+    } else line += piece;
+  }
+  lines.push(line);
+  // A single word longer than a line cannot be folded: encoded words can.
+  if (lines.some((folded) => folded.length > 998)) return encodeWords(value);
+  return lines.join('\r\n').slice(name.length + 2);
 }
 
 /** `Name <address>`: only the display name is ever encoded, the address stays readable. */
@@ -69,12 +86,41 @@ function mailbox(from: string): string {
   return `${shown} <${match[2]}>`;
 }
 
-/** Base64 in lines of 76 characters, as MIME requires. */
-function base64Lines(text: string): string {
-  const encoded = Buffer.from(text, 'utf8').toString('base64');
-  const lines: string[] = [];
-  for (let at = 0; at < encoded.length; at += 76) lines.push(encoded.slice(at, at + 76));
-  return lines.join('\r\n');
+const HEX = Array.from({ length: 256 }, (_, byte) => `=${byte.toString(16).toUpperCase().padStart(2, '0')}`);
+
+/**
+ * Quoted-printable (RFC 2045) of UTF-8 text: printable ASCII as is, other bytes as `=XX`, line
+ * breaks as CRLF, soft breaks (`=`) keeping lines under 76, whitespace before a break encoded.
+ */
+export function quotedPrintable(text: string): string {
+  const bytes = Buffer.from(text, 'utf8');
+  let out = '';
+  let line = 0;
+  const endLine = () => {
+    const last = out.charCodeAt(out.length - 1);
+    if (line > 0 && (last === 32 || last === 9)) out = out.slice(0, -1) + HEX[last]!;
+  };
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    if (byte === 10 || (byte === 13 && bytes[i + 1] === 10)) {
+      if (byte === 13) i++;
+      endLine();
+      out += '\r\n';
+      line = 0;
+      continue;
+    }
+    const piece =
+      (byte >= 33 && byte <= 126 && byte !== 61) || byte === 32 ? String.fromCharCode(byte) : HEX[byte]!;
+    if (line + piece.length > 72) {
+      endLine();
+      out += '=\r\n';
+      line = 0;
+    }
+    out += piece;
+    line += piece.length;
+  }
+  endLine();
+  return out;
 }
 
 /** RFC 5322 date in UTC: `Wed, 02 Dec 2026 20:39:45 +0000`. */
@@ -83,10 +129,10 @@ function rfc5322Date(date: Date): string {
 }
 
 function build(message: PersonalNotificationMessage, email: RenderedEmail, from: string): Buffer {
-  // Base64 never contains `-` or `_`, so no body line can be taken for the boundary.
-  const boundary = `--_happening_${randomBytes(12).toString('hex')}`;
+  // Quoted-printable writes `=` only as `=XX` or a soft break, so `=_` never occurs in a body.
+  const boundary = `=_happening_${randomBytes(12).toString('hex')}`;
   const part = (type: string, body: string) =>
-    `--${boundary}\r\nContent-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${base64Lines(body)}\r\n`;
+    `--${boundary}\r\nContent-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${quotedPrintable(body)}\r\n`;
   const text = [
     `From: ${mailbox(from)}`,
     `To: ${email.to}`,
