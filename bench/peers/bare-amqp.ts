@@ -1,15 +1,37 @@
 /**
- * The notifications baseline: bare amqplib publishing the same messages on a confirm channel to a
- * queue of the same kind (quorum, durable, persistent messages) and consuming them with manual
- * acks and the worker's prefetch. No outbox, no database, no SMTP: the broker's own limit.
+ * The notifications baseline, a fair one: bare amqplib publishing the same message bodies on a
+ * confirm channel to a queue of the same kind (quorum, durable, persistent messages), and a
+ * consumer that does the same mail work as the worker for each: renders and builds the very same
+ * MIME (`@happening/worker/email`), sends it through a nodemailer pool with the worker's pool
+ * settings to the same SMTP sink implementation, then acks. No outbox, no database, no
+ * bookkeeping: what the broker and SMTP cost on their own.
  */
+import type { PersonalNotificationMessage } from '@happening/shared';
+import { loadWorkerConfig } from '@happening/worker/config';
+import { prepareMail } from '@happening/worker/email';
 import amqplib from 'amqplib';
+import nodemailer from 'nodemailer';
 import { serveParent } from '../lib/child.js';
 import { RABBITMQ_URL } from '../lib/config.js';
 import { nowMs } from '../lib/stats.js';
 
+interface RunArgument {
+  queue: string;
+  messages: string[];
+  smtpUrl: string;
+  /** The worker's settings that shape the mail work (pool size, prefetch, sender). */
+  env: Record<string, string>;
+}
+
 serveParent({
-  async run({ queue, messages, prefetch }: { queue: string; messages: string[]; prefetch: number }) {
+  async run({ queue, messages, smtpUrl, env }: RunArgument) {
+    const config = loadWorkerConfig({ ...env, SMTP_URL: smtpUrl });
+    const transport = nodemailer.createTransport({
+      url: config.SMTP_URL,
+      pool: true as const,
+      maxConnections: config.SMTP_POOL_CONNECTIONS,
+      maxMessages: config.SMTP_POOL_MAX_MESSAGES,
+    });
     const connection = await amqplib.connect(RABBITMQ_URL);
     try {
       const publisher = await connection.createConfirmChannel();
@@ -18,16 +40,27 @@ serveParent({
         durable: true,
         arguments: { 'x-queue-type': 'quorum', 'x-overflow': 'reject-publish' },
       });
-      await consumer.prefetch(prefetch);
+      await consumer.prefetch(config.WORKER_PREFETCH);
       let consumed = 0;
+      let failed = 0;
       const seen = new Set<string>();
+      const cpuBefore = process.cpuUsage();
       const start = nowMs();
       const done = new Promise<number>((resolve) => {
         void consumer.consume(queue, (message) => {
           if (!message) return;
-          seen.add(String(message.properties.messageId));
-          consumer.ack(message);
-          if (++consumed === messages.length) resolve(nowMs());
+          void (async () => {
+            try {
+              const body = JSON.parse(message.content.toString()) as PersonalNotificationMessage;
+              const { envelope, raw } = await prepareMail(body, config.SMTP_FROM);
+              await transport.sendMail({ envelope, raw });
+              seen.add(String(message.properties.messageId));
+            } catch {
+              failed++;
+            }
+            consumer.ack(message);
+            if (++consumed === messages.length) resolve(nowMs());
+          })();
         });
       });
       messages.forEach((body, i) => {
@@ -39,9 +72,17 @@ serveParent({
       });
       await publisher.waitForConfirms();
       const end = await done;
+      const cpu = process.cpuUsage(cpuBefore);
       await publisher.deleteQueue(queue);
-      return { elapsedMs: end - start, consumed, distinct: seen.size };
+      return {
+        elapsedMs: end - start,
+        consumed,
+        distinct: seen.size,
+        failed,
+        cpuMsPerMessage: (cpu.user + cpu.system) / 1_000 / messages.length,
+      };
     } finally {
+      transport.close();
       await connection.close();
     }
   },

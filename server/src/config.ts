@@ -30,8 +30,13 @@ export const ConfigSchema = Type.Object({
   PG_POOL_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
   /** Publish outbox rows to RabbitMQ from this process (every server runs a relay by default). */
   OUTBOX_RELAY_ENABLED: Type.Boolean({ default: true }),
-  /** Rows per relay batch: also the window of messages awaiting a publisher confirm. */
+  /** Rows per relay batch. */
   OUTBOX_RELAY_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 5_000, default: 200 }),
+  /**
+   * Relay batches awaiting their publisher confirms at once (the next is published meanwhile);
+   * each holds a pool client. Unconfirmed messages are at most batch size × this. 1: no overlap.
+   */
+  OUTBOX_RELAY_MAX_IN_FLIGHT: Type.Integer({ minimum: 1, maximum: 16, default: 3 }),
   /** Fallback polling of the outbox when no NOTIFY arrives. */
   OUTBOX_RELAY_POLL_MS: Type.Integer({ minimum: 50, default: 1_000 }),
   /** Publish only these organizations' rows (comma-separated ids; empty: all). Lets relays share a database with others, as tests do. */

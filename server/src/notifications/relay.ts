@@ -3,9 +3,15 @@
  *
  * - Rows are claimed in batches with `FOR UPDATE SKIP LOCKED`, so several relays (one per server
  *   process) share the work without publishing the same row at the same time.
- * - A batch is published at once on a confirm channel (the batch is the window of unconfirmed
- *   messages); a row is marked published only after the broker confirmed it and did not return it
- *   as unroutable (`mandatory`). Anything the client merely buffered in memory is not "sent".
+ * - A batch is published at once on a confirm channel; a row is marked published only after the
+ *   broker confirmed it and did not return it as unroutable (`mandatory`). Anything the client
+ *   merely buffered in memory is not "sent".
+ * - Batches overlap with their confirms: while batch n waits for its confirms (its transaction
+ *   still holding its rows' locks, so `SKIP LOCKED` keeps them out of the next claim), batch n+1
+ *   is claimed and published, up to `maxInFlightBatches` at once (each holds one pool client).
+ *   Unconfirmed messages are therefore bounded by `batchSize × maxInFlightBatches`. Each batch
+ *   commits its own marks after its own confirms, so the guarantee above holds per row; order
+ *   across batches was never promised (several relays already interleave).
  * - A relay that dies mid-batch rolls its transaction back: the rows are published again by the
  *   next relay. Consumers deduplicate by message id, so a repeat costs nothing.
  * - It wakes on `LISTEN outbox` (the insert trigger) and polls as a fallback, so a lost
@@ -32,8 +38,10 @@ export interface OutboxRelayOptions {
   /** `RABBITMQ_URL`: one node or several, comma-separated. */
   rabbitmqUrl: string;
   queue: string;
-  /** Rows per batch = the window of unconfirmed messages. */
+  /** Rows per batch. */
   batchSize?: number;
+  /** Batches published and awaiting their confirms at once (1: no overlap). */
+  maxInFlightBatches?: number;
   /** Fallback polling interval when no NOTIFY arrives. */
   pollIntervalMs?: number;
   /** A batch whose confirms do not arrive in time is abandoned (its rows stay unsent). */
@@ -72,6 +80,11 @@ export class OutboxRelay {
   private readonly returned = new Set<string>();
   /** Rows confirmed since start (for logs and tests). */
   published = 0;
+  /** Most batches that were awaiting confirms at the same time (for tests and tuning). */
+  peakInFlightBatches = 0;
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Failed batches since the loop last looked (they finish in the background). */
+  private failedBatches = 0;
   /** Published rows this relay deleted since start. */
   pruned = 0;
   private nextPruneAt = 0;
@@ -79,6 +92,7 @@ export class OutboxRelay {
   constructor(options: OutboxRelayOptions) {
     this.options = {
       batchSize: 200,
+      maxInFlightBatches: 3,
       pollIntervalMs: 1_000,
       publishTimeoutMs: 10_000,
       retentionMs: 7 * 24 * 3_600_000,
@@ -143,18 +157,31 @@ export class OutboxRelay {
     while (!this.stopping) {
       let count = 0;
       try {
-        count = await this.publishBatch();
-        failures = 0;
+        count = await this.claimAndPublish();
       } catch (error) {
-        failures++;
+        this.failedBatches++;
         this.options.log.warn({ err: error }, 'outbox relay: batch failed; retrying');
       }
       if (this.stopping) break;
+      const full = count === this.options.batchSize;
+      // A full batch means more rows are waiting: claim the next one as soon as a slot is free,
+      // without waiting for this one's confirms.
+      if (full && this.failedBatches === 0) {
+        while (this.inFlight.size >= this.options.maxInFlightBatches) await Promise.race(this.inFlight);
+        if (this.failedBatches === 0) continue;
+      }
+      // Otherwise the outbox is drained (or failing): let the batches in flight finish first.
+      await Promise.all(this.inFlight);
+      if (this.failedBatches > 0) {
+        failures++;
+        this.failedBatches = 0;
+      } else failures = 0;
       await this.pruneWhenDue();
-      if (count === this.options.batchSize && failures === 0) continue; // more rows are waiting
+      if (this.stopping) break;
       if (failures > 0) await this.sleep(Math.min(failures * 500, 5_000), false);
-      else await this.sleep(this.options.pollIntervalMs, true);
+      else if (!full) await this.sleep(this.options.pollIntervalMs, true);
     }
+    await Promise.all(this.inFlight);
   }
 
   /** Pruning is housekeeping: a failure is logged and tried again at the next interval. */
@@ -195,26 +222,55 @@ export class OutboxRelay {
     });
   }
 
-  /** Claims, publishes and marks one batch. Returns how many rows were confirmed. */
-  private async publishBatch(): Promise<number> {
+  /**
+   * Claims one batch and publishes it; its confirms, marks and commit finish in the background
+   * (tracked in `inFlight`). Returns how many rows were claimed.
+   */
+  private async claimAndPublish(): Promise<number> {
     const channel = this.channel!;
     // Do not lock rows while the broker is away; amqp-connection-manager reconnects meanwhile.
     await Promise.race([channel.waitForConnect(), this.stopped]);
     if (this.stopping) return 0;
     const client = await this.options.pool.connect();
+    let rows: OutboxRow[];
     try {
       await client.query('BEGIN');
-      const { rows } = await client.query<OutboxRow>(
+      ({ rows } = await client.query<OutboxRow>(
         `SELECT id, type, payload, created_at FROM outbox
          WHERE published_at IS NULL ${this.options.orgIds ? 'AND org_id = ANY($2::uuid[])' : ''}
          ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
         this.options.orgIds ? [this.options.batchSize, this.options.orgIds] : [this.options.batchSize],
-      );
+      ));
       if (rows.length === 0) {
         await client.query('COMMIT');
+        client.release();
         return 0;
       }
-      const outcomes = await Promise.allSettled(rows.map((row) => this.publish(channel, row)));
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      client.release();
+      throw error;
+    }
+    // Every publish is handed to the channel now, in claim order; the confirms arrive later.
+    const outcomes = Promise.allSettled(rows.map((row) => this.publish(channel, row)));
+    const batch = this.confirmAndMark(client, rows, outcomes).catch((error) => {
+      this.failedBatches++;
+      this.options.log.warn({ err: error }, 'outbox relay: batch failed; retrying');
+    });
+    const tracked = batch.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+    this.peakInFlightBatches = Math.max(this.peakInFlightBatches, this.inFlight.size);
+    return rows.length;
+  }
+
+  /** Waits for a batch's confirms, marks the confirmed rows and commits (or rolls back). */
+  private async confirmAndMark(
+    client: pg.PoolClient,
+    rows: OutboxRow[],
+    settled: Promise<PromiseSettledResult<boolean>[]>,
+  ): Promise<void> {
+    try {
+      const outcomes = await settled;
       const confirmed: string[] = [];
       const failed: { id: string; error: string }[] = [];
       outcomes.forEach((outcome, index) => {
@@ -243,7 +299,6 @@ export class OutboxRelay {
       await client.query('COMMIT');
       this.published += confirmed.length;
       if (failed.length > 0) throw new Error(`${failed.length} of ${rows.length} rows were not confirmed`);
-      return confirmed.length;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
       throw error;

@@ -25,6 +25,7 @@ export default fp(
           rabbitmqUrl: config.RABBITMQ_URL,
           queue: config.NOTIFICATIONS_QUEUE,
           batchSize: config.OUTBOX_RELAY_BATCH_SIZE,
+          maxInFlightBatches: config.OUTBOX_RELAY_MAX_IN_FLIGHT,
           pollIntervalMs: config.OUTBOX_RELAY_POLL_MS,
           retentionMs: config.OUTBOX_RETENTION_HOURS * 3_600_000,
           ...(orgIds.length > 0 ? { orgIds } : {}),

@@ -626,7 +626,7 @@ export default class HappeningSeatPicker extends LitElement {
     else if (detail.code === 'QUEUE_CLOSED') void this.load();
     else if (detail.code === 'ADMISSION_REQUIRED') {
       // The turn ended (or the line was switched on): the ticket's state says what happens now.
-      this.say('error', this.t.lineWaitTurn);
+      this.say('error', sentenceFor(this.t, detail.code));
       this.setSale({ waitingRoom: { ...this.event!.waitingRoom, enabled: true } });
       void this.room.restore();
     } else if (detail.code === 'NOT_ON_SALE') {

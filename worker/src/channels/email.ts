@@ -2,7 +2,7 @@ import { permanentFailure, recoverableFailure } from '@happening/delivery';
 import type { PersonalNotificationMessage } from '@happening/shared';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { WorkerConfig } from '../config.js';
-import { renderEmail } from '../templates/index.js';
+import { prepareMail } from './prepared-mail.js';
 
 /** SMTP error → what to do: 4xx and network trouble are temporary; 5xx means this mail is refused. */
 export function classifySmtpError(error: unknown) {
@@ -13,7 +13,10 @@ export function classifySmtpError(error: unknown) {
   return recoverableFailure(text);
 }
 
-/** Email through one pooled SMTP connection set (nodemailer). */
+/**
+ * Email through one pooled SMTP connection set (nodemailer), each mail sent as prepared raw MIME
+ * (`prepared-mail.ts`): rendered and built once, not composed again while streaming.
+ */
 export class EmailChannel {
   private readonly transport: Transporter;
 
@@ -30,18 +33,9 @@ export class EmailChannel {
   }
 
   async send(message: PersonalNotificationMessage): Promise<void> {
-    const email = renderEmail(message);
+    const { envelope, raw } = await prepareMail(message, this.config.SMTP_FROM);
     try {
-      await this.transport.sendMail({
-        from: this.config.SMTP_FROM,
-        to: email.to,
-        subject: email.subject,
-        text: email.text,
-        html: email.html,
-        // Stable per notification: if a crash makes us send twice, mail clients show one message.
-        messageId: `<${message.id}@notifications.happening>`,
-        headers: { 'X-Happening-Notification-Id': message.id, 'X-Happening-Type': message.type },
-      });
+      await this.transport.sendMail({ envelope, raw });
     } catch (error) {
       throw classifySmtpError(error);
     }
