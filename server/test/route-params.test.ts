@@ -11,6 +11,7 @@ import {
   uniqueEmail,
 } from '@happening/testing/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newTicket } from '../src/waiting-room/tickets.js';
 
 /**
  * Every route's parameters, read from the OpenAPI document the server publishes, get real values
@@ -60,6 +61,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await app.close();
 });
+
+/** The organization's secret key as of now (every `publishedEvent` rotates it). */
+async function currentSecretKey(): Promise<string> {
+  const keys = await app.inject({
+    method: 'POST',
+    url: `/api/v1/orgs/${owner.orgId}/keys/rotate`,
+    headers: bearer(owner.token),
+  });
+  return keys.json().secretKey;
+}
 
 async function call(method: string, url: string, token = owner.token, payload?: object) {
   const response = await app.inject({
@@ -152,6 +163,8 @@ async function realValues(op: Operation): Promise<Record<string, string>> {
       values.invitationId = invitation.id;
       values.token = invitation.token;
     } else if (name === 'endpointId') values.endpointId = await freshWebhook();
+    // A well-formed ticket of the live event (its waiting room is off, so the line never made it).
+    else if (name === 'ticket') values.ticket = newTicket(live.eventId);
     else if (name === 'messageId') {
       const invitation = await invite(app, owner, uniqueEmail('message'), 'viewer');
       const { rows } = await app.pg.query<{ id: string }>(
@@ -216,7 +229,11 @@ describe('route parameters from the OpenAPI document', () => {
     expect(holdToken).toHaveLength(74);
     const seen: string[] = [];
     for (const op of operations.filter((o) => pathParams(o).includes('holdToken'))) {
-      for (const credential of [live.publishableKey, owner.token]) {
+      // A checkout is the partner backend's (secret key only); every other route serves both.
+      const credentials = op.path.endsWith('/checkout')
+        ? [await currentSecretKey()]
+        : [live.publishableKey, owner.token];
+      for (const credential of credentials) {
         const values = await realValues(op);
         const answer = await call(op.method, urlOf(op, values), credential);
         seen.push(`${op.method} ${op.path} → ${answer.status}`);
@@ -225,7 +242,7 @@ describe('route parameters from the OpenAPI document', () => {
         });
       }
     }
-    expect(seen).toHaveLength(8);
+    expect(seen).toHaveLength(9);
 
     // And in bodies: adding to a hold and booking it.
     const more = await call('POST', `/api/v1/events/${live.eventId}/holds`, live.publishableKey, {
@@ -254,6 +271,7 @@ describe('route parameters from the OpenAPI document', () => {
       token: `inv_${'A'.repeat(43)}`,
       endpointId: randomUUID(),
       messageId: randomUUID(),
+      ticket: `${randomUUID()}.q_${'C'.repeat(22)}`,
     };
     for (const op of operations) {
       for (const name of pathParams(op)) {
@@ -286,9 +304,17 @@ describe('route parameters from the OpenAPI document', () => {
       token: `inv_${'B'.repeat(43)}`,
       endpointId: randomUUID(),
       messageId: randomUUID(),
+      ticket: `${randomUUID()}.q_${'C'.repeat(22)}`,
     };
+    const secretKey = await currentSecretKey();
     for (const op of operations.filter((o) => pathParams(o).length > 0 && !o.hasBody)) {
-      const answer = await call(op.method, urlOf(op, nothing));
+      // Each route with the credential it serves: a checkout the partner's backend, a queue ticket the page.
+      const credential = op.path.endsWith('/checkout')
+        ? secretKey
+        : op.path.startsWith('/api/v1/queue/')
+          ? live.publishableKey
+          : owner.token;
+      const answer = await call(op.method, urlOf(op, nothing), credential);
       if (answer.status !== 404 || !answer.code)
         wrong.push(`${op.method} ${op.path} → ${answer.status} ${answer.body}`);
     }

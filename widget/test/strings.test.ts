@@ -33,6 +33,10 @@ const NEVER_SENT_TO_THE_WIDGET = new Set<string>([
   'EVENT_LIMIT_REACHED',
   'SEAT_LIMIT_REACHED',
   'OFFER_NOT_CLAIMABLE',
+  // The widget's own client sends every body as JSON it built, with its content type: a server
+  // answers these only to a broken client, and the generic sentence is then the right one.
+  'UNSUPPORTED_MEDIA_TYPE',
+  'MALFORMED_JSON',
   // POST /holds/:token/checkout takes the secret key: the partner's backend calls it, not the page.
   'CHECKOUT_ALREADY_STARTED',
 ]);

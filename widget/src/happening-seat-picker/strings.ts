@@ -2,11 +2,19 @@
  * Every text the element shows. Partners override any of them through the `strings` property
  * (e.g. to translate); `{name}` placeholders are filled in at display time.
  */
+// Sentences several error codes share, written once.
+const RETRY = 'That did not work. Please reload the page and try again.';
+const MISCONFIGURED = 'This seat picker is not set up correctly. Please tell the organizer.';
+const GONE = 'This event or these seats no longer exist. Please reload the page.';
+const RELEASED = 'Your hold expired and the seats were released. Pick again to continue.';
+const IN_PROGRESS = 'Your booking is already being processed. Please wait a moment.';
+const TROUBLE = 'The ticket server is having trouble. Please try again in a moment.';
+
 export const defaultStrings = {
   loading: 'Loading seats…',
   mapLabel: 'Seat map',
   mapInstructions:
-    'Use the arrow keys to move between seats, Enter or Space to pick or release a seat. Home and End jump to the ends of a row.',
+    'Arrow keys move between seats, Enter or Space picks or releases one, Home and End go to the ends of a row.',
   seatLabel: 'Row {row}, seat {seat}, {category}, {price}, {status}',
   statusAvailable: 'available',
   statusSelected: 'selected by you',
@@ -29,7 +37,6 @@ export const defaultStrings = {
   generalAdd: 'Add',
   generalRemaining: '{count} left',
   selectionTitle: 'Your selection',
-  selectionEmpty: 'Pick seats on the map.',
   selectedSeat: 'Row {row}, seat {seat}',
   generalItem: '{quantity} × {section}',
   total: 'Total',
@@ -39,7 +46,7 @@ export const defaultStrings = {
   extensionsLeft: '({count} left)',
   releaseAll: 'Release all',
   releaseSeat: 'Release {label}',
-  holdExpired: 'Your hold expired and the seats were released. Pick again to continue.',
+  holdExpired: RELEASED,
   maxSeats: 'You can pick up to {max} seats.',
   maxSeatsOne: 'You can pick only 1 seat.',
   seatTaken: 'Sorry, row {row} seat {seat} was just taken by someone else.',
@@ -56,7 +63,7 @@ export const defaultStrings = {
   booked: 'Booked! Your reference is {reference}.',
   bookedSeats: 'Seats: {seats}',
   soldOut: 'Sold out.',
-  waitlistIntro: 'Join the waitlist: if places free up, they go to the first in line that they fit.',
+  waitlistIntro: 'Join the waitlist: freed places go to the first in line they fit.',
   joinWaitlist: 'Join the waitlist',
   waitlistPosition: 'You are number {position} on the waitlist.',
   waitlistOffered: 'Seats are being offered to you: check your email to claim them.',
@@ -75,45 +82,40 @@ export const defaultStrings = {
   seatInList: 'Seat {seat}',
   bestInSection: 'Find {quantity} best seats here',
   tapToZoom: 'Zoomed in: tap a seat to pick it.',
-  showDetails: 'Details',
   // What an attendee reads when something fails: the sentence named like the error code
   // (error-sentences.ts), genericError for a code without one; never the server's own message.
   genericError: 'Something went wrong. Please try again.',
-  NETWORK_ERROR:
-    'The connection to the ticket server was lost. Check your internet connection and try again.',
-  VALIDATION_FAILED: 'That did not work. Please reload the page and try again.',
-  UNSUPPORTED_MEDIA_TYPE: 'That did not work. Please reload the page and try again.',
-  PAYLOAD_TOO_LARGE: 'That did not work. Please reload the page and try again.',
-  MALFORMED_JSON: 'That did not work. Please reload the page and try again.',
-  CHALLENGE_REQUIRED: 'That did not work. Please reload the page and try again.',
-  CHALLENGE_UNSOLVABLE: 'That did not work. Please reload the page and try again.',
-  UNAUTHENTICATED: 'This seat picker is not set up correctly. Please tell the event organizer.',
-  FORBIDDEN: 'This seat picker is not set up correctly. Please tell the event organizer.',
+  NETWORK_ERROR: 'Connection lost. Check your internet connection and try again.',
+  VALIDATION_FAILED: RETRY,
+  PAYLOAD_TOO_LARGE: RETRY,
+  CHALLENGE_REQUIRED: RETRY,
+  CHALLENGE_UNSOLVABLE: RETRY,
+  UNAUTHENTICATED: MISCONFIGURED,
+  FORBIDDEN: MISCONFIGURED,
   ORIGIN_NOT_ALLOWED:
-    'This page ({origin}) is not allowed to show this seat picker. The event organizer must add it to the allowed origins of their Happening organization.',
-  NOT_FOUND: 'This event or these seats no longer exist. Please reload the page.',
-  UNKNOWN_SEATS: 'This event or these seats no longer exist. Please reload the page.',
+    'This page ({origin}) may not show this seat picker: the organizer must add it to their allowed origins.',
+  NOT_FOUND: GONE,
+  UNKNOWN_SEATS: GONE,
   RATE_LIMITED: 'Too many tries in a short time. Please wait a moment and try again.',
   ADMISSION_REQUIRED: 'Please wait for your turn in the waiting room before picking seats.',
   EVENT_NOT_ON_SALE: 'This event is not on sale right now.',
   EVENT_CANCELLED: 'This event has been cancelled.',
-  SEAT_UNAVAILABLE: 'Sorry, those seats were just taken by someone else. Please pick others.',
+  SEAT_UNAVAILABLE: 'Sorry, those seats were just taken. Please pick others.',
   SOLD_OUT: 'Sorry, there are no places left.',
-  HOLD_NOT_FOUND: 'Your hold expired and the seats were released. Pick again to continue.',
-  HOLD_EXPIRED: 'Your hold expired and the seats were released. Pick again to continue.',
+  HOLD_NOT_FOUND: RELEASED,
+  HOLD_EXPIRED: RELEASED,
   HOLD_LIMIT_EXCEEDED: 'You cannot hold that many seats at once.',
-  HOLD_CAP_REACHED:
-    'You already hold as many seats of this event as one visitor may. Book or release some first.',
-  EXTENSION_LIMIT_REACHED: 'Your seats cannot be held any longer. Book them now or pick again later.',
+  HOLD_CAP_REACHED: 'You already hold as many seats as one visitor may. Book or release some first.',
+  EXTENSION_LIMIT_REACHED: 'Your seats cannot be held longer. Book them now or pick again later.',
   DIRECT_BOOKING_DISABLED: 'Seats for this event cannot be booked here.',
-  IDEMPOTENCY_KEY_REUSED: 'Your booking is already being processed. Please wait a moment.',
-  IDEMPOTENCY_KEY_IN_FLIGHT: 'Your booking is already being processed. Please wait a moment.',
+  IDEMPOTENCY_KEY_REUSED: IN_PROGRESS,
+  IDEMPOTENCY_KEY_IN_FLIGHT: IN_PROGRESS,
   BOOKING_NOT_CANCELLABLE: 'This booking can no longer be cancelled.',
-  SERVICE_UNAVAILABLE: 'The ticket server is having trouble. Please try again in a moment.',
+  SERVICE_UNAVAILABLE: TROUBLE,
   NOT_ON_SALE: 'Tickets are not on sale right now.',
   QUEUE_TICKET_NOT_FOUND: 'Your place in line has expired. Please join the line again.',
   QUEUE_CLOSED: 'The line is closed.',
-  INTERNAL_ERROR: 'The ticket server is having trouble. Please try again in a moment.',
+  INTERNAL_ERROR: TROUBLE,
   // ---- The waiting line and sale windows (issue 13).
   saleOpensIn: 'On sale in {time}.',
   salePaused: 'Sales are paused. Check back shortly.',

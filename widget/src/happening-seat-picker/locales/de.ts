@@ -28,7 +28,6 @@ const de: Strings = {
   generalAdd: 'Hinzufügen',
   generalRemaining: 'noch {count}',
   selectionTitle: 'Ihre Auswahl',
-  selectionEmpty: 'Wählen Sie Plätze im Plan.',
   selectedSeat: 'Reihe {row}, Platz {seat}',
   generalItem: '{quantity} × {section}',
   total: 'Gesamt',
@@ -75,15 +74,11 @@ const de: Strings = {
   seatInList: 'Platz {seat}',
   bestInSection: '{quantity} beste Plätze hier finden',
   tapToZoom: 'Vergrößert: Tippen Sie auf einen Platz, um ihn zu wählen.',
-  showDetails: 'Details',
   genericError: 'Etwas ist schiefgelaufen. Bitte versuchen Sie es erneut.',
   NETWORK_ERROR:
     'Die Verbindung zum Ticketserver ist unterbrochen. Prüfen Sie Ihre Internetverbindung und versuchen Sie es erneut.',
   VALIDATION_FAILED: 'Das hat nicht geklappt. Bitte laden Sie die Seite neu und versuchen Sie es erneut.',
-  UNSUPPORTED_MEDIA_TYPE:
-    'Das hat nicht geklappt. Bitte laden Sie die Seite neu und versuchen Sie es erneut.',
   PAYLOAD_TOO_LARGE: 'Das hat nicht geklappt. Bitte laden Sie die Seite neu und versuchen Sie es erneut.',
-  MALFORMED_JSON: 'Das hat nicht geklappt. Bitte laden Sie die Seite neu und versuchen Sie es erneut.',
   CHALLENGE_REQUIRED: 'Das hat nicht geklappt. Bitte laden Sie die Seite neu und versuchen Sie es erneut.',
   CHALLENGE_UNSOLVABLE: 'Das hat nicht geklappt. Bitte laden Sie die Seite neu und versuchen Sie es erneut.',
   UNAUTHENTICATED:
