@@ -379,7 +379,7 @@ describe('organizer console, end to end', () => {
     const urlField = page.getByLabel('Endpoint URL', { exact: true });
     await urlField.fill('ftp://example.com/hook');
     await page.getByRole('button', { name: 'Register endpoint' }).click();
-    await page.getByRole('alert').filter({ hasText: 'Webhook URLs use http or https' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'Webhook URLs use https' }).waitFor();
 
     const hookUrl = receiver.url('/console-hook');
     await urlField.fill(hookUrl);

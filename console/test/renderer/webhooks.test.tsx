@@ -269,6 +269,8 @@ describe('the Webhooks screen', () => {
       'Event cancelled',
       'Invitation sent',
       'Hold extended (or checkout started)',
+      'Waiting room opened',
+      'Sold out while people waited',
     ]) {
       await act(async () => box(label).click());
     }

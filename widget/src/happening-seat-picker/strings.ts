@@ -93,7 +93,7 @@ export const defaultStrings = {
   UNAUTHENTICATED: MISCONFIGURED,
   FORBIDDEN: MISCONFIGURED,
   ORIGIN_NOT_ALLOWED:
-    'This page ({origin}) may not show this seat picker: the organizer must add it to their allowed origins.',
+    'This page ({origin}) is not allowed to show this seat picker: the organizer must add it to their allowed origins.',
   NOT_FOUND: GONE,
   UNKNOWN_SEATS: GONE,
   RATE_LIMITED: 'Too many tries in a short time. Please wait a moment and try again.',
