@@ -4,37 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { layoutSeatMap, SEAT_RADIUS } from '../src/happening-seat-picker/layout.js';
 import { type FakeServer, fakeServer, PARTNER, pickerPage } from './fake-server.js';
-
-const EVENT_ID = '6f1c1d53-3a55-4d4e-9a53-2f1d2b7a9c10';
-
-function fakeEvent(seatMap: SeatMap, overrides: Partial<Event> = {}): Event {
-  return {
-    id: EVENT_ID,
-    orgId: '0d5c7f4e-0c44-4a0e-8b3f-3b8d9a1e2f33',
-    name: 'Spring Concert',
-    startsAt: '2030-04-01T19:00:00.000Z',
-    venue: 'Riverside Hall',
-    status: 'on_sale',
-    seatMap,
-    holdTtlSeconds: 300,
-    maxSeatsPerBooking: 6,
-    directBooking: true,
-    waitlistEnabled: true,
-    waitlistMode: 'auto',
-    offerWindowSeconds: 600,
-    maxSeatsPerAddress: null,
-    maxHoldsPerAddress: 4,
-    proofOfWork: false,
-    capacity: 0,
-    createdAt: '2030-01-01T00:00:00.000Z',
-    onSaleAt: null,
-    offSaleAt: null,
-    salePaused: false,
-    waitingRoom: { enabled: false, admitPerMinute: null, maxActiveShoppers: null },
-    saleState: 'on_sale',
-    ...overrides,
-  };
-}
+import { EVENT_ID, fakeEvent } from './picker-fixtures.js';
 
 const smallMap: SeatMap = {
   sections: [
