@@ -153,7 +153,10 @@ const eventually = { timeout: 10_000 };
 
 const seatStatus = () => page.getByTestId('seat-status').textContent();
 
-/** The colour the canvas painted under the focused seat's marker. */
+/**
+ * The colour the canvas painted under the focused seat's marker. Poll it after a change: the
+ * status text re-renders from the store at once, the canvas on the next animation frame.
+ */
 async function pixelUnderMarker(): Promise<string> {
   return page.evaluate(() => {
     const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="live-map"]')!;
@@ -252,7 +255,7 @@ describe('organizer console, end to end', () => {
     });
     expect(hold.status).toBe(200);
     await expect.poll(seatStatus, { timeout: 1_000, interval: 50 }).toBe('held');
-    expect(await pixelUnderMarker()).toBe('#e8a317');
+    await expect.poll(pixelUnderMarker, { timeout: 1_000, interval: 50 }).toBe('#e8a317');
     await expect.poll(() => page.getByTestId('count-held').textContent(), { timeout: 1_000 }).toBe('1');
     await expect(page.getByTestId('seat-details').textContent()).resolves.toMatch(
       /Hold expiresin (about )?(59\d|600) s/,
@@ -267,7 +270,7 @@ describe('organizer console, end to end', () => {
     );
     expect(booked.status).toBe(201);
     await expect.poll(seatStatus, { timeout: 1_000, interval: 50 }).toBe('booked');
-    expect(await pixelUnderMarker()).toBe('#3b5bdb');
+    await expect.poll(pixelUnderMarker, { timeout: 1_000, interval: 50 }).toBe('#3b5bdb');
     await expect.poll(() => page.getByTestId('count-booked').textContent(), { timeout: 1_000 }).toBe('1');
     await expect
       .poll(() => page.getByTestId('seat-attendee').textContent(), eventually)
@@ -281,7 +284,7 @@ describe('organizer console, end to end', () => {
     await page.getByRole('button', { name: 'Block', exact: true }).click();
     // The console's own action (a REST round trip first): not held to the one-second bound.
     await expect.poll(seatStatus, eventually).toBe('blocked');
-    expect(await pixelUnderMarker()).toBe('#5c5f66');
+    await expect.poll(pixelUnderMarker, { timeout: 1_000, interval: 50 }).toBe('#5c5f66');
     await expect.poll(() => page.getByTestId('count-blocked').textContent(), eventually).toBe('1');
     await page.getByRole('button', { name: 'Show' }).click();
     await page.keyboard.press('Space');
