@@ -247,7 +247,7 @@ describe('organizer console, end to end', () => {
     await page.getByLabel('Find seat', { exact: true }).fill('orchestra-A-1');
     await page.getByRole('button', { name: 'Show' }).click();
     expect(await seatStatus()).toBe('available');
-    expect(await pixelUnderMarker()).toBe('#2f9e5b');
+    await expect.poll(pixelUnderMarker, { timeout: 1_000, interval: 50 }).toBe('#2f9e5b');
 
     const keys = await call('GET', `/orgs/${orgId}/keys`, token);
     const hold = await call('POST', `/events/${eventId}/holds`, keys.body.publishableKey, {
