@@ -67,6 +67,29 @@ describe('roles in an organization', () => {
       payload: { role: 'viewer' },
     });
     expect(demoteSelf.statusCode).toBe(409);
+    expect(demoteSelf.json().error.code).toBe('LAST_ADMIN');
+    const removeSelf = await app.inject({
+      method: 'DELETE',
+      url: `/api/v1/orgs/${admin.orgId}/members/${admin.userId}`,
+      headers: bearer(admin.token),
+    });
+    expect(removeSelf.statusCode).toBe(409);
+    expect(removeSelf.json().error.code).toBe('LAST_ADMIN');
+    // Someone who is not a member is not there to remove: 404, as for a role change.
+    const removeStranger = await app.inject({
+      method: 'DELETE',
+      url: `/api/v1/orgs/${admin.orgId}/members/${stranger.userId}`,
+      headers: bearer(admin.token),
+    });
+    expect(removeStranger.statusCode).toBe(404);
+    expect(removeStranger.json().error.code).toBe('NOT_FOUND');
+    // Once another member is admin, the first may step down.
+    expect(await status('PUT', url, admin, { role: 'admin' })).toBe(204);
+    const adminUrl = `/api/v1/orgs/${admin.orgId}/members/${admin.userId}`;
+    expect(await status('PUT', adminUrl, admin, { role: 'viewer' })).toBe(204);
+    // Back as the other tests expect them.
+    expect(await status('PUT', adminUrl, viewer, { role: 'admin' })).toBe(204);
+    expect(await status('PUT', url, admin, { role: 'viewer' })).toBe(204);
   });
 
   it("answers 404 for another organization's resources, never 403", async () => {

@@ -40,6 +40,8 @@ export const ErrorCode = {
   /** A credential was sent in a URL, where logs keep it; the answer says where it goes instead. */
   TOKEN_IN_URL: 'TOKEN_IN_URL',
   ALREADY_MEMBER: 'ALREADY_MEMBER',
+  /** The change would leave the organization without an admin (demoting or removing the last one). */
+  LAST_ADMIN: 'LAST_ADMIN',
   ORGANIZATION_LIMIT_REACHED: 'ORGANIZATION_LIMIT_REACHED',
   ORGANIZATION_NAME_TAKEN: 'ORGANIZATION_NAME_TAKEN',
   WEBHOOK_URL_NOT_ALLOWED: 'WEBHOOK_URL_NOT_ALLOWED',

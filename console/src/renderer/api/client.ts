@@ -93,6 +93,7 @@ export function errorAdvice(error: unknown): string {
     RATE_LIMITED: 'Too many requests. Wait a moment and try again.',
     INVALID_CREDENTIALS: 'Check the email and password.',
     EMAIL_TAKEN: 'Sign in instead, or use another email.',
+    LAST_ADMIN: 'Make another member admin first.',
     INVALID_SEAT_MAP: 'Fix the seat map problems listed in the editor.',
     EVENT_NOT_EDITABLE: 'Only draft events can be edited.',
     SERVICE_UNAVAILABLE: 'A service the server needs is down. Try again shortly.',

@@ -25,6 +25,10 @@ import {
 
 const MemberParams = Type.Object({ orgId: Uuid, userId: Uuid });
 
+/** Demoting or removing the last admin would lock everyone out of keys, members and webhooks. */
+const lastAdmin = () =>
+  new AppError(409, 'LAST_ADMIN', 'An organization needs at least one admin: make someone else admin first');
+
 /** `https://shop.example` as browsers send it; the schema's pattern still lets `http://%` or a bad port by. */
 function originOf(value: string, index: number): string {
   try {
@@ -99,7 +103,7 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['organizations'],
         summary: "Change a member's role (admin)",
         description:
-          'Body `{role}`. 404 for someone who is not a member; 409 `FORBIDDEN` when the change would ' +
+          'Body `{role}`. 404 for someone who is not a member; 409 `LAST_ADMIN` when the change would ' +
           'leave the organization without an admin. Answers 204.',
         params: MemberParams,
         body: ChangeRoleBody,
@@ -111,7 +115,7 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await app.requireRole(request, orgId, 'admin', 'Organization');
       if (!(await organizations.changeRole(orgId, userId, request.body.role))) {
         if (!(await organizations.isMember(orgId, userId))) throw notFound('Member');
-        throw new AppError(409, 'FORBIDDEN', 'An organization needs at least one admin');
+        throw lastAdmin();
       }
       return reply.status(204).send();
     },
@@ -125,8 +129,8 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Remove a member (admin)',
         description:
           "Their open consoles stop receiving the organization's notifications and its events' live " +
-          'seat details at once, on every server. 409 `FORBIDDEN` for someone who is not a member, and ' +
-          'for the last admin. Answers 204.',
+          'seat details at once, on every server. 404 for someone who is not a member, 409 ' +
+          '`LAST_ADMIN` for the last admin. Answers 204.',
         params: MemberParams,
       },
       preHandler: asUser,
@@ -134,8 +138,10 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { orgId, userId } = request.params;
       await app.requireRole(request, orgId, 'admin', 'Organization');
-      if (!(await organizations.removeMember(orgId, userId)))
-        throw new AppError(409, 'FORBIDDEN', 'Not a member, or the last admin');
+      if (!(await organizations.removeMember(orgId, userId))) {
+        if (!(await organizations.isMember(orgId, userId))) throw notFound('Member');
+        throw lastAdmin();
+      }
       // Rooms are checked only when joined: a removed member's open consoles must stop hearing the
       // organization's notifications and its events' seat details now, not when they reconnect.
       // Here at once (`local`), and on the other servers through the adapter's Redis request.
