@@ -117,6 +117,14 @@ describe('the line', () => {
     // One active shopper at most: the second waits at the head of the line.
     expect(await ticketState(live, second.ticket)).toMatchObject({ state: 'waiting', position: 1, ahead: 0 });
 
+    // The admission is worth its party (2): a bigger hold is refused, and the refusal leaves the
+    // admission free for the next try.
+    const tooMany = await hold(live, {
+      seats: ['main-A-1', 'main-A-2', 'main-A-3'],
+      admissionToken: admitted.admissionToken,
+    });
+    expect(tooMany.statusCode).toBe(409);
+    expect(tooMany.json().error).toMatchObject({ code: 'HOLD_LIMIT_EXCEEDED', max: 2 });
     const held = await hold(live, { seats: ['main-A-1'], admissionToken: admitted.admissionToken });
     expect(held.statusCode).toBe(200);
     const again = await hold(live, { seats: ['main-A-2'], admissionToken: admitted.admissionToken });
@@ -127,6 +135,23 @@ describe('the line', () => {
       admissionToken: admitted.admissionToken,
     });
     expect(added.statusCode).toBe(200);
+    // Nor may places added later take the hold past the party.
+    const pastParty = await hold(live, {
+      seats: ['main-A-3'],
+      holdToken: held.json().holdToken,
+      admissionToken: admitted.admissionToken,
+    });
+    expect(pastParty.json().error).toMatchObject({ code: 'HOLD_LIMIT_EXCEEDED', max: 2 });
+    const socket = widgetSocket(urlOf(app), live.publishableKey);
+    expect(await connected(socket)).toBe('connected');
+    const bySocket = await send(socket, 'hold', {
+      eventId: live.eventId,
+      seatIds: ['main-A-3'],
+      holdToken: held.json().holdToken,
+      admissionToken: admitted.admissionToken,
+    });
+    expect(bySocket).toMatchObject({ ok: false, error: { code: 'HOLD_LIMIT_EXCEEDED', max: 2 } });
+    socket.close();
 
     const booked = await app.inject({
       method: 'POST',
@@ -201,6 +226,9 @@ describe('the line', () => {
       (s) => s.state === 'admitted',
       'admission',
     );
+    // The line's order, which the waitlist must keep.
+    const inLine = await Promise.all(rest.map((ticket) => ticketState(live, ticket.ticket)));
+    expect(inLine.map((state) => state.position).sort()).toEqual([1, 2, 3]);
     const booked = await app.inject({
       method: 'POST',
       url: `/api/v1/events/${live.eventId}/bookings`,
@@ -225,22 +253,68 @@ describe('the line', () => {
       'the push',
     );
 
-    const join = (quantity: number) =>
+    const join = (quantity: number, state: QueueTicketState, name = 'told') =>
       app.inject({
         method: 'POST',
         url: `/api/v1/events/${live.eventId}/bookings`,
         headers: bearer(live.publishableKey),
-        payload: { quantity, attendee: attendee('late'), admissionToken: told[0]!.admissionToken },
+        payload: { quantity, attendee: attendee(name), admissionToken: state.admissionToken },
       });
-    expect((await join(2)).json().error.reason).toBe('party_size');
-    expect((await join(1)).statusCode).toBe(202);
-    expect((await join(1)).json().error.reason).toBe('used');
-
-    const { rows } = await app.pg.query(
-      `SELECT payload FROM outbox WHERE type = 'queue_sold_out' AND payload->>'eventId' = $1`,
+    // Last in line clicks first: it must not overtake the others on the waitlist.
+    const byClick = told
+      .map((state, index) => ({ state, position: inLine[index]!.position! }))
+      .sort((a, b) => b.position - a.position);
+    expect((await join(2, byClick[0]!.state)).json().error.reason).toBe('party_size');
+    // The sell-out's webhook is queued once the sell-out's waitlist number is drawn.
+    const soldOutRows = await until(
+      async () =>
+        (
+          await app.pg.query(
+            `SELECT payload FROM outbox WHERE type = 'queue_sold_out' AND payload->>'eventId' = $1`,
+            [live.eventId],
+          )
+        ).rows,
+      (rows) => rows.length > 0,
+      'the queue_sold_out webhook',
+    );
+    expect(soldOutRows.map((row) => row.payload)).toMatchObject([{ waiting: 3, waitlistOffered: true }]);
+    // A partner backend's waitlist join after the sell-out comes after everyone the line told.
+    const partner = await app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${live.eventId}/bookings`,
+      headers: bearer(live.secretKey),
+      payload: { quantity: 1, attendee: attendee('partner') },
+    });
+    expect(partner.statusCode).toBe(202);
+    const joined: { position: number; booking: string }[] = [];
+    for (const { state, position } of byClick) {
+      const answer = await join(1, state, `line-${position}`);
+      expect(answer.statusCode).toBe(202);
+      joined.push({ position, booking: answer.json().booking.id });
+    }
+    expect((await join(1, byClick[0]!.state)).json().error.reason).toBe('used');
+    const waitlist = await app.pg.query<{ name: string }>(
+      `SELECT attendee_name AS name FROM bookings
+       WHERE event_id = $1 AND status = 'waitlisted' ORDER BY waitlist_seq`,
       [live.eventId],
     );
-    expect(rows.map((row) => row.payload)).toMatchObject([{ waiting: 3, waitlistOffered: true }]);
+    expect(waitlist.rows.map((row) => row.name)).toEqual([
+      attendee('line-1').name,
+      attendee('line-2').name,
+      attendee('line-3').name,
+      attendee('partner').name,
+    ]);
+    // Redis serves the waitlist in the same order (its scores are the same numbers).
+    const served = await app.redis.zrange(`inv:{${live.eventId}}:wl`, 0, -1);
+    expect(served.slice(0, 3)).toEqual(
+      [...joined].sort((a, b) => a.position - b.position).map((entry) => entry.booking),
+    );
+
+    // Whoever comes to the line after the sell-out is told at once, with the waitlist offered.
+    const late = await joinLine(app, live, 1);
+    expect(late.statusCode).toBe(201);
+    expect(late.json()).toMatchObject({ state: 'sold_out', waitlistOffered: true, position: null });
+
     const stats = (
       await app.inject({ url: `/api/v1/events/${live.eventId}/queue/stats`, headers: bearer(owner.token) })
     ).json() as WaitingRoomStats;

@@ -174,6 +174,7 @@ describe('notification worker', () => {
       // again if a dropped Redis connection swallowed one.
       const received: InAppNotification[] = [];
       socket.on('notification', (notification: InAppNotification) => received.push(notification));
+      const deliveredBefore = worker.outcomes.delivered;
       const sent: BookingConfirmedMessage[] = [];
       for (let round = 0; round < 10 && received.length === 0; round++) {
         sent.push(confirmed());
@@ -197,6 +198,12 @@ describe('notification worker', () => {
         message.id,
       ]);
       expect(rows).toEqual([{ title: 'Booking confirmed' }]);
+      // A slow first push means a second message went out; let every one finish here, or it is
+      // counted by the next test's tallies.
+      await waitFor(
+        () => worker.outcomes.delivered >= deliveredBefore + sent.length,
+        'every message this test sent to be delivered',
+      );
     } finally {
       socket.close();
       other.close();

@@ -192,12 +192,12 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
           existing: token !== undefined,
         });
         const notify = token ? undefined : await app.holdSubscriptions.notifyFor(event.orgId);
-        const hold = await admitted(() =>
+        const hold = await admitted((maxPlaces) =>
           holdSeats(
             app.inventory,
             event,
             { seats, ...(token ? { holdToken: token } : {}) },
-            { marker: socket.id, attendee, token: holdToken, notify },
+            { marker: socket.id, attendee, token: holdToken, notify, maxPlaces },
           ),
         );
         track(hold.holdToken, event.id);

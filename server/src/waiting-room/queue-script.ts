@@ -52,9 +52,7 @@ export type AdmissionRefusal = {
 interface QueueOps {
   join: {
     args: { ticket: string; p: number; key: number; opensAt: number };
-    result:
-      | { ok: true; view: TicketView; opened: number; rate: number }
-      | { ok: false; code: 'QUEUE_CLOSED'; opened: number };
+    result: { ok: true; view: TicketView; opened: number; rate: number };
   };
   views: {
     args: { tickets: string[] };
@@ -77,15 +75,18 @@ interface QueueOps {
   };
   claim: {
     args: { ticket: string; hold: string; existing: boolean };
-    result: { ok: true; prev?: string } | AdmissionRefusal;
+    /** `p`: the ticket's party size, the most places its hold may have. */
+    result: { ok: true; prev?: string; p: number } | AdmissionRefusal;
   };
   finish: { args: { ticket: string }; result: { ok: true } };
   confirm: { args: { ticket: string; hold: string }; result: { ok: true } };
   unclaim: { args: { ticket: string; hold: string; prev?: string }; result: { ok: true } };
   use: {
     args: { ticket: string; scope: 'a' | 'o'; quantity: number };
-    result: { ok: true } | AdmissionRefusal;
+    /** A sold-out ticket: `q` its place in the line at the sell-out, `base` the sell-out's waitlist number. */
+    result: { ok: true; q?: number; base?: string } | AdmissionRefusal;
   };
+  seal: { args: { base: string }; result: { ok: true; base: string } };
   stats: {
     args: Record<string, never>;
     result: {

@@ -109,13 +109,15 @@ local function waiting_count() return redis.call('ZCARD', LINE) + redis.call('ZC
 local OPS = {}
 
 -- join {ticket, p (party size), key (random shuffle key), opensAt (ms)} → view, opened (tickets
--- the call's shuffle placed, when it opened the line). Refusal: QUEUE_CLOSED (sold out).
+-- the call's shuffle placed, when it opened the line). After the sell-out the ticket is sold out
+-- at once: it is told so, and may join the waitlist like anyone arriving now (no queue order).
 function OPS.join()
   local opened = open_if_due(args.opensAt)
-  if flag('soldOut') then return fail('QUEUE_CLOSED', { opened = opened }) end
   if redis.call('HEXISTS', TICKETS, args.ticket) == 0 then
     local rec = { s = 'w', p = args.p, at = NOW }
-    if flag('opened') then
+    if flag('soldOut') then
+      rec.s = 'o'
+    elseif flag('opened') then
       local seq = redis.call('HINCRBY', STATE, 'seq', 1)
       redis.call('ZADD', LINE, seq, args.ticket)
     else
@@ -167,12 +169,17 @@ function OPS.tick()
   local soldOut, justSoldOut = 0, false
   if left and not flag('soldOut') and left.available <= 0 and left.held <= 0 then
     redis.call('HSET', STATE, 'soldOut', '1', 'soldOutAt', NOW)
+    -- `q`: the ticket's place in the line at the sell-out (the line first, then the pre-queue in
+    -- its shuffled order), which orders its waitlist join among the others told (`use`).
+    local q = 0
     for _, key in ipairs({ LINE, PRE }) do
       local waiting = redis.call('ZRANGE', key, 0, -1)
       for i = 1, #waiting do
         local rec = get(waiting[i])
         if rec then
           rec.s = 'o'
+          rec.q = q
+          q = q + 1
           put(waiting[i], rec)
         end
       end
@@ -243,13 +250,15 @@ end
 
 -- claim {ticket, hold, existing}: before a hold under an admission. The admission must be live;
 -- it carries one hold at a time (adding to it is fine, a second one is not while the first lives).
--- Refusals: ADMISSION_REQUIRED with `reason` (not_admitted, expired, in_use, other_hold).
+-- Answers `p`, the party size, which the caller makes the hold's size limit (the hold script checks
+-- it atomically with the places it adds). Refusals: ADMISSION_REQUIRED with `reason`
+-- (not_admitted, expired, in_use, other_hold).
 function OPS.claim()
   local rec = settled(args.ticket)
   if not rec or rec.s ~= 'a' then return fail('ADMISSION_REQUIRED', { reason = rec and rec.s == 'e' and 'expired' or 'not_admitted' }) end
   if args.existing then
     if rec.h ~= args.hold then return fail('ADMISSION_REQUIRED', { reason = 'other_hold' }) end
-    return cjson.encode({ ok = true })
+    return cjson.encode({ ok = true, p = rec.p })
   end
   if NOW >= rec.ax then return fail('ADMISSION_REQUIRED', { reason = 'expired' }) end
   if rec.h and rec.h ~= args.hold and redis.call('HEXISTS', INV_HOLDS, rec.h) == 1 then
@@ -259,7 +268,7 @@ function OPS.claim()
   rec.h = args.hold
   rec.hb = NOW
   put(args.ticket, rec)
-  return cjson.encode({ ok = true, prev = prev })
+  return cjson.encode({ ok = true, prev = prev, p = rec.p })
 end
 
 -- unclaim {ticket, hold, prev}: the hold was refused; the admission is as it was before.
@@ -285,7 +294,9 @@ end
 
 -- use {ticket, scope ('a' | 'o'), quantity}: a booking by quantity under the ticket. `a`: an
 -- admission, which the booking ends; `o`: a sold-out ticket joining the waitlist, once, with at most
--- its party size. Refusal: ADMISSION_REQUIRED with `reason`.
+-- its party size, answering its place in the line at the sell-out (`q`, when it had one) and the
+-- waitlist number drawn for the sell-out (`base`, once `seal` stored it). Refusal:
+-- ADMISSION_REQUIRED with `reason`.
 function OPS.use()
   local rec = settled(args.ticket)
   if not rec or rec.s ~= args.scope then return fail('ADMISSION_REQUIRED', { reason = 'not_admitted' }) end
@@ -301,8 +312,18 @@ function OPS.use()
     if rec.wl == 1 then return fail('ADMISSION_REQUIRED', { reason = 'used' }) end
     rec.wl = 1
     put(args.ticket, rec)
+    -- `base` stays a string: cjson would print a large number with 14 digits only.
+    local base = redis.call('HGET', STATE, 'wlBase')
+    return cjson.encode({ ok = true, q = rec.q, base = base or nil })
   end
   return cjson.encode({ ok = true })
+end
+
+-- seal {base}: stores the waitlist number drawn in PostgreSQL for this line's sell-out, unless one
+-- is stored already (several servers may draw one); answers the stored one.
+function OPS.seal()
+  redis.call('HSETNX', STATE, 'wlBase', args.base)
+  return cjson.encode({ ok = true, base = redis.call('HGET', STATE, 'wlBase') })
 end
 
 -- finish {ticket}: a booking under the admission is through (or failed): the admission ends.

@@ -28,8 +28,10 @@ const waitingRoomRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'pre-queue is shuffled uniformly, so arriving early buys nothing; after opening joiners go to ' +
           'the end. With the publishable key every join needs a solved proof-of-work challenge ' +
           '(`GET /events/:id/challenge`) as `altcha` (428 `CHALLENGE_REQUIRED` with a fresh one), each ' +
-          'solution good for one join. `partySize` is at most `maxSeatsPerBooking`. 409 `QUEUE_CLOSED` ' +
-          'when the event has no waiting room, sold out or its sale ended.',
+          'solution good for one join. `partySize` is at most `maxSeatsPerBooking`, and bounds what the ' +
+          'admission may hold and book. After the sell-out the ticket is `sold_out` at once (with the ' +
+          'waitlist offer where the waitlist is on). 409 `QUEUE_CLOSED` when the event has no waiting ' +
+          'room or its sale ended.',
         params: EventParams,
         body: QueueJoinBody,
         response: withErrors({ 201: QueueTicketState }),

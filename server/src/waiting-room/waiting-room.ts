@@ -39,6 +39,11 @@ export interface WaitingRoomOptions {
 const states = { w: 'waiting', a: 'admitted', e: 'expired', o: 'sold_out' } as const;
 /** How long a sold-out ticket's waitlist offer is signed for. */
 const WAITLIST_OFFER_MS = 24 * 3_600_000;
+/**
+ * The step of the `waitlist_seq` sequence (migration 062): the numbers between two draws are free,
+ * so the tickets told at a sell-out take `base + q`, in their queue order, however they click.
+ */
+const WAITLIST_SEQ_STEP = 1_048_576;
 
 const reasons: Record<AdmissionRefusal['reason'] | 'missing' | 'invalid', string> = {
   missing: 'The waiting room is on: join the line (POST /events/:id/queue) and send its admissionToken',
@@ -107,7 +112,7 @@ export class WaitingRoom {
     });
     await this.redis.sadd(WAITING_ROOMS_KEY, event.id);
     if (result.opened >= 0) await this.announceOpened(event, result.opened);
-    if (!result.ok) throw new AppError(409, 'QUEUE_CLOSED', 'The event sold out');
+    // After the sell-out the ticket answers `sold_out` (with the waitlist offer, where it is on).
     return this.stateOf(event, result.view, result.rate);
   }
 
@@ -165,14 +170,15 @@ export class WaitingRoom {
 
   /**
    * The gate in front of a publishable-key hold while the waiting room is active: the admission
-   * must be live and carries one hold at a time. Run the hold with the answer's `run`: it binds the
-   * hold to the admission once made, or puts the admission back as it was if the hold fails.
+   * must be live and carries one hold at a time, of at most its party size. Run the hold with the
+   * answer: it hands `make` that size as the hold's limit, binds the hold to the admission once
+   * made, or puts the admission back as it was if the hold fails.
    */
   async admitHold(
     event: Event,
     token: string | undefined,
     hold: { token: string; existing: boolean },
-  ): Promise<<T>(make: () => Promise<T>) => Promise<T>> {
+  ): Promise<<T>(make: (maxPlaces?: number) => Promise<T>) => Promise<T>> {
     if (!waitingRoomActive(event)) return (make) => make();
     const admission = this.admissionOf(event, token);
     if (admission.scope !== 'a') throw admissionRequired('not_admitted');
@@ -183,11 +189,12 @@ export class WaitingRoom {
       existing: hold.existing,
     });
     if (!claimed.ok) throw admissionRequired(claimed.reason);
-    if (hold.existing) return (make) => make();
+    const partySize = claimed.p;
+    if (hold.existing) return (make) => make(partySize);
     return async (make) => {
       let made: Awaited<ReturnType<typeof make>>;
       try {
-        made = await make();
+        made = await make(partySize);
       } catch (error) {
         await runQueueScript(this.redis, event.id, 'unclaim', {
           ticket,
@@ -204,15 +211,16 @@ export class WaitingRoom {
   /**
    * The gate in front of a publishable-key booking by quantity (direct, or onto the waitlist):
    * an admission (which the booking ends) or a sold-out ticket's waitlist offer, for at most the
-   * party size it queued with.
+   * party size it queued with. A ticket told at the sell-out hands `book` its waitlist number, so
+   * the waitlist keeps the line's order.
    */
   async admitBooking<T>(
     event: Event,
     token: string | undefined,
     quantity: number,
-    book: () => Promise<T>,
+    book: (placement: { waitlistSeq?: number }) => Promise<T>,
   ): Promise<T> {
-    if (!waitingRoomActive(event)) return book();
+    if (!waitingRoomActive(event)) return book({});
     const admission = this.admissionOf(event, token);
     const used = await runQueueScript(this.redis, event.id, 'use', {
       ticket: admission.ticket,
@@ -221,7 +229,9 @@ export class WaitingRoom {
     });
     if (!used.ok) throw admissionRequired(used.reason, used.partySize ? { partySize: used.partySize } : {});
     try {
-      return await book();
+      if (used.q === undefined) return await book({});
+      const base = used.base ?? (await this.sealWaitlistBase(event));
+      return await book({ waitlistSeq: Number(base) + Math.min(used.q, WAITLIST_SEQ_STEP - 1) });
     } finally {
       if (admission.scope === 'a') {
         await runQueueScript(this.redis, event.id, 'finish', { ticket: admission.ticket });
@@ -245,6 +255,12 @@ export class WaitingRoom {
     const result = await runQueueScript(this.redis, event.id, 'tick', this.tickArgs(event));
     if (result.opened >= 0) await this.announceOpened(event, result.opened);
     if (result.justSoldOut) {
+      // Drawn now, so whoever joins the waitlist from now on without a place in this line comes
+      // after everyone the line told; `admitBooking` draws it if this server died before storing it.
+      if (event.waitlistEnabled)
+        await this.sealWaitlistBase(event).catch((error) => {
+          this.log.warn({ err: error, eventId: event.id }, 'could not draw the sell-out waitlist number');
+        });
       await this.notify(event, {
         type: 'queue_sold_out',
         waiting: result.soldOut,
@@ -287,6 +303,12 @@ export class WaitingRoom {
         sold: point.s,
       })),
     };
+  }
+
+  /** The waitlist number of this line's sell-out: one draw of `waitlist_seq`, the first stored wins. */
+  private async sealWaitlistBase(event: Event): Promise<string> {
+    const { rows } = await this.pool.query<{ base: string }>(`SELECT nextval('waitlist_seq')::text AS base`);
+    return (await runQueueScript(this.redis, event.id, 'seal', { base: rows[0]!.base })).base;
   }
 
   private announceOpened(event: Event, waiting: number): Promise<void> {

@@ -622,7 +622,7 @@ export default class HappeningSeatPicker extends LitElement {
   private report(error: unknown): void {
     const detail = asError(error);
     if (detail.code === 'HOLD_NOT_FOUND' || detail.code === 'HOLD_EXPIRED') this.holds.expire();
-    // The line is closed (switched off, the sale ended, sold out): load again, to show what is true now.
+    // The line is closed (switched off, the sale ended): load again, to show what is true now.
     else if (detail.code === 'QUEUE_CLOSED') void this.load();
     else if (detail.code === 'ADMISSION_REQUIRED') {
       // The turn ended (or the line was switched on): the ticket's state says what happens now.

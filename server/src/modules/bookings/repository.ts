@@ -117,6 +117,8 @@ export interface NewBooking {
   attendee: Attendee;
   manageTokenHash: string;
   createdBy: string;
+  /** A waitlisted booking's place in line when it is not "now" (the waiting room's, see there). */
+  waitlistSeq?: number;
 }
 
 export function bookingsRepository(pool: pg.Pool) {
@@ -149,7 +151,7 @@ export function bookingsRepository(pool: pg.Pool) {
              INSERT INTO bookings (id, event_id, org_id, status, quantity, section_id, attendee_email, attendee_name,
                attendee_external_id, manage_token_hash, created_by, waitlist_seq)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
-               CASE WHEN $4 = 'waitlisted' THEN nextval('waitlist_seq') END)
+               CASE WHEN $4 = 'waitlisted' THEN COALESCE($13::bigint, nextval('waitlist_seq')) END)
              RETURNING id, status, created_by, created_at, waitlist_seq
            ), history AS (
              INSERT INTO booking_history (booking_id, status, actor) SELECT id, status, created_by FROM inserted
@@ -171,6 +173,7 @@ export function bookingsRepository(pool: pg.Pool) {
             booking.manageTokenHash,
             booking.createdBy,
             seats,
+            booking.waitlistSeq ?? null,
           ],
         );
         return { createdAt: rows[0]!.created_at, waitlistSeq: rows[0]!.waitlist_seq };

@@ -138,7 +138,7 @@ const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
           if (holdToken) {
             result = await app.bookingService.bookFromHold(event, holdToken, attendee, actor);
           } else {
-            const book = () =>
+            const book = (placement: { waitlistSeq?: number } = {}) =>
               app.bookingService.bookByQuantity(
                 event,
                 quantity!,
@@ -146,6 +146,7 @@ const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
                 attendee,
                 actor,
                 attendeeBooking ? () => attendeeLimits.waitlistJoin(request, reply, event.id) : undefined,
+                placement.waitlistSeq,
               );
             // While the waiting room is active an attendee books by quantity only under an
             // admission (or, sold out, a ticket's waitlist offer); a hold was gated when made.

@@ -128,6 +128,8 @@ export class BookingService {
     attendee: Attendee,
     actor: string,
     beforeJoiningWaitlist?: () => Promise<void>,
+    /** Its place on the waitlist, if it joins one, when not now (a waiting room's sold-out ticket). */
+    waitlistSeq?: number,
   ) {
     if (section && !event.seatMap.sections.some((s) => s.id === section)) {
       throw new AppError(400, 'UNKNOWN_SEATS', `There is no section "${section}"`, { sections: [section] });
@@ -155,7 +157,7 @@ export class BookingService {
     if (!event.waitlistEnabled)
       throw new AppError(409, 'SOLD_OUT', 'Not enough places are left for this booking');
     await beforeJoiningWaitlist?.();
-    return this.joinWaitlist(event, bookingId, quantity, section ?? null, attendee, actor);
+    return this.joinWaitlist(event, bookingId, quantity, section ?? null, attendee, actor, waitlistSeq);
   }
 
   private async commitConfirmed(
@@ -310,11 +312,13 @@ export class BookingService {
     section: string | null,
     attendee: Attendee,
     actor: string,
+    waitlistSeq: number | undefined,
   ): Promise<{ booking: Booking; manageToken: string; status: 201 | 202 }> {
     const manageToken = this.links.tokenFor(bookingId);
     const record = await inTransaction(this.pool, async (client) => {
       await this.bookings.insert(
         {
+          ...(waitlistSeq === undefined ? {} : { waitlistSeq }),
           id: bookingId,
           eventId: event.id,
           orgId: event.orgId,
@@ -337,7 +341,7 @@ export class BookingService {
     });
     await this.inventory.run(event.id, 'wl_join', {
       bookingId,
-      // PostgreSQL numbers every waitlisted booking as it is inserted.
+      // PostgreSQL numbers every waitlisted booking as it is inserted (or the waiting room did).
       seq: record.waitlistSeq!,
       quantity,
       ...(section ? { section } : {}),

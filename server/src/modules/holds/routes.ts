@@ -149,10 +149,15 @@ const holdRoutes: FastifyPluginAsyncTypebox = async (app) => {
             token,
             existing: body.holdToken !== undefined,
           })
-        : <T>(make: () => Promise<T>) => make();
+        : <T>(make: (maxPlaces?: number) => Promise<T>) => make();
       const notify = body.holdToken ? undefined : await app.holdSubscriptions.notifyFor(event.orgId);
-      const hold = await admitted(() =>
-        holdSeats(app.inventory, event, body, { token, ...(attendee ? { attendee } : {}), notify }),
+      const hold = await admitted((maxPlaces) =>
+        holdSeats(app.inventory, event, body, {
+          token,
+          ...(attendee ? { attendee } : {}),
+          notify,
+          maxPlaces,
+        }),
       );
       return reply.send(hold);
     },

@@ -45,8 +45,17 @@ export async function holdSeats(
   inventory: Inventory,
   event: Event,
   body: HoldBody,
-  /** `token`: the new hold's token, chosen by the caller (the waiting room binds it to an admission first). */
-  extra: { marker?: string; attendee?: AttendeeCap; notify?: HoldNotify | undefined; token?: string } = {},
+  /**
+   * `token`: the new hold's token, chosen by the caller (the waiting room binds it to an admission
+   * first). `maxPlaces`: a tighter limit than the event's per booking (an admission's party size).
+   */
+  extra: {
+    marker?: string;
+    attendee?: AttendeeCap;
+    notify?: HoldNotify | undefined;
+    token?: string;
+    maxPlaces?: number | undefined;
+  } = {},
 ): Promise<Hold> {
   const seats = body.seats ?? [];
   const general = body.general ?? [];
@@ -76,7 +85,7 @@ export async function holdSeats(
       seats,
       general,
       ...(body.bestAvailable ? { best: body.bestAvailable } : {}),
-      max: event.maxSeatsPerBooking,
+      max: Math.min(event.maxSeatsPerBooking, extra.maxPlaces ?? event.maxSeatsPerBooking),
       ttl: event.holdTtlSeconds * 1_000,
       ...(extra.marker ? { marker: extra.marker } : {}),
       ...(extra.attendee ? { cap: extra.attendee.script } : {}),
