@@ -10,14 +10,19 @@ export const WorkerConfigSchema = Type.Object({
   ...commonSettings,
   /** Sender of every email. */
   SMTP_FROM: Type.String({ minLength: 3, default: 'Happening <no-reply@happening.test>' }),
-  /** Messages one worker holds at once (AMQP prefetch). */
-  WORKER_PREFETCH: Type.Integer({ minimum: 1, maximum: 1_000, default: 20 }),
+  /**
+   * Messages one worker holds at once (AMQP prefetch). Four times the default SMTP pool: a message
+   * spends about as long in its two database transactions as on the wire, so twice the pool keeps
+   * every SMTP connection busy, and twice that again leaves one organization's share (below) that
+   * large.
+   */
+  WORKER_PREFETCH: Type.Integer({ minimum: 1, maximum: 1_000, default: 40 }),
   /**
    * Messages of one organization a worker handles at once, so that one organization's slow or
-   * failing receivers take at most this share of its prefetch. Values above the prefetch act as
-   * the prefetch (no limit).
+   * failing receivers take at most this share of its prefetch (half, by default). Values above
+   * the prefetch act as the prefetch (no limit).
    */
-  WORKER_ORG_IN_FLIGHT: Type.Integer({ minimum: 1, maximum: 1_000, default: 10 }),
+  WORKER_ORG_IN_FLIGHT: Type.Integer({ minimum: 1, maximum: 1_000, default: 20 }),
   /**
    * How long an organization's messages may make no progress (none finishes) before the worker
    * hands back the ones waiting beyond its share (through a delay queue), so their prefetch

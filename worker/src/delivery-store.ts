@@ -2,12 +2,13 @@
  * What the worker records in PostgreSQL: one row per (message, channel, target), the inbox of
  * handled messages, and the console's in-app notifications.
  *
- * Nothing here is held while a remote peer is waited on. A message costs two short transactions,
- * each one round trip: the plan (BEGIN, the message's lock, create its delivery rows, claim the
- * pending ones with a token and a lease, COMMIT), then, after the worker has sent without any
- * lock, transaction or pool client, the record (BEGIN, the lock, the outcomes, COMMIT).
- * Both come in batches too (`planAndClaimBatch`, `recordOutcomeBatch`): many messages' statements
- * in one transaction and one round trip, which is how the processor's group commit writes them.
+ * Nothing here is held while a remote peer is waited on. A message costs two short transactions:
+ * the plan (BEGIN, the message's lock, create its delivery rows, claim the pending ones with a
+ * token and a lease, COMMIT), then, after the worker has sent without any lock, transaction or
+ * pool client, the record (BEGIN, the lock, the outcomes, COMMIT). Both are written for a batch
+ * of messages at once (`planAndClaimBatch`, `recordOutcomeBatch`, the processor's group commit):
+ * one round trip, and set-based statements that read the whole batch from one JSON literal, so
+ * PostgreSQL parses and plans each statement once per batch rather than once per message.
  * Statements sent together go as one simple query, which takes no parameters, so values are
  * inlined as quoted literals (`inline`); in READ COMMITTED each statement of it reads with a fresh
  * snapshot, so the claim sees the rows the plan just created, and both see what the lock waited for.
@@ -53,18 +54,21 @@ export function inline(client: pg.PoolClient, sql: string, params: Literal[]): s
 
 /**
  * Serialises the short transactions of every worker handling the same message id; whoever waited
- * then reads, in its next statement, what the other planned or recorded. `id` is the placeholder
- * of the message id. Held for one round trip, never while a delivery is sent.
+ * then reads, in its next statement, what the other planned or recorded. Takes the locks of a
+ * whole batch in the order of `ids` (sorted by the caller, so two workers batching the same
+ * messages never deadlock). Held for one round trip, never while a delivery is sent.
  */
-const lockSql = (id: string) => `SELECT pg_advisory_xact_lock(hashtextextended('notification:' || ${id}, 0))`;
+const locksSql = (ids: string) =>
+  `SELECT pg_advisory_xact_lock(hashtextextended('notification:' || id, 0)) FROM unnest(${ids}::text[]) AS id`;
 
-/** A replayed dead letter is handled again: failed deliveries get another chance, sent ones stay sent. */
-const REOPEN_SQL = `WITH reopened AS (
+/** Replayed dead letters are handled again: failed deliveries get another chance, sent ones stay sent. */
+const REOPEN_SQL = `WITH m AS (SELECT unnest($1::uuid[]) AS id),
+  reopened AS (
     UPDATE notification_deliveries
     SET status = 'pending', updated_at = now(), claim_token = NULL, claimed_until = NULL, claimed_by = NULL
-    WHERE message_id = $1 AND status = 'failed'
+    WHERE message_id IN (SELECT id FROM m) AND status = 'failed'
   )
-  DELETE FROM notification_inbox WHERE message_id = $1`;
+  DELETE FROM notification_inbox WHERE message_id IN (SELECT id FROM m)`;
 
 export interface MessagePlan {
   /** In the inbox already: handled before, nothing to do. */
@@ -95,50 +99,68 @@ export interface Claim {
 /** The session-level advisory lock a worker holds for as long as it lives. */
 export const WORKER_LIVENESS_SQL = `SELECT pg_advisory_lock(hashtextextended('worker:' || $1, 0))`;
 
-/**
- * The plan, creating the planned deliveries not seen before as pending: whether the message was
- * handled and the organization's endpoints subscribed to its type (a previous secret only while
- * its grace period lasts).
+/*
+ * The batch statements read their messages from a JSON literal with `LIMIT $2`, their number: the
+ * limit only tells the planner how many rows come (it assumes 100 of a set-returning function, and
+ * then hashes whole tables where a few index probes do).
  */
-const PLAN_SQL = `WITH inbox AS (
-     SELECT EXISTS (SELECT 1 FROM notification_inbox WHERE message_id = $1) AS handled
+
+/**
+ * The plan of a set of messages (`$1`, JSON rows {i, id, org, type, planned}), creating the planned
+ * deliveries not seen before as pending: per message (`i`), whether it was handled and its
+ * organization's endpoints subscribed to its type (a previous secret only while its grace period
+ * lasts). One statement for the whole batch: PostgreSQL plans it once, however many messages.
+ */
+const PLAN_SQL = `WITH given AS (
+     SELECT * FROM jsonb_to_recordset($1::jsonb) AS m(i int, id uuid, org uuid, type text, planned jsonb)
+     LIMIT $2
+   ),
+   m AS (
+     SELECT m.*, EXISTS (SELECT 1 FROM notification_inbox n WHERE n.message_id = m.id) AS handled
+     FROM given m
    ),
    endpoints AS (
-     SELECT id, url, secret, created_at,
-            CASE WHEN previous_secret_expires_at > now() THEN previous_secret END AS previous_secret
-     FROM webhook_endpoints WHERE org_id = $2 AND ${subscribedTo('$3')} AND NOT (SELECT handled FROM inbox)
+     SELECT m.i, e.id, e.url, e.secret, e.created_at,
+            CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END AS previous_secret
+     FROM m JOIN webhook_endpoints e ON e.org_id = m.org AND ${subscribedTo('m.type')}
+     WHERE NOT m.handled
    ),
    planned AS (
-     SELECT d->>'channel' AS channel, d->>'target' AS target FROM jsonb_array_elements($4::jsonb) AS d
+     SELECT m.id, m.org, m.type, d->>'channel' AS channel, d->>'target' AS target
+     FROM m, jsonb_array_elements(m.planned) AS d WHERE NOT m.handled
      UNION ALL
-     SELECT 'webhook', id::text FROM endpoints
+     SELECT m.id, m.org, m.type, 'webhook', e.id::text FROM endpoints e JOIN m USING (i)
    ),
    inserted AS (
      INSERT INTO notification_deliveries (message_id, org_id, type, channel, target, status)
-     SELECT $1, $2, $3, channel, target, 'pending' FROM planned WHERE NOT (SELECT handled FROM inbox)
+     SELECT id, org, type, channel, target, 'pending' FROM planned
      ON CONFLICT (message_id, channel, target) DO NOTHING
    )
-   SELECT (SELECT handled FROM inbox) AS handled,
-          (SELECT coalesce(jsonb_agg(jsonb_build_object('id', id, 'url', url, 'secret', secret,
-                                                        'previousSecret', previous_secret)
-                                     ORDER BY created_at), '[]')
-           FROM endpoints) AS endpoints`;
+   SELECT m.i, m.handled,
+          (SELECT coalesce(jsonb_agg(jsonb_build_object('id', e.id, 'url', e.url, 'secret', e.secret,
+                                                        'previousSecret', e.previous_secret)
+                                     ORDER BY e.created_at), '[]')
+           FROM endpoints e WHERE e.i = m.i) AS endpoints
+   FROM m`;
 
 /**
- * The claim, all or nothing: every pending delivery of the message gets our token and lease,
- * unless one of them is under another live claim (a copy of the message in flight elsewhere), in
- * which case nothing is claimed and that lease's end is returned. One claimant at a time sends a
+ * The claim of a set of messages (`$1`, JSON rows {i, id, token, lease, claimant}), each all or
+ * nothing: every pending delivery of a message gets its token and lease, unless one of them is
+ * under another live claim (a copy of the message in flight elsewhere), in which case nothing of
+ * that message is claimed and that lease's end is returned. One claimant at a time sends a
  * message's deliveries, as the old per-message lock held across sending ensured.
  */
-const CLAIM_SQL = `WITH handled AS (
-     SELECT EXISTS (SELECT 1 FROM notification_inbox WHERE message_id = $1) AS done
+const CLAIM_SQL = `WITH m AS (
+     SELECT * FROM jsonb_to_recordset($1::jsonb) AS m(i int, id uuid, token uuid, lease int, claimant text)
+     LIMIT $2
    ),
    current AS (
-     SELECT id, channel, target, status, attempts, claimed_until, claimed_by FROM notification_deliveries
-     WHERE message_id = $1 AND NOT (SELECT done FROM handled)
+     SELECT m.i, d.id, d.channel, d.target, d.status, d.attempts, d.claimed_until, d.claimed_by
+     FROM m JOIN notification_deliveries d ON d.message_id = m.id
+     WHERE NOT EXISTS (SELECT 1 FROM notification_inbox n WHERE n.message_id = m.id)
    ),
    busy AS (
-     SELECT max(claimed_until) AS until FROM current
+     SELECT i, max(claimed_until) AS until FROM current
      WHERE status = 'pending' AND claimed_until > now()
        AND (claimed_by IS NULL OR EXISTS (
          -- The claimant's liveness lock: a bigint advisory key shows as classid (high 32 bits)
@@ -146,18 +168,20 @@ const CLAIM_SQL = `WITH handled AS (
          SELECT 1 FROM pg_locks l
          WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
            AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended('worker:' || claimed_by, 0)))
+     GROUP BY i
    ),
    claimed AS (
      UPDATE notification_deliveries d
-     SET claim_token = $5::uuid, claimed_until = now() + $6::int * interval '1 millisecond',
-         claimed_by = $7
-     FROM current c
-     WHERE d.id = c.id AND c.status = 'pending' AND (SELECT until FROM busy) IS NULL
+     SET claim_token = m.token, claimed_until = now() + m.lease * interval '1 millisecond',
+         claimed_by = m.claimant
+     FROM current c JOIN m USING (i)
+     WHERE d.id = c.id AND c.status = 'pending' AND NOT EXISTS (SELECT 1 FROM busy b WHERE b.i = c.i)
    )
-   SELECT (SELECT until FROM busy) AS "busyUntil",
+   SELECT m.i, (SELECT until FROM busy b WHERE b.i = m.i) AS "busyUntil",
           (SELECT coalesce(jsonb_agg(jsonb_build_object('id', id, 'channel', channel, 'target', target,
                                                         'status', status, 'attempts', attempts)), '[]')
-           FROM current) AS rows`;
+           FROM current c WHERE c.i = m.i) AS rows
+   FROM m`;
 
 /** One message to plan and claim. */
 export interface PlanRequest {
@@ -183,42 +207,87 @@ export async function planAndClaim(
 }
 
 /**
- * Several messages planned and claimed in one transaction and one round trip: each message's
- * statements (its lock, its reopening, the plan, the claim) follow each other in message-id order,
- * so two workers batching the same messages take their locks in the same order and never
- * deadlock. Copies of one message in the same batch are fine: the lock is re-entrant, and the
- * second copy's claim sees the first's.
+ * Several messages planned and claimed in one transaction and one round trip: the batch's locks
+ * in message-id order (two workers batching the same messages never deadlock), then one reopen
+ * (replays), one plan and one claim statement for all of them. Copies of one message in the same
+ * batch go in rounds, one copy of each message per round, so a later copy's claim sees the
+ * first's, as it would in a later batch.
  */
 export async function planAndClaimBatch(pool: pg.Pool, requests: PlanRequest[]): Promise<MessagePlan[]> {
   const order = sortedByMessageId(requests.map((request) => request.message.id));
   return inTransaction(pool, async (client) => {
-    const statements: string[] = ['BEGIN'];
-    const planIndex = new Map<number, number>();
-    for (const index of order) {
-      const { message, planned, replay, claim } = requests[index]!;
-      const parts = [lockSql('$1'), ...(replay ? [REOPEN_SQL] : []), PLAN_SQL, CLAIM_SQL];
-      const params = [
-        message.id,
-        message.orgId,
-        message.type,
-        JSON.stringify(planned),
-        claim.token,
-        String(claim.leaseMs),
-        claim.claimant ?? null,
-      ];
-      statements.push(...parts.map((part) => inline(client, part, params)));
-      planIndex.set(index, statements.length - 2);
+    const statements: string[] = [
+      'BEGIN',
+      inline(client, locksSql('$1'), [textArray(order.map((index) => requests[index]!.message.id))]),
+    ];
+    const planAt: number[] = [];
+    for (const round of roundsOfCopies(order, (index) => requests[index]!.message.id)) {
+      const replays = round.filter((index) => requests[index]!.replay);
+      if (replays.length > 0) {
+        statements.push(
+          inline(client, REOPEN_SQL, [textArray(replays.map((index) => requests[index]!.message.id))]),
+        );
+      }
+      const plans = round.map((i) => {
+        const { message, planned } = requests[i]!;
+        return { i, id: message.id, org: message.orgId, type: message.type, planned };
+      });
+      const claims = round.map((i) => {
+        const { message, claim } = requests[i]!;
+        return {
+          i,
+          id: message.id,
+          token: claim.token,
+          lease: claim.leaseMs,
+          claimant: claim.claimant ?? null,
+        };
+      });
+      statements.push(
+        inline(client, PLAN_SQL, [JSON.stringify(plans), String(round.length)]),
+        inline(client, CLAIM_SQL, [JSON.stringify(claims), String(round.length)]),
+      );
+      planAt.push(statements.length - 2);
     }
     statements.push('COMMIT');
     const results = (await client.query(statements.join(';\n'))) as unknown as pg.QueryResult[];
-    return requests.map((_request, index) => {
-      const at = planIndex.get(index)!;
-      const plan = results[at]!.rows[0] as { handled: boolean; endpoints: WebhookTarget[] };
-      const claimed = results[at + 1]!.rows[0] as { busyUntil: Date | null; rows: DeliveryRow[] };
-      if (plan.handled) return { handled: true, endpoints: [], rows: [], busyUntil: null };
-      return { handled: false, endpoints: plan.endpoints, rows: claimed.rows, busyUntil: claimed.busyUntil };
-    });
+    const answers = new Array<MessagePlan>(requests.length);
+    for (const at of planAt) {
+      const claimed = new Map(
+        (results[at + 1]!.rows as { i: number; busyUntil: Date | null; rows: DeliveryRow[] }[]).map((row) => [
+          row.i,
+          row,
+        ]),
+      );
+      for (const plan of results[at]!.rows as { i: number; handled: boolean; endpoints: WebhookTarget[] }[]) {
+        const claim = claimed.get(plan.i)!;
+        answers[plan.i] = plan.handled
+          ? { handled: true, endpoints: [], rows: [], busyUntil: null }
+          : { handled: false, endpoints: plan.endpoints, rows: claim.rows, busyUntil: claim.busyUntil };
+      }
+    }
+    return answers;
   });
+}
+
+/** A PostgreSQL array literal of text values (inlined as one quoted literal, cast by the SQL). */
+function textArray(values: string[]): string {
+  return `{${values.map((value) => `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
+}
+
+/**
+ * `order` split into rounds holding one request per message id each (the first copies, then the
+ * second copies, …), each round keeping `order`'s order.
+ */
+function roundsOfCopies(order: number[], idOf: (index: number) => string): number[][] {
+  const rounds: number[][] = [];
+  const seen = new Map<string, number>();
+  for (const index of order) {
+    const copy = seen.get(idOf(index)) ?? 0;
+    seen.set(idOf(index), copy + 1);
+    if (copy === rounds.length) rounds.push([]);
+    rounds[copy]!.push(index);
+  }
+  return rounds;
 }
 
 /** Indexes of `ids` in ascending id order: the order a batch takes its locks in. */
@@ -256,15 +325,21 @@ export interface RecordRequest {
 }
 
 /**
- * What the worker records after sending: the attempts' outcomes, the console notification, and
- * the inbox row when the message is done. An outcome is recorded only on a delivery still
- * pending, and a failure only while our claim is still ours: if our lease ran out and another
- * worker took the delivery over, its outcome is the one that counts (a success of ours still is
- * recorded — it was sent).
+ * What the worker records after sending, for a set of messages (`$1`, JSON rows {i, id, org, type,
+ * handled, title, body, event, booking}; `$3`, their attempts {id, status, error, token}): the attempts' outcomes, the console
+ * notification, and the inbox row when the message is done. An outcome is recorded only on a
+ * delivery still pending, and a failure only while our claim is still ours: if our lease ran out
+ * and another worker took the delivery over, its outcome is the one that counts (a success of ours
+ * still is recorded — it was sent). Answers the console notifications stored now, by `i`.
  */
-const RECORD_SQL = `WITH results AS (
-     SELECT (r->>'id')::uuid AS id, r->>'status' AS status, r->>'error' AS error
-     FROM jsonb_array_elements($1::jsonb) AS r
+const RECORD_SQL = `WITH m AS (
+     SELECT * FROM jsonb_to_recordset($1::jsonb) AS m(i int, id uuid, org uuid, type text, handled boolean,
+       title text, body text, event uuid, booking uuid)
+     LIMIT $2
+   ),
+   results AS (
+     SELECT * FROM jsonb_to_recordset($3::jsonb) AS r(id uuid, status text, error text, token uuid)
+     LIMIT $4
    ),
    recorded AS (
      UPDATE notification_deliveries d
@@ -272,17 +347,20 @@ const RECORD_SQL = `WITH results AS (
          sent_at = CASE WHEN r.status = 'sent' THEN now() ELSE d.sent_at END,
          claim_token = NULL, claimed_until = NULL, claimed_by = NULL
      FROM results r
-     WHERE d.id = r.id AND d.status = 'pending' AND (d.claim_token = $10::uuid OR r.status = 'sent')
+     WHERE d.id = r.id AND d.status = 'pending' AND (d.claim_token = r.token OR r.status = 'sent')
    ),
    inbox AS (
      INSERT INTO notification_inbox (message_id, org_id, type)
-     SELECT $2, $3, $4 WHERE $5::boolean
+     SELECT id, org, type FROM m WHERE handled
      ON CONFLICT (message_id) DO UPDATE SET completed_at = now()
+   ),
+   stored AS (
+     INSERT INTO in_app_notifications (org_id, message_id, type, title, body, event_id, booking_id)
+     SELECT org, id, type, title, body, event, booking FROM m WHERE title IS NOT NULL
+     ON CONFLICT (message_id) DO NOTHING
+     RETURNING message_id, id, created_at
    )
-   INSERT INTO in_app_notifications (org_id, message_id, type, title, body, event_id, booking_id)
-   SELECT $3, $2, $4, $6, $7, $8, $9 WHERE $6::text IS NOT NULL
-   ON CONFLICT (message_id) DO NOTHING
-   RETURNING id, created_at AS "createdAt"`;
+   SELECT m.i, s.id, s.created_at AS "createdAt" FROM m JOIN stored s ON s.message_id = m.id`;
 
 /**
  * Records one message's outcome in a short transaction. Returns the console notification to
@@ -297,39 +375,57 @@ export async function recordOutcome(
   return (await recordOutcomeBatch(pool, [{ message, claimToken, outcome }]))[0]!;
 }
 
-/** Several messages' outcomes in one transaction and one round trip, locks in message-id order. */
+/**
+ * Several messages' outcomes in one transaction and one round trip: the locks in message-id order,
+ * then one statement per round of copies (one copy of each message per round: a statement may not
+ * write one inbox row twice).
+ */
 export async function recordOutcomeBatch(
   pool: pg.Pool,
   requests: RecordRequest[],
 ): Promise<(InAppNotification | null)[]> {
   const order = sortedByMessageId(requests.map((request) => request.message.id));
   return inTransaction(pool, async (client) => {
-    const statements: string[] = ['BEGIN'];
-    const recordIndex = new Map<number, number>();
-    for (const index of order) {
-      const { message, claimToken, outcome } = requests[index]!;
-      const params = [
-        JSON.stringify(outcome.results),
-        message.id,
-        message.orgId,
-        message.type,
-        outcome.handled,
-        outcome.inApp?.title ?? null,
-        outcome.inApp?.body ?? null,
-        eventIdOf(message),
-        bookingIdOf(message),
-        claimToken,
-      ];
-      statements.push(inline(client, lockSql('$2'), params), inline(client, RECORD_SQL, params));
-      recordIndex.set(index, statements.length - 1);
+    const statements: string[] = [
+      'BEGIN',
+      inline(client, locksSql('$1'), [textArray(order.map((index) => requests[index]!.message.id))]),
+    ];
+    for (const round of roundsOfCopies(order, (index) => requests[index]!.message.id)) {
+      const rows = round.map((i) => {
+        const { message, outcome } = requests[i]!;
+        return {
+          i,
+          id: message.id,
+          org: message.orgId,
+          type: message.type,
+          handled: outcome.handled,
+          title: outcome.inApp?.title ?? null,
+          body: outcome.inApp?.body ?? null,
+          event: eventIdOf(message),
+          booking: bookingIdOf(message),
+        };
+      });
+      const attempts = round.flatMap((i) =>
+        requests[i]!.outcome.results.map((result) => ({ ...result, token: requests[i]!.claimToken })),
+      );
+      statements.push(
+        inline(client, RECORD_SQL, [
+          JSON.stringify(rows),
+          String(round.length),
+          JSON.stringify(attempts),
+          String(attempts.length),
+        ]),
+      );
     }
     statements.push('COMMIT');
     const results = (await client.query(statements.join(';\n'))) as unknown as pg.QueryResult<{
+      i: number;
       id: string;
       createdAt: Date;
     }>[];
+    const stored = new Map(results.flatMap((result) => result.rows ?? []).map((row) => [row.i, row]));
     return requests.map(({ message, outcome }, index) => {
-      const row = results[recordIndex.get(index)!]!.rows[0];
+      const row = stored.get(index);
       return row && outcome.inApp ? inAppNotification(message, outcome.inApp, row) : null;
     });
   });

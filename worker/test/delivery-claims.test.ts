@@ -10,6 +10,7 @@ import {
   planAndClaim,
   planAndClaimBatch,
   recordOutcome,
+  recordOutcomeBatch,
   WORKER_LIVENESS_SQL,
 } from '../src/delivery-store.js';
 import { confirmedMessage } from './fixtures.js';
@@ -109,6 +110,78 @@ describe('delivery claims', () => {
       [true, true, false],
     );
     expect(plans[1]!.rows.filter((row) => row.status === 'pending')).toHaveLength(2);
+  });
+
+  it('records a batch in one transaction: each message its own outcome, its notification, its inbox row', async () => {
+    const [sent, retrying] = [confirmedMessage(orgId), confirmedMessage(orgId)];
+    const requests = [sent, retrying].map((message) => ({
+      message,
+      planned: planned(message.attendee.email),
+      replay: false,
+      claim: claim(),
+    }));
+    const plans = await planAndClaimBatch(pool, requests);
+    const stale = claim();
+    const inApp = { title: 'Booking confirmed', body: 'Linus booked balc-C-3 for Harbour Lights' };
+    const pushed = await recordOutcomeBatch(pool, [
+      {
+        message: sent,
+        claimToken: requests[0]!.claim.token,
+        outcome: {
+          results: plans[0]!.rows.map((row) => ({ id: row.id, status: 'sent', error: null })),
+          handled: true,
+          inApp,
+        },
+      },
+      {
+        message: retrying,
+        claimToken: requests[1]!.claim.token,
+        outcome: {
+          results: plans[1]!.rows.map((row) => ({ id: row.id, status: 'pending', error: 'try later' })),
+          handled: false,
+          inApp: null,
+        },
+      },
+      // A copy of the first whose claim is not the current one: its failure must not count, and
+      // its round of the batch comes after the first copy's.
+      {
+        message: sent,
+        claimToken: stale.token,
+        outcome: {
+          results: plans[0]!.rows.map((row) => ({ id: row.id, status: 'failed', error: 'late' })),
+          // One statement may not write one inbox row twice: this copy goes in a second round.
+          handled: true,
+          inApp,
+        },
+      },
+    ]);
+    expect(pushed[0]).toMatchObject({ orgId, title: inApp.title, bookingId: sent.bookingId });
+    expect(pushed.slice(1)).toEqual([null, null]);
+    const { rows } = await pool.query<{
+      message_id: string;
+      status: string;
+      attempts: number;
+      last_error: string | null;
+    }>(
+      `SELECT message_id, status, attempts, last_error FROM notification_deliveries
+       WHERE message_id = ANY ($1::uuid[]) ORDER BY message_id, channel`,
+      [[sent.id, retrying.id]],
+    );
+    const byMessage = (id: string) =>
+      rows.filter((row) => row.message_id === id).map(({ message_id: _m, ...row }) => row);
+    expect(byMessage(sent.id)).toEqual([
+      { status: 'sent', attempts: 1, last_error: null },
+      { status: 'sent', attempts: 1, last_error: null },
+    ]);
+    expect(byMessage(retrying.id)).toEqual([
+      { status: 'pending', attempts: 1, last_error: 'try later' },
+      { status: 'pending', attempts: 1, last_error: 'try later' },
+    ]);
+    const inbox = await pool.query(
+      'SELECT message_id FROM notification_inbox WHERE message_id = ANY ($1::uuid[])',
+      [[sent.id, retrying.id]],
+    );
+    expect(inbox.rows).toEqual([{ message_id: sent.id }]);
   });
 
   it("ends a claim the moment its worker's session ends, long before the lease", async () => {
