@@ -182,18 +182,6 @@ export default css`
     opacity: 1;
   }
 
-  /* Only seats that changed status carry a status class, and only they have a change to animate. */
-  @media (prefers-reduced-motion: no-preference) {
-    circle.available,
-    circle.selected,
-    circle.pending,
-    circle.held,
-    circle.booked,
-    circle.blocked {
-      transition: fill 120ms ease-out;
-    }
-  }
-
   /* A bar of its own above the map: the buttons never cover a seat or a section's label. */
   .zoom {
     display: flex;
