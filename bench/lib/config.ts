@@ -22,6 +22,8 @@ export interface Sizes {
   fanout: {
     clients: number;
     processes: number;
+    /** The room size of the latency goal (issue 12: p99 < 500 ms at 3,000 watchers), measured first. */
+    goalWatchers: number;
     steadyRatePerSecond: number;
     steadyMs: number;
     burst: number;
@@ -39,6 +41,7 @@ export const SIZES: Record<Mode, Sizes> = {
     fanout: {
       clients: 10_000,
       processes: 4,
+      goalWatchers: 3_000,
       steadyRatePerSecond: 20,
       steadyMs: 10_000,
       burst: 200,
@@ -51,7 +54,15 @@ export const SIZES: Record<Mode, Sizes> = {
     rounds: 2,
     holds: { clients: 50, processes: 1, durationMs: 2_000, seats: 500 },
     bookings: { concurrency: 32, durationMs: 2_000, seatsPerEvent: 300, poolSize: 20 },
-    fanout: { clients: 500, processes: 2, steadyRatePerSecond: 20, steadyMs: 3_000, burst: 100, seats: 500 },
+    fanout: {
+      clients: 500,
+      processes: 2,
+      goalWatchers: 500,
+      steadyRatePerSecond: 20,
+      steadyMs: 3_000,
+      burst: 100,
+      seats: 500,
+    },
     notifications: { bookings: 300, concurrency: 16 },
     widget: { seats: 10_000, updates: 5 },
   },
@@ -60,7 +71,15 @@ export const SIZES: Record<Mode, Sizes> = {
     rounds: 1,
     holds: { clients: 8, processes: 1, durationMs: 700, seats: 100 },
     bookings: { concurrency: 8, durationMs: 700, seatsPerEvent: 50, poolSize: 10 },
-    fanout: { clients: 40, processes: 1, steadyRatePerSecond: 10, steadyMs: 1_000, burst: 20, seats: 100 },
+    fanout: {
+      clients: 40,
+      processes: 1,
+      goalWatchers: 20,
+      steadyRatePerSecond: 10,
+      steadyMs: 1_000,
+      burst: 20,
+      seats: 100,
+    },
     notifications: { bookings: 20, concurrency: 4 },
     widget: { seats: 2_000, updates: 2 },
   },
