@@ -18,6 +18,7 @@ import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-conn
 import type { Channel, ConsumeMessage } from 'amqplib';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { AckCoalescer } from './ack-coalescer.js';
 import { EmailChannel } from './channels/email.js';
 import type { WorkerConfig } from './config.js';
 import { WORKER_LIVENESS_SQL } from './delivery-store.js';
@@ -38,7 +39,7 @@ export class NotificationWorker {
   private connection?: AmqpConnectionManager;
   private consumerChannel?: ChannelWrapper;
   private publishChannel?: ChannelWrapper;
-  private consumer?: { channel: Channel; tag: string };
+  private consumer?: { channel: Channel; tag: string; acks: AckCoalescer };
   private pool?: pg.Pool;
   /** Holds this worker's liveness lock for as long as the process lives (see `holdLiveness`). */
   private liveness?: pg.Client;
@@ -128,10 +129,15 @@ export class NotificationWorker {
         await declareTopology(channel, this.topology);
         if (this.stopping) return;
         await channel.prefetch(config.WORKER_PREFETCH);
+        // Delivery tags are per channel: each new channel gets its own coalescer. Acking on a
+        // channel that died is impossible; the broker redelivers and the inbox dedupes.
+        const acks = new AckCoalescer(channel, (error) =>
+          this.log.debug({ err: error }, 'could not settle a message on a closed channel'),
+        );
         const { consumerTag } = await channel.consume(config.NOTIFICATIONS_QUEUE, (message) => {
-          if (message) this.track(this.onMessage(channel, message));
+          if (message) this.track(this.onMessage(acks, message));
         });
-        this.consumer = { channel, tag: consumerTag };
+        this.consumer = { channel, tag: consumerTag, acks };
       },
     });
     this.consumerChannel.on('error', (error) => this.log.error({ err: error }, 'consumer channel error'));
@@ -206,6 +212,8 @@ export class NotificationWorker {
     await Promise.race([drained, timer]);
     if (this.inFlight.size > 0)
       this.log.warn({ inFlight: this.inFlight.size }, 'closing with deliveries unfinished');
+    // The last acks wait for the next turn of the event loop; they go out before the close.
+    this.consumer?.acks.flush();
     await this.redis?.hdel(workerInFlightKey(this.config.NOTIFICATIONS_QUEUE), this.id).catch(() => {});
     await this.consumerChannel?.close().catch(() => {});
     await this.publishChannel?.close().catch(() => {});
@@ -240,22 +248,22 @@ export class NotificationWorker {
     return { rabbitmq, postgres };
   }
 
-  private async onMessage(channel: Channel, message: ConsumeMessage): Promise<void> {
+  private async onMessage(acks: AckCoalescer, message: ConsumeMessage): Promise<void> {
     const orgId = orgIdOf(message);
     // Unreadable messages have no organization: the processor dead-letters them at once.
     if (orgId !== null && (await this.share.enter(orgId)) === 'defer') {
-      await this.deferForShare(channel, message, orgId);
+      await this.deferForShare(acks, message, orgId);
       return;
     }
     try {
-      await this.process(channel, message);
+      await this.process(acks, message);
     } finally {
       if (orgId !== null) this.share.leave(orgId);
     }
   }
 
   /** Its organization is at its share: back to a delay queue, untried, so the slot serves others. */
-  private async deferForShare(channel: Channel, message: ConsumeMessage, orgId: string): Promise<void> {
+  private async deferForShare(acks: AckCoalescer, message: ConsumeMessage, orgId: string): Promise<void> {
     const deferrals = Number(message.properties.headers?.[NotificationHeaders.deferrals] ?? 0) || 0;
     this.log.debug(
       { orgId, messageId: message.properties.messageId, deferrals },
@@ -269,15 +277,15 @@ export class NotificationWorker {
       await this.publisher(this.publishChannel!).defer(message, delay);
     } catch (error) {
       this.log.warn({ err: error }, 'could not defer a message; giving it back to the broker');
-      this.settle(() => channel.nack(message, false, true));
+      acks.nack(message, true);
       return;
     }
     this.outcomes.deferred++;
     this.metrics.record(type, 'deferred', 0);
-    this.settle(() => channel.ack(message));
+    acks.ack(message);
   }
 
-  private async process(channel: Channel, message: ConsumeMessage): Promise<void> {
+  private async process(acks: AckCoalescer, message: ConsumeMessage): Promise<void> {
     const started = performance.now();
     const type = message.properties.type ?? message.fields.routingKey;
     try {
@@ -292,11 +300,11 @@ export class NotificationWorker {
         // Could not even schedule a retry: give it back to the broker after a pause (the queue's
         // delivery limit dead-letters it if this keeps happening).
         await new Promise((resolve) => setTimeout(resolve, 1_000));
-        this.settle(() => channel.nack(message, false, true));
+        acks.nack(message, true);
         return;
       }
     }
-    this.settle(() => channel.ack(message));
+    acks.ack(message);
   }
 
   /** An internal error (database away, a bug) is retried like a recoverable failure. */
@@ -310,15 +318,6 @@ export class NotificationWorker {
       return true;
     } catch {
       return false;
-    }
-  }
-
-  /** Acking on a channel that died is impossible; the broker redelivers and the inbox dedupes. */
-  private settle(action: () => void): void {
-    try {
-      action();
-    } catch (error) {
-      this.log.debug({ err: error }, 'could not settle a message on a closed channel');
     }
   }
 
