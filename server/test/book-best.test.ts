@@ -19,6 +19,7 @@ afterAll(async () => {
 });
 
 const countsKey = (eventId: string) => inventoryKeys(eventId)[5]!;
+const layoutKey = (eventId: string) => inventoryKeys(eventId)[6]!;
 const bestOf = (live: LiveEvent, quantity: number, n: number | string) =>
   app.inject({
     method: 'POST',
@@ -104,5 +105,36 @@ describe('book_best from counters', () => {
     const none = await bestOf(live, 1, 'none');
     expect(none.statusCode).toBe(409);
     expect(none.json().error.code).toBe('SOLD_OUT');
+  });
+
+  it("reads only the scanned rows' numbers, each from its own layout field", async () => {
+    const live = await publishedEvent(app, owner, rowsMap(2, 4));
+    // Row A's own field now lists only seat 4: best available must take its numbers from there
+    // (the whole layout, which it no longer decodes, still lists 1 to 4 and would give A-2 or A-3).
+    await app.redis.hset(layoutKey(live.eventId), 'main:row:A', '[4]');
+    const first = await bestOf(live, 1, 'first');
+    expect(first.statusCode).toBe(201);
+    expect(first.json().booking.seats).toEqual(['main-A-4']);
+  });
+
+  it('books an inventory loaded before the per-row fields existed from its whole layout', async () => {
+    const made = await publishedEvent(app, owner, rowsMap(3, 5));
+    const older = await publishedEvent(app, owner, rowsMap(3, 5));
+    // The organization's newest secret key books both events.
+    const fresh = { ...made, secretKey: older.secretKey };
+    const perRow = (await app.redis.hkeys(layoutKey(older.eventId))).filter((field) => field.includes(':'));
+    expect(perRow).toEqual(expect.arrayContaining(['main:rows', 'main:row:A', 'main:row:C']));
+    await app.redis.hdel(layoutKey(older.eventId), ...perRow);
+    for (const [quantity, n] of [
+      [2, 'a'],
+      [3, 'b'],
+      [1, 'c'],
+      [5, 'd'],
+      [4, 'e'],
+    ] as const) {
+      const [one, other] = [await bestOf(fresh, quantity, n), await bestOf(older, quantity, n)];
+      expect(other.statusCode).toBe(one.statusCode);
+      expect(other.json().booking?.seats).toEqual(one.json().booking?.seats);
+    }
   });
 });

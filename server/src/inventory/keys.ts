@@ -9,7 +9,8 @@ export const INVENTORY_KEY_NAMES = [
   'holds', // hash: hold token → JSON {s: seats, g: {section: qty}, exp, ext, born, o?: offered booking, d?, a?: address key, c?: places charged to it, xi?: externalId, n?: hold events wanted ('w','x','e'), nl?: warning lead (ms), co?: checkout time}
   'hexp', // zset: hold token by expiry (ms), for the sweeper and in-script expiry
   'counts', // hash: <section>:cap|held|booked|blocked, and <section>:row:<label> (reserved seats held, booked or blocked in that row)
-  'layout', // hash: section → JSON {k: 'r', r: [[rowLabel, [numbers…]]…]} or {k: 'g'}
+  'layout', // hash: section → JSON {k: 'r', r: [[rowLabel, [numbers…]]…]} or {k: 'g'}; per reserved
+  // section also `<section>:rows` → [[rowLabel, seats]…] and `<section>:row:<rowLabel>` → [numbers…]
   'wl', // zset: waitlisted booking id by its PostgreSQL sequence number (strict FIFO)
   'wlq', // hash: booking id → JSON {q: party size, s: section}
   'pending', // zset: booking ids booked in Redis whose PostgreSQL commit is not confirmed yet

@@ -184,8 +184,18 @@ async function stageAndInstall(
     }
   }
   if (ids.length > 0) pipeline.sadd(sIds!, ...ids);
-  for (const [section, sectionRows] of rows)
+  for (const [section, sectionRows] of rows) {
     pipeline.hset(sLayout!, section, JSON.stringify({ k: 'r', r: sectionRows }));
+    // Best available reads these instead (lua/lib/pick.lua): the row labels with their sizes, and
+    // each row's numbers on its own, so a booking decodes the rows it scans, not the whole map.
+    const rowFields: string[] = [
+      `${section}:rows`,
+      JSON.stringify(sectionRows.map(([label, numbers]) => [label, numbers.length])),
+    ];
+    for (const [label, numbers] of sectionRows)
+      rowFields.push(`${section}:row:${label}`, JSON.stringify(numbers));
+    pipeline.hset(sLayout!, ...rowFields);
+  }
 
   const state = new Map<string, string>();
   for (const seat of blocked) state.set(seat, 'x');
