@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { useCompiledBuild } from './lib/build.js';
 import { type Mode, SIZES } from './lib/config.js';
 import { prepareDatabase } from './lib/db.js';
 import {
@@ -77,6 +78,10 @@ console.log(
 );
 console.log(`Caveat: ${CAVEAT}`);
 await prepareDatabase();
+if (mode !== 'tiny') {
+  context.progress('building the server and worker as production runs them (npm run build:node)');
+  await useCompiledBuild();
+}
 
 let failed = false;
 for (const name of chosen) {

@@ -3,11 +3,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { currentLaunch } from './build.js';
 import { BENCH_DATABASE_URL, RABBITMQ_URL, REDIS_URL } from './config.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 export const PROFILE_DIR = fileURLToPath(new URL('../results/profiles/', import.meta.url));
-const EXIT_WITH_PARENT = fileURLToPath(new URL('./exit-with-parent.ts', import.meta.url));
 /** Output to the terminal, plus the IPC channel `exit-with-parent.ts` watches. */
 const STDIO = ['ignore', 'inherit', 'inherit', 'ipc'] as const;
 /** Lets `exit-with-parent.ts` notice a runner that died before the child got to watch it. */
@@ -65,7 +65,7 @@ function stopper(child: ChildProcess): () => Promise<void> {
 }
 
 function withCpuProfile(profile: string | undefined): string[] {
-  // One directory per profile: tsx's loader thread writes a profile of its own next to the main one.
+  // One directory per profile: under tsx (`--tiny`) its loader thread writes a profile of its own too.
   return profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}${profile}`] : [];
 }
 
@@ -77,48 +77,37 @@ export async function startServer(
   options: { env?: Record<string, string>; profile?: string } = {},
 ): Promise<Running> {
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [
-      ...withCpuProfile(options.profile),
-      '--import',
-      'tsx',
-      '--import',
-      EXIT_WITH_PARENT,
-      'bench/peers/server-with-peers.ts',
-    ],
-    {
-      cwd: root,
-      stdio: [...STDIO],
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        // Several servers run at once: each takes a free port for /metrics and /readyz.
-        OPS_PORT: '0',
-        DATABASE_URL: BENCH_DATABASE_URL,
-        REDIS_URL,
-        RABBITMQ_URL,
-        LOG_LEVEL: 'warn',
-        TOKEN_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
-        PASSWORD_HASH_COST: '10',
-        RATE_LIMIT_PER_MINUTE: '100000000',
-        HOLD_RATE_LIMIT_PER_MINUTE: '100000000',
-        AUTH_RATE_LIMIT_PER_MINUTE: '100000000',
-        // 10,000 simulated attendees share 127.0.0.1.
-        DIRECT_BOOKING_LIMIT: '100000000',
-        WAITLIST_JOIN_LIMIT: '100000000',
-        SOCKET_MESSAGES_PER_MINUTE: '100000000',
-        SOCKET_MESSAGES_PER_ADDRESS_PER_MINUTE: '100000000',
-        SOCKET_CONNECTIONS_PER_ADDRESS: '100000000',
-        CONSOLE_SOCKET_MESSAGES_PER_MINUTE: '100000000',
-        OUTBOX_RELAY_ENABLED: 'false',
-        PUBLIC_URL: `http://127.0.0.1:${port}`,
-        ...options.env,
-        ...PARENT,
-      },
+  const child = spawn(process.execPath, [...withCpuProfile(options.profile), ...currentLaunch().server], {
+    cwd: root,
+    stdio: [...STDIO],
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      // Several servers run at once: each takes a free port for /metrics and /readyz.
+      OPS_PORT: '0',
+      DATABASE_URL: BENCH_DATABASE_URL,
+      REDIS_URL,
+      RABBITMQ_URL,
+      LOG_LEVEL: 'warn',
+      TOKEN_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+      PASSWORD_HASH_COST: '10',
+      RATE_LIMIT_PER_MINUTE: '100000000',
+      HOLD_RATE_LIMIT_PER_MINUTE: '100000000',
+      AUTH_RATE_LIMIT_PER_MINUTE: '100000000',
+      // 10,000 simulated attendees share 127.0.0.1.
+      DIRECT_BOOKING_LIMIT: '100000000',
+      WAITLIST_JOIN_LIMIT: '100000000',
+      SOCKET_MESSAGES_PER_MINUTE: '100000000',
+      SOCKET_MESSAGES_PER_ADDRESS_PER_MINUTE: '100000000',
+      SOCKET_CONNECTIONS_PER_ADDRESS: '100000000',
+      CONSOLE_SOCKET_MESSAGES_PER_MINUTE: '100000000',
+      OUTBOX_RELAY_ENABLED: 'false',
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      ...options.env,
+      ...PARENT,
     },
-  );
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -135,12 +124,12 @@ export async function startServer(
   return { url, pid: child.pid!, rssMb: () => rssMbOf(child.pid!), stop: stopper(child) };
 }
 
-/** The notification worker (`node --import tsx src/worker.ts` in worker/), not yet known to run. */
+/** The notification worker (in worker/, launched as `build.ts` says), not yet known to run. */
 export function spawnWorker(
   env: Record<string, string>,
   profile?: string,
 ): Running & { child: ChildProcess } {
-  const args = [...withCpuProfile(profile), '--import', 'tsx', '--import', EXIT_WITH_PARENT, 'src/worker.ts'];
+  const args = [...withCpuProfile(profile), ...currentLaunch().worker];
   const child = spawn(process.execPath, args, {
     cwd: `${root}worker`,
     stdio: [...STDIO],
