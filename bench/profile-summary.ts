@@ -49,13 +49,17 @@ function packageOf(url: string, functionName: string): string {
   const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (match) return match[1]!;
   if (url.startsWith('node:')) return 'node internals';
+  // The benchmarks run the compiled build (dist/), `--tiny` the sources (src/).
   const ours =
-    /\/work\/[^/]+\/(\w+\/src\/[^/]+)/.exec(url) ?? /\/(server|shared|worker)\/src\/(\w+)/.exec(url);
+    /\/work\/[^/]+\/(\w+\/(?:src|dist)\/[^/]+)/.exec(url) ??
+    /\/(server|shared|worker|runtime|delivery)\/(?:src|dist)\/(\w+)/.exec(url);
   return ours ? `ours: ${ours[1]}${ours[2] ? `/${ours[2]}` : ''}` : url;
 }
 
 const shortUrl = (url: string) =>
-  url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(server|shared|worker|bench)\//, '$1/');
+  url
+    .replace(/^.*node_modules\//, '')
+    .replace(/^file:\/\/.*\/(server|shared|worker|runtime|delivery|bench)\//, '$1/');
 
 if (process.argv[1]?.endsWith('profile-summary.ts')) {
   console.log(summarise(process.argv[2]!, Number(process.argv[3] ?? 15)));
