@@ -21,7 +21,9 @@ async function emptyStores(client: pg.Client): Promise<void> {
   const redis = new Redis(REDIS_URL, { lazyConnect: true, connectionName: 'happening-bench-prepare' });
   try {
     if ((redis.options.db ?? 0) === 0)
-      throw new Error(`BENCH_REDIS_URL (${REDIS_URL}) selects database 0; give the benchmarks a database of their own`);
+      throw new Error(
+        `BENCH_REDIS_URL (${REDIS_URL}) selects database 0; give the benchmarks a database of their own`,
+      );
     await redis.connect();
     await redis.flushdb();
   } finally {
