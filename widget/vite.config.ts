@@ -39,7 +39,7 @@ function minifyHtml(): Plugin {
   return {
     name: 'happening:minify-html',
     transform(code, id) {
-      if (!/happening-seat-picker\/[\w-]+\.ts$/.test(id) || !code.includes('html`')) return null;
+      if (!/happening-seat-picker\/[\w.-]+\.ts$/.test(id) || !code.includes('html`')) return null;
       const source = ts.createSourceFile(id, code, ts.ScriptTarget.Latest, true);
       const edits: { start: number; end: number }[] = [];
       const visit = (node: ts.Node): void => {
@@ -87,6 +87,10 @@ function websocketOnly(): Plugin {
   return {
     name: 'happening:websocket-only',
     enforce: 'pre',
+    transform(code, id) {
+      if (!id.endsWith('engine.io-client/build/esm/socket.js')) return null;
+      return { code: withoutUpgradeProbe(code, id), map: null };
+    },
     resolveId(source, importer) {
       const from = importer?.match(/engine\.io-client\/build\/esm\/(socket|index)\.js$/)?.[1];
       if (!from || !source.startsWith('./transports/')) return null;
@@ -101,6 +105,25 @@ function websocketOnly(): Plugin {
       return null;
     },
   };
+}
+
+/**
+ * The socket probes each transport the server offers as an upgrade (`_probe`, about 0.4 KB gzip).
+ * With WebSocket the only transport there is nothing to upgrade to: the server's handshake on a
+ * WebSocket lists no upgrades, so the probe never runs, and its body goes. Found with the
+ * TypeScript parser; a version of engine.io-client without it fails the build here, loudly.
+ */
+function withoutUpgradeProbe(code: string, id: string): string {
+  const source = ts.createSourceFile(id, code, ts.ScriptTarget.Latest, true);
+  let body: ts.Block | undefined;
+  const visit = (node: ts.Node): void => {
+    if (ts.isMethodDeclaration(node) && node.name.getText(source) === '_probe') body = node.body;
+    else ts.forEachChild(node, visit);
+  };
+  visit(source);
+  if (!body)
+    throw new Error(`${id}: no _probe method to remove (engine.io-client changed: revisit vite.config.ts)`);
+  return `${code.slice(0, body.getStart(source))}{}${code.slice(body.getEnd())}`;
 }
 
 export default defineConfig({
@@ -123,7 +146,9 @@ export default defineConfig({
       fileName: () => 'happening.js',
     },
     rolldownOptions: {
-      output: { codeSplitting: false, minify: true },
+      // Licences stay; `@__PURE__` annotations only tell a bundler what it may drop, and nothing
+      // bundles this file again (about 60 bytes gzip).
+      output: { codeSplitting: false, minify: true, comments: false },
     },
   },
 });

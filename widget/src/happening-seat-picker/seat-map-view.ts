@@ -1,5 +1,5 @@
 import { supportsAdoptingStyleSheets } from 'lit';
-import { type MapLayout, type PlacedSeat, SEAT_PITCH, SEAT_RADIUS } from './layout.js';
+import { type MapLayout, type PlacedSeat, type PlacedSection, SEAT_PITCH, SEAT_RADIUS } from './layout.js';
 
 /** How one seat is painted: a status class (shape and fill differ, not only colour) and its label. */
 export interface SeatPaint {
@@ -7,6 +7,11 @@ export interface SeatPaint {
   label: string;
 }
 export type DescribeSeat = (seat: PlacedSeat) => SeatPaint;
+/** A draw's two moments: the whole map sketched on screen, then every seat interactive. */
+export interface DrawnMap {
+  visible: Promise<void>;
+  complete: Promise<void>;
+}
 
 const MAX_ZOOM = 16;
 const DRAG_THRESHOLD_PX = 4;
@@ -64,10 +69,59 @@ export class SeatMapView {
   }
 
   /**
+   * Draws the map in two frames. First a sketch: each section's label and its seats as the dots
+   * of one path (round caps on zero-length segments), the available ones in the section's colour
+   * and the rest muted, a few elements per section, so the whole map is on screen a frame after
+   * the data arrived. Then the interactive seats replace it, one element each: that second pass
+   * is most of a large map's first render. `visible` resolves after the frame that painted the
+   * sketch, `complete` after the one that painted the seats.
+   */
+  draw(describe: DescribeSeat, available: (seat: PlacedSeat) => boolean): DrawnMap {
+    this.dispose();
+    const sketch = this.svg.ownerDocument.createDocumentFragment();
+    for (const section of this.layout.sections) {
+      const dots = ['', ''];
+      for (const seat of section.seats) dots[available(seat) ? 0 : 1] += `M${seat.cx} ${seat.cy}h0`;
+      const group = this.make('g', { class: `c${this.categoryIndex(section.category)} sketch` });
+      group.append(this.make('path', { d: dots[0]! }), this.make('path', { class: 'u', d: dots[1]! }));
+      sketch.append(this.label(section), group);
+    }
+    this.svg.replaceChildren(sketch);
+    this.fit();
+    const visible = this.afterPaint();
+    return { visible, complete: visible.then(() => this.drawSeats(describe)) };
+  }
+
+  private make(name: string, attributes: Record<string, string>): SVGElement {
+    const element = this.svg.ownerDocument.createElementNS(SVG, name) as SVGElement;
+    for (const [attribute, value] of Object.entries(attributes)) element.setAttribute(attribute, value);
+    return element;
+  }
+
+  private label(section: PlacedSection): SVGElement {
+    const label = this.make('text', {
+      class: 'section-label',
+      x: String(section.labelX),
+      y: String(section.labelY),
+      'aria-hidden': 'true',
+    });
+    label.textContent = section.label;
+    return label;
+  }
+
+  /** Resolves after the next frame's style, layout and paint (rAF runs before them, a task queued from there after). */
+  private afterPaint(): Promise<void> {
+    return new Promise((resolve) => {
+      this.paintedFrame = requestAnimationFrame(() => {
+        this.paintedTimer = setTimeout(resolve, 0);
+      });
+    });
+  }
+
+  /**
    * Writes every seat in one pass (one insertion, one style and layout pass). Drawing the front
-   * rows first and the rest a frame later showed something sooner but made the complete map a
-   * frame later, and the same total work was done either way. Resolves after the first frame that
-   * painted the seats.
+   * rows first and the rest a frame later made the complete map a frame later for the same total
+   * work; the sketch before it shows the whole map sooner instead.
    *
    * Style recalculation gives each seat its own computed style unless it matches exactly what
    * another seat matches, and `cx`/`cy` attributes are style (SVG presentation attributes) that
@@ -78,28 +132,14 @@ export class SeatMapView {
    * the benchmark's traces: median ~43 ms before, ~29 ms after.) Each seat is a clone of a prepared
    * circle, one per place, given its id and label.
    */
-  draw(describe: DescribeSeat): Promise<void> {
-    this.dispose();
+  private drawSeats(describe: DescribeSeat): Promise<void> {
     const { layout } = this;
-    const document = this.svg.ownerDocument;
-    const make = (name: string, attributes: Record<string, string>) => {
-      const element = document.createElementNS(SVG, name) as SVGElement;
-      for (const [attribute, value] of Object.entries(attributes)) element.setAttribute(attribute, value);
-      return element;
-    };
+    const make = this.make.bind(this);
     // What every seat starts with; a seat in an evenly spaced row also has its place's class.
     const blank = make('circle', { role: 'checkbox', 'aria-checked': 'false' });
     const blanks: SVGElement[] = [];
-    const content = document.createDocumentFragment();
-    this.elements.clear();
+    const content = this.svg.ownerDocument.createDocumentFragment();
     for (const section of layout.sections) {
-      const label = make('text', {
-        class: 'section-label',
-        x: String(section.labelX),
-        y: String(section.labelY),
-        'aria-hidden': 'true',
-      });
-      label.textContent = section.label;
       const group = make('g', {
         class: `c${this.categoryIndex(section.category)}`,
         role: 'group',
@@ -140,7 +180,7 @@ export class SeatMapView {
         if (row !== group) group.appendChild(row);
         start = end;
       }
-      content.append(label, group);
+      content.append(this.label(section), group);
     }
     this.placeRules(blanks.length, content);
     // Only the roving seat carries a tabindex; focus() adds it to the next one.
@@ -148,13 +188,7 @@ export class SeatMapView {
     if (first) this.elements.get(first)!.setAttribute('tabindex', '0');
     this.focusedId = first;
     this.svg.replaceChildren(content);
-    this.fit();
-    return new Promise((resolve) => {
-      // rAF runs before the frame's style, layout and paint; a task queued from there runs after.
-      this.paintedFrame = requestAnimationFrame(() => {
-        this.paintedTimer = setTimeout(resolve, 0);
-      });
-    });
+    return this.afterPaint();
   }
 
   /**

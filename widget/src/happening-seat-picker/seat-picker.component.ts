@@ -277,12 +277,12 @@ export default class HappeningSeatPicker extends LitElement {
       const categories = this.pricing.categories;
       const started = performance.now();
       this.view = new SeatMapView(svg, this.layout, (category) => categories.get(category)?.index ?? 0);
-      const painted = this.view.draw(this.describe);
-      // For the benchmark and partners' own monitoring: every seat written, then painted.
-      performance.measure('happening:map-draw', { start: started, end: performance.now() });
-      void painted.then(() =>
-        performance.measure('happening:map-complete', { start: started, end: performance.now() }),
-      );
+      const drawn = this.view.draw(this.describe, (seat) => this.statusOf(seat) === 'available');
+      // For the benchmark and partners' own monitoring: the whole map on screen, then every seat.
+      const measure = (name: string) => () =>
+        performance.measure(name, { start: started, end: performance.now() });
+      void drawn.visible.then(measure('happening:map-visible'));
+      void drawn.complete.then(measure('happening:map-complete'));
     } else if (
       this.view &&
       (changed.has('strings') || changed.has('locale') || (changed as Map<string, unknown>).has('translated'))
@@ -465,11 +465,14 @@ export default class HappeningSeatPicker extends LitElement {
     return label(seat);
   }
 
+  private statusOf(seat: PlacedSeat): SeatPaint['status'] {
+    if (this.holds.pending.has(seat.id)) return 'pending';
+    if (this.holds.holds(seat.id)) return 'selected';
+    return this.store.statusOf(seat.id);
+  }
+
   private readonly describe = (seat: PlacedSeat): SeatPaint => {
-    let status: SeatPaint['status'];
-    if (this.holds.pending.has(seat.id)) status = 'pending';
-    else if (this.holds.holds(seat.id)) status = 'selected';
-    else status = this.store.statusOf(seat.id);
+    const status = this.statusOf(seat);
     return { status, label: this.labelOf(seat, status) };
   };
 

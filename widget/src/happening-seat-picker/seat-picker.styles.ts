@@ -140,13 +140,26 @@ export default css`
   .c0, .c1, .c2, .c3, .c4, .c5 {
     cursor: pointer;
     stroke-width: 1.2;
+    fill: var(--_category);
+    stroke: var(--_category);
   }
-  .c0 { fill: var(--happening-category-0, var(--_seat-available)); stroke: var(--happening-category-0, var(--_seat-available)); }
-  .c1 { fill: var(--happening-category-1, #1e6fb8); stroke: var(--happening-category-1, #1e6fb8); }
-  .c2 { fill: var(--happening-category-2, #8e44ad); stroke: var(--happening-category-2, #8e44ad); }
-  .c3 { fill: var(--happening-category-3, #c0392b); stroke: var(--happening-category-3, #c0392b); }
-  .c4 { fill: var(--happening-category-4, #0e8a8a); stroke: var(--happening-category-4, #0e8a8a); }
-  .c5 { fill: var(--happening-category-5, #b35900); stroke: var(--happening-category-5, #b35900); }
+  .c0 { --_category: var(--happening-category-0, var(--_seat-available)); }
+  .c1 { --_category: var(--happening-category-1, #1e6fb8); }
+  .c2 { --_category: var(--happening-category-2, #8e44ad); }
+  .c3 { --_category: var(--happening-category-3, #c0392b); }
+  .c4 { --_category: var(--happening-category-4, #0e8a8a); }
+  .c5 { --_category: var(--happening-category-5, #b35900); }
+
+  /* The first frame's sketch of the map (SeatMapView.draw): each seat a dot as wide as its circle. */
+  .sketch path {
+    fill: none;
+    stroke-width: 10.2;
+    stroke-linecap: round;
+  }
+  .sketch .u {
+    stroke: var(--_seat-booked);
+    opacity: 0.55;
+  }
 
   circle.selected,
   circle.pending {
