@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import type { HelmetOptions } from 'helmet';
 import { contentType } from 'mime-types';
 
 /**
@@ -25,7 +26,7 @@ export const pagesDist = new URL('../../pages-dist/', import.meta.url);
  * can never end up in a URL even if the script failed to take over a form. Trusted Types make
  * `innerHTML`-style sinks throw: the scripts only ever set text.
  */
-export const pageHelmet = {
+export const pageHelmet: HelmetOptions = {
   contentSecurityPolicy: {
     useDefaults: false,
     directives: {
@@ -46,8 +47,8 @@ export const pageHelmet = {
   crossOriginResourcePolicy: { policy: 'same-origin' as const },
 };
 
-/** A route option of @fastify/helmet: the policy of the page the route belongs to. */
-export type PageHelmet = Record<string, unknown>;
+/** The route option `helmet` (plugins/security-headers.ts): the policy of the page the route belongs to. */
+export type PageHelmet = HelmetOptions;
 
 function typeOf(name: string): string {
   const type = contentType(name);

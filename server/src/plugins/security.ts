@@ -1,11 +1,11 @@
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { limitKeyOf } from '../lib/client-address.js';
 import { LocalRateWindow } from '../lib/local-rate-window.js';
 import { rateLimited } from '../lib/rate-counter.js';
+import { registerSecurityHeaders } from './security-headers.js';
 
 const SECRET_KEY_BEARER = /^Bearer sk_/;
 
@@ -38,7 +38,7 @@ export default fp(
       exposedHeaders: ['X-Request-Id', 'Idempotent-Replayed', 'Retry-After'],
       maxAge: 600,
     });
-    await app.register(helmet, {
+    registerSecurityHeaders(app, {
       // Swagger UI needs inline styles; the API itself serves JSON only.
       contentSecurityPolicy: {
         directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] },
