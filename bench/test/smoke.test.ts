@@ -49,7 +49,8 @@ test('every suite runs at the smallest size and reports its figures', async () =
       ['notifications', 'committed outbox rows delivered', true],
       ['notifications', 'notifications lost', false],
       ['widget', 'bundle size', false],
-      ['widget', 'first render', false],
+      ['widget', 'map visible', false],
+      ['widget', 'every seat interactive', false],
       ['widget', 'update paint latency', false],
       ['waiting-room', 'joins per second', true],
     ] as const) {
@@ -58,6 +59,10 @@ test('every suite runs at the smallest size and reports its figures', async () =
       expect(Number.isFinite(figure!.value), `${suite}: ${name} = ${figure!.value}`).toBe(true);
       if (hasPeer) expect(figure!.peer!.value).toBeGreaterThan(0);
     }
+    // The sketch comes first: the whole map is on screen no later than its interactive seats.
+    expect(named('widget', 'map visible')!.value).toBeLessThanOrEqual(
+      named('widget', 'every seat interactive')!.value,
+    );
     // Correctness is not a speed figure: these hold at any size.
     expect(named('bookings', 'oversold seats, Happening')!.value).toBe(0);
     expect(named('bookings', '201s missing from PostgreSQL')!.value).toBe(0);
