@@ -2,9 +2,10 @@
 
 import { EventEmitter } from 'node:events';
 import type { Availability, ConsoleSeatChange, SeatMap, SeatsMessage } from '@happening/shared';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { QueryClient, QueryClientProvider, QueryObserver } from '@tanstack/react-query';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiClient } from '../../src/renderer/api/client.js';
+import { platform } from '../../src/renderer/app/platform.js';
 import { SessionProvider } from '../../src/renderer/app/session.js';
 import type { ConsoleSocket } from '../../src/renderer/live/connection.js';
 import { LiveSeatMap } from '../../src/renderer/live/LiveSeatMap.js';
@@ -57,6 +58,32 @@ function LiveHarness(props: {
   const live = useLiveSeats(EVENT, layout, props.socket, props.generation, props.api);
   props.onLive(live);
   return <span data-testid="version">{live.counts?.version}</span>;
+}
+
+/** A connected console socket whose `watch` answers `snapshot()`, and what the server pushes to it. */
+function consoleSocket(snapshotNow: () => Availability) {
+  const socket = Object.assign(new EventEmitter(), {
+    connected: true,
+    watchCalls: [] as unknown[],
+    emitted: [] as string[],
+  });
+  const emit = (name: string, payload: unknown, ack?: (error: Error | null, answer: unknown) => void) => {
+    socket.emitted.push(name);
+    if (name === 'watch') {
+      socket.watchCalls.push(payload);
+      queueMicrotask(() => ack?.(null, { ok: true, data: snapshotNow() }));
+    }
+    return true;
+  };
+  const fakeSocket = Object.assign(socket, {
+    timeout: () => ({ emit }),
+    emit: (name: string, payload: unknown) => emit(name, payload),
+    off: socket.off.bind(socket),
+  }) as unknown as ConsoleSocket & EventEmitter;
+  /** What the server pushes to the client (the socket's own `emit` goes to the server). */
+  const serverSends = (name: string, payload: unknown) =>
+    EventEmitter.prototype.emit.call(socket, name, payload);
+  return { socket, fakeSocket, serverSends };
 }
 
 let view: Rendered;
@@ -140,28 +167,8 @@ describe('live seat map', () => {
   });
 
   it('useLiveSeats watches over the socket, applies seats, and re-watches after a gap or reconnect', async () => {
-    const socket = Object.assign(new EventEmitter(), {
-      connected: true,
-      watchCalls: [] as unknown[],
-      emitted: [] as string[],
-    });
     let nextSnapshot = snapshot(10);
-    const emit = (name: string, payload: unknown, ack?: (error: Error | null, answer: unknown) => void) => {
-      socket.emitted.push(name);
-      if (name === 'watch') {
-        socket.watchCalls.push(payload);
-        queueMicrotask(() => ack?.(null, { ok: true, data: nextSnapshot }));
-      }
-      return true;
-    };
-    const fakeSocket = Object.assign(socket, {
-      timeout: () => ({ emit }),
-      emit: (name: string, payload: unknown) => emit(name, payload),
-      off: socket.off.bind(socket),
-    }) as unknown as ConsoleSocket & EventEmitter;
-    /** What the server pushes to the client (the socket's own `emit` goes to the server). */
-    const serverSends = (name: string, payload: unknown) =>
-      EventEmitter.prototype.emit.call(socket, name, payload);
+    const { socket, fakeSocket, serverSends } = consoleSocket(() => nextSnapshot);
     const api = new ApiClient({ serverUrl: 'http://unused', token: () => null, fetch: vi.fn() as never });
     let live: ReturnType<typeof useLiveSeats> | null = null;
     const harness = (generation: number) => (
@@ -205,5 +212,45 @@ describe('live seat map', () => {
     expect(socket.emitted).toContain('unwatch');
     expect(socket.watchCalls).toHaveLength(3);
     expect(live!.store!.version).toBe(20);
+  });
+
+  it('an on-sale burst of bookings raises one desktop alert at once and refetches the bookings list at most twice', async () => {
+    const notify = vi.spyOn(platform, 'notify').mockImplementation(() => {});
+    const { fakeSocket, serverSends } = consoleSocket(() => snapshot(10));
+    const api = new ApiClient({ serverUrl: 'http://unused', token: () => null, fetch: vi.fn() as never });
+    const client = new QueryClient();
+    let listFetches = 0;
+    const list = new QueryObserver(client, {
+      queryKey: ['bookings', EVENT],
+      queryFn: async () => ++listFetches,
+    });
+    const unsubscribe = list.subscribe(() => {});
+    await vi.waitFor(() => expect(listFetches).toBe(1));
+    view = await render(
+      <QueryClientProvider client={client}>
+        <LiveHarness socket={fakeSocket} api={api} generation={1} onLive={() => {}} />
+      </QueryClientProvider>,
+    );
+    await act(async () => {
+      for (let i = 1; i <= 300; i++)
+        serverSends('booking', {
+          eventId: EVENT,
+          booking: {
+            status: 'confirmed',
+            attendee: { name: `Guest ${i}`, email: `g${i}@example.test` },
+            seats: [`orch-A-${i}`],
+            quantity: 1,
+          },
+        });
+    });
+    // The first booking at once; the other 299 wait for the end of the alert window.
+    expect(notify).toHaveBeenCalledTimes(1);
+    expect(notify).toHaveBeenCalledWith({ title: 'New booking', body: 'Guest 1: orch-A-1' });
+    // One refetch for the burst now and one after it (the throttle's window is a second).
+    await vi.waitFor(() => expect(listFetches).toBe(3), { timeout: 3_000 });
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(listFetches).toBe(3);
+    unsubscribe();
+    notify.mockRestore();
   });
 });

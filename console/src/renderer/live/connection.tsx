@@ -14,6 +14,7 @@ import { createContext, type ReactNode, useContext, useEffect, useRef, useState 
 import { io, type Socket } from 'socket.io-client';
 import { platform } from '../app/platform.js';
 import { useSession } from '../app/session.js';
+import { summariseNotifications, throttledAlerts, throttledInvalidation } from './bursts.js';
 
 export type ConsoleSocket = Socket<ConsoleServerToClient, ConsoleClientToServer>;
 export type ConnectionState = 'offline' | 'connecting' | 'connected' | 'reconnecting';
@@ -101,13 +102,17 @@ export function ConnectionProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     if (!socket || !orgId || generation === 0) return;
     socket.emit('org:watch', { orgId }, () => {});
+    // One arrives for every booking of an on-sale: one desktop alert per burst, the inbox and the
+    // deliveries refetched at most once a second.
+    const alerts = throttledAlerts((alert) => platform.notify(alert), summariseNotifications);
+    const refetch = throttledInvalidation(queryClient);
     const onNotification = (notification: Parameters<ConsoleServerToClient['notification']>[0]) => {
       // One may still be on its way from the room just left.
       if (notification.orgId !== orgId) return;
-      void queryClient.invalidateQueries({ queryKey: ['notifications', orgId] });
+      refetch.invalidate(['notifications', orgId]);
       // The worker records a notification's webhook deliveries before it pushes the in-app one.
-      void queryClient.invalidateQueries({ queryKey: ['webhook-deliveries', orgId] });
-      platform.notify({ title: notification.title, body: notification.body });
+      refetch.invalidate(['webhook-deliveries', orgId]);
+      alerts.alert({ title: notification.title, body: notification.body });
     };
     const onQueues = (stats: QueueStats) => {
       queryClient.setQueryData(['queues', orgId], stats);
@@ -115,6 +120,8 @@ export function ConnectionProvider({ children }: { children: ReactNode }) {
     socket.on('notification', onNotification);
     socket.on('queues', onQueues);
     return () => {
+      alerts.cancel();
+      refetch.cancel();
       socket.off('notification', onNotification);
       socket.off('queues', onQueues);
       // A disconnected socket has no rooms left on the server, and a buffered unwatch would be sent

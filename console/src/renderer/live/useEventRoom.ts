@@ -5,6 +5,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { keys } from '../api/queries.js';
+import { throttledInvalidation } from './bursts.js';
 import { useConnection } from './connection.js';
 
 export function useEventRoom(eventId: string): void {
@@ -14,13 +15,16 @@ export function useEventRoom(eventId: string): void {
   useEffect(() => {
     if (!socket || generation === 0) return;
     socket.emit('watch', { eventId }, () => {});
+    // An on-sale sends hundreds of these a second: the lists refetch at most once a second.
+    const refetch = throttledInvalidation(queryClient);
     const onBooking = (message: { eventId: string }) => {
       if (message.eventId !== eventId) return;
-      void queryClient.invalidateQueries({ queryKey: ['bookings', eventId] });
-      void queryClient.invalidateQueries({ queryKey: keys.waitlist(eventId) });
+      refetch.invalidate(['bookings', eventId]);
+      refetch.invalidate(keys.waitlist(eventId));
     };
     socket.on('booking', onBooking);
     return () => {
+      refetch.cancel();
       socket.off('booking', onBooking);
       if (socket.connected) socket.emit('unwatch', { eventId });
     };

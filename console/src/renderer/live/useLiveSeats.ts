@@ -16,6 +16,7 @@ import type { ApiClient } from '../api/client.js';
 import { keys } from '../api/queries.js';
 import { platform } from '../app/platform.js';
 import { countOf } from '../ui/common.js';
+import { summariseBookings, throttledAlerts, throttledInvalidation } from './bursts.js';
 import type { ConsoleSocket } from './connection.js';
 import type { SeatLayout } from './layout.js';
 import { SeatStore } from './seat-store.js';
@@ -84,22 +85,28 @@ export function useLiveSeats(
     const onStats = (stats: EventStats) => {
       if (stats.eventId === eventId) queryClient.setQueryData(keys.stats(eventId), stats);
     };
+    // An on-sale sends hundreds of these a second: one desktop alert per burst (the first at
+    // once, the rest summed up), and the lists refetch at most once a second.
+    const alerts = throttledAlerts((alert) => platform.notify(alert), summariseBookings);
+    const refetch = throttledInvalidation(queryClient);
     const onBooking: ConsoleServerToClient['booking'] = (message) => {
       if (message.eventId !== eventId) return;
       const { booking } = message;
       if (booking.status === 'confirmed')
-        platform.notify({
+        alerts.alert({
           title: 'New booking',
           body: `${booking.attendee.name}: ${booking.seats.join(', ') || countOf(booking.quantity, 'place')}`,
         });
-      void queryClient.invalidateQueries({ queryKey: keys.waitlist(eventId) });
-      void queryClient.invalidateQueries({ queryKey: ['bookings', eventId] });
+      refetch.invalidate(keys.waitlist(eventId));
+      refetch.invalidate(['bookings', eventId]);
     };
     socket.on('seats', onSeats);
     socket.on('counts', onCounts);
     socket.on('stats', onStats);
     socket.on('booking', onBooking);
     return () => {
+      alerts.cancel();
+      refetch.cancel();
       socket.off('seats', onSeats);
       socket.off('counts', onCounts);
       socket.off('stats', onStats);
