@@ -96,22 +96,19 @@ export function throttledAlerts(
   };
 }
 
-/** "Ada: A-1" then "12 more bookings", naming the first few. */
-export function summariseBookings(alerts: DesktopNotification[]): DesktopNotification {
-  const named = alerts.slice(0, 3).map((alert) => alert.body);
-  const rest = alerts.length - named.length;
-  return {
-    title: `${alerts.length} new bookings`,
-    body: rest > 0 ? `${named.join('; ')} and ${rest} more` : named.join('; '),
+/** A burst summed up: "12 new bookings", naming the first three by what `name` picks of each. */
+function summary(noun: string, name: (alert: DesktopNotification) => string) {
+  return (alerts: DesktopNotification[]): DesktopNotification => {
+    const named = alerts.slice(0, 3).map(name);
+    const rest = alerts.length - named.length;
+    return {
+      title: `${alerts.length} new ${noun}`,
+      body: rest > 0 ? `${named.join('; ')} and ${rest} more` : named.join('; '),
+    };
   };
 }
 
-/** Notifications of any kind: "5 new notifications" with the first few titles. */
-export function summariseNotifications(alerts: DesktopNotification[]): DesktopNotification {
-  const named = alerts.slice(0, 3).map((alert) => alert.title);
-  const rest = alerts.length - named.length;
-  return {
-    title: `${alerts.length} new notifications`,
-    body: rest > 0 ? `${named.join('; ')} and ${rest} more` : named.join('; '),
-  };
-}
+/** Bookings by their alerts' bodies ("Ada: A-1; …"). */
+export const summariseBookings = summary('bookings', (alert) => alert.body);
+/** Notifications of any kind by their titles. */
+export const summariseNotifications = summary('notifications', (alert) => alert.title);
