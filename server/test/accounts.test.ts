@@ -146,7 +146,7 @@ describe('bad input', () => {
     expect(response.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 
-  it('answers 400 MALFORMED_JSON for broken JSON and 413 for an oversized body', async () => {
+  it('answers 400 MALFORMED_JSON for broken JSON, reads an empty JSON body as none, and 413 for an oversized body', async () => {
     const broken = await app.inject({
       method: 'POST',
       url: '/api/v1/auth/login',
@@ -155,6 +155,25 @@ describe('bad input', () => {
     });
     expect(broken.statusCode).toBe(400);
     expect(broken.json().error.code).toBe('MALFORMED_JSON');
+
+    // An empty body under a JSON content type is no body: what is missing is said as such…
+    const empty = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: '',
+    });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json().error.code).toBe('VALIDATION_FAILED');
+    // …and a call that needs none is answered as a bare POST.
+    const account = await signup(app, 'empty-json');
+    const logout = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/logout',
+      headers: { ...bearer(account.token), 'content-type': 'application/json' },
+      payload: '',
+    });
+    expect(logout.statusCode).toBe(204);
 
     const huge = await app.inject({
       method: 'POST',

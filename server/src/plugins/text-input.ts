@@ -32,6 +32,10 @@ export default fp(
     const parseJson = app.getDefaultJsonParser('error', 'error');
     app.removeContentTypeParser('application/json');
     app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      // An empty body under a JSON content type (what many HTTP clients send on a POST without
+      // data) is no body: a route that takes none answers as to a bare POST, and one that needs
+      // one says what is missing (VALIDATION_FAILED), not that JSON was broken.
+      if (body === '') return done(null, undefined);
       parseJson(request, body as string, (error, parsed) => {
         if (error) return done(error, undefined);
         if ((body as string).includes('\\u0000') && holdsNul(parsed)) return done(refusal(), undefined);
