@@ -23,7 +23,7 @@ import { EmailChannel } from './channels/email.js';
 import type { WorkerConfig } from './config.js';
 import { WORKER_LIVENESS_SQL } from './delivery-store.js';
 import { InAppPush } from './in-app-push.js';
-import type { IncomingMessage } from './message.js';
+import { type IncomingMessage, type Parsed, parseNotification } from './message.js';
 import { WorkerMetrics } from './metrics.js';
 import type { Readiness } from './ops-server.js';
 import { OrgShare } from './org-share.js';
@@ -249,14 +249,16 @@ export class NotificationWorker {
   }
 
   private async onMessage(acks: AckCoalescer, message: ConsumeMessage): Promise<void> {
-    const orgId = orgIdOf(message);
+    // Read once, here: the organization decides the share, and the processor gets the result.
+    const parsed = parseNotification(message);
     // Unreadable messages have no organization: the processor dead-letters them at once.
+    const orgId = parsed.ok ? parsed.message.orgId : null;
     if (orgId !== null && (await this.share.enter(orgId)) === 'defer') {
       await this.deferForShare(acks, message, orgId);
       return;
     }
     try {
-      await this.process(acks, message);
+      await this.process(acks, message, parsed);
     } finally {
       if (orgId !== null) this.share.leave(orgId);
     }
@@ -285,11 +287,11 @@ export class NotificationWorker {
     acks.ack(message);
   }
 
-  private async process(acks: AckCoalescer, message: ConsumeMessage): Promise<void> {
+  private async process(acks: AckCoalescer, message: ConsumeMessage, parsed: Parsed): Promise<void> {
     const started = performance.now();
     const type = message.properties.type ?? message.fields.routingKey;
     try {
-      const outcome = await this.processor!.handle(message);
+      const outcome = await this.processor!.handle(message, parsed);
       this.outcomes[outcome]++;
       this.metrics.record(type, outcome, (performance.now() - started) / 1000);
     } catch (error) {
@@ -371,15 +373,5 @@ export class NotificationWorker {
     await this.redis
       ?.hset(workerInFlightKey(this.config.NOTIFICATIONS_QUEUE), this.id, report)
       .catch(() => {});
-  }
-}
-
-/** The organization a message is for, read without validating the rest (the processor does). */
-function orgIdOf(message: ConsumeMessage): string | null {
-  try {
-    const body = JSON.parse(message.content.toString('utf8')) as { orgId?: unknown };
-    return typeof body.orgId === 'string' ? body.orgId : null;
-  } catch {
-    return null;
   }
 }

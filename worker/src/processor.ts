@@ -22,7 +22,7 @@ import {
   type RecordRequest,
   recordOutcomeBatch,
 } from './delivery-store.js';
-import { attemptOf, type IncomingMessage, isReplay, parseNotification } from './message.js';
+import { attemptOf, type IncomingMessage, isReplay, type Parsed, parseNotification } from './message.js';
 import { isPersonal, personal } from './routing.js';
 import { type InAppContent, recipientOf, renderInApp } from './templates/index.js';
 
@@ -103,8 +103,8 @@ export class NotificationProcessor {
     return this.deps.retryDelaysMs.length + 1;
   }
 
-  async handle(incoming: IncomingMessage): Promise<Outcome> {
-    const parsed = parseNotification(incoming);
+  /** `parsed`: the message already read (the worker reads it once, for its organization's share). */
+  async handle(incoming: IncomingMessage, parsed: Parsed = parseNotification(incoming)): Promise<Outcome> {
     if (!parsed.ok) {
       // Retrying cannot make a malformed message readable: dead-letter it at once.
       await this.deps.publisher.deadLetter(incoming, parsed.reason);
