@@ -146,9 +146,14 @@ export default defineConfig({
       fileName: () => 'happening.js',
     },
     rolldownOptions: {
-      // Licences stay; `@__PURE__` annotations only tell a bundler what it may drop, and nothing
-      // bundles this file again (about 60 bytes gzip).
-      output: { codeSplitting: false, minify: true, comments: false },
+      // Lit's licence headers (legal comments) stay, as its BSD licence asks of a redistribution
+      // (~100 bytes gzip); `@__PURE__` annotations only tell a bundler what it may drop, and
+      // nothing bundles this file again (~60 bytes gzip).
+      output: {
+        codeSplitting: false,
+        minify: true,
+        comments: { legal: true, annotation: false, jsdoc: false },
+      },
     },
   },
 });

@@ -81,6 +81,10 @@ describe('the bundle partners load', () => {
     // English is built in; German, French and Spanish are fetched separately (see above).
     expect(bundle.toString()).not.toContain('Plätze');
     expect(gzipSync(bundle, { level: 9 }).length).toBeLessThanOrEqual(35 * 1024);
+    // Lit's licence headers travel with it (its BSD licence asks so of a redistribution).
+    expect(bundle.toString()).toMatch(
+      /@license\s+\* Copyright \d{4} Google LLC\s+\* SPDX-License-Identifier: BSD-3-Clause/,
+    );
   });
 
   it('comes with a custom-elements manifest listing the public API', async () => {
