@@ -147,40 +147,32 @@ describe('bad input', () => {
   });
 
   it('answers 400 MALFORMED_JSON for broken JSON, reads an empty JSON body as none, and 413 for an oversized body', async () => {
-    const broken = await app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/login',
-      headers: { 'content-type': 'application/json' },
-      payload: '{"email": ',
-    });
+    /** A POST with a JSON content type and exactly this text as its body. */
+    const postJson = (url: string, payload: string, headers: Record<string, string> = {}) =>
+      app.inject({
+        method: 'POST',
+        url,
+        headers: { ...headers, 'content-type': 'application/json' },
+        payload,
+      });
+
+    const broken = await postJson('/api/v1/auth/login', '{"email": ');
     expect(broken.statusCode).toBe(400);
     expect(broken.json().error.code).toBe('MALFORMED_JSON');
 
     // An empty body under a JSON content type is no body: what is missing is said as such…
-    const empty = await app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/login',
-      headers: { 'content-type': 'application/json' },
-      payload: '',
-    });
+    const empty = await postJson('/api/v1/auth/login', '');
     expect(empty.statusCode).toBe(400);
     expect(empty.json().error.code).toBe('VALIDATION_FAILED');
     // …and a call that needs none is answered as a bare POST.
     const account = await signup(app, 'empty-json');
-    const logout = await app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/logout',
-      headers: { ...bearer(account.token), 'content-type': 'application/json' },
-      payload: '',
-    });
+    const logout = await postJson('/api/v1/auth/logout', '', bearer(account.token));
     expect(logout.statusCode).toBe(204);
 
-    const huge = await app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/login',
-      headers: { 'content-type': 'application/json' },
-      payload: JSON.stringify({ email: 'a@b.test', password: 'x'.repeat(2_000_000) }),
-    });
+    const huge = await postJson(
+      '/api/v1/auth/login',
+      JSON.stringify({ email: 'a@b.test', password: 'x'.repeat(2_000_000) }),
+    );
     expect(huge.statusCode).toBe(413);
     expect(huge.json().error.code).toBe('PAYLOAD_TOO_LARGE');
   });
