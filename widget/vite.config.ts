@@ -108,7 +108,7 @@ function websocketOnly(): Plugin {
 }
 
 /**
- * The socket probes each transport the server offers as an upgrade (`_probe`, about 0.4 KB gzip).
+ * The socket probes each transport the server offers as an upgrade (`_probe`, about 0.3 KB gzip).
  * With WebSocket the only transport there is nothing to upgrade to: the server's handshake on a
  * WebSocket lists no upgrades, so the probe never runs, and its body goes. Found with the
  * TypeScript parser; a version of engine.io-client without it fails the build here, loudly.
