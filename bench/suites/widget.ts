@@ -108,7 +108,7 @@ export async function widgetSuite(context: SuiteContext): Promise<void> {
     const pageUrl = `${demo.url}/?event=${event.eventId}&key=${encodeURIComponent(organizer.publishableKey)}`;
     context.progress(`widget: ${seats}-seat map in Chromium ${browser.version()}`);
     const visibleRenders: number[] = [];
-    const firstRenders: number[] = [];
+    const completeRenders: number[] = [];
     const paintLatencies: number[] = [];
     const endToEnd: number[] = [];
     let seatIndex = 0;
@@ -125,7 +125,7 @@ export async function widgetSuite(context: SuiteContext): Promise<void> {
         number
       >;
       visibleRenders.push(render.visible);
-      firstRenders.push(render.complete);
+      completeRenders.push(render.complete);
       await page.evaluate('window.__watch()');
       // Playwright installs its injected script on a page's first waitForFunction (a 12 ms script
       // evaluation and a GC in a trace): done here, so the first measured change does not pay it.
@@ -172,7 +172,7 @@ export async function widgetSuite(context: SuiteContext): Promise<void> {
       met: visible < 150,
       detail: `from navigation start to the first frame painted with every seat on the map, as a dot of the first frame's sketch or as its seat (${path}); rounds ${visibleRenders.map((v) => v.toFixed(0)).join(', ')} ms`,
     });
-    const complete = median(firstRenders);
+    const complete = median(completeRenders);
     context.figure({
       suite: 'widget',
       name: `every seat interactive, ${seats.toLocaleString('en-US')} seats`,
@@ -180,7 +180,7 @@ export async function widgetSuite(context: SuiteContext): Promise<void> {
       unit: 'ms',
       goal: '< 300 ms',
       met: complete < 300,
-      detail: `from navigation start to the first frame after all ${seats} seats are in the DOM as focusable, labelled checkboxes (${path}); rounds ${firstRenders.map((v) => v.toFixed(0)).join(', ')} ms`,
+      detail: `from navigation start to the first frame after all ${seats} seats are in the DOM as focusable, labelled checkboxes (${path}); rounds ${completeRenders.map((v) => v.toFixed(0)).join(', ')} ms`,
     });
     const paintP99 = percentile(paintLatencies, 99);
     context.figure({

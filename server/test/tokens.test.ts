@@ -7,7 +7,7 @@ describe('newToken', () => {
     const tokens = Array.from({ length: 2_000 }, () => newToken('hold'));
     expect(new Set(tokens).size).toBe(tokens.length);
     for (const token of tokens) expect(token).toMatch(/^hold_[A-Za-z0-9_-]{32}$/);
-    // No byte of one token reappears as the start of another (each pool byte is used once).
+    // Not even their first 6 bytes repeat: a pool byte handed out twice would show here first.
     const bodies = new Set(tokens.map((token) => token.slice(5, 13)));
     expect(bodies.size).toBe(tokens.length);
     // Sizes that do not divide the pool, and one larger than it.
