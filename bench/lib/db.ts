@@ -80,5 +80,10 @@ export async function prepareDatabase(): Promise<void> {
  * shared with the server (and with whatever else runs on the machine).
  */
 export function benchPool(max = 5): pg.Pool {
-  return new pg.Pool({ connectionString: BENCH_DATABASE_URL, max, idleTimeoutMillis: 1_000 });
+  return new pg.Pool({
+    connectionString: BENCH_DATABASE_URL,
+    max,
+    idleTimeoutMillis: 1_000,
+    application_name: 'happening-bench',
+  });
 }

@@ -2,15 +2,16 @@
  * The notifications baseline, a fair one: bare amqplib publishing the same message bodies on a
  * confirm channel to a queue of the same kind (quorum, durable, persistent messages), and a
  * consumer that does the same mail work as the worker for each: renders and builds the very same
- * MIME (`@happening/worker/email`), sends it through a nodemailer pool with the worker's pool
- * settings to the same SMTP sink implementation, then acks. No outbox, no database, no
+ * MIME (`@happening/worker/email`), sends it through the worker's SMTP pool
+ * (`@happening/worker/smtp-pool`) with the worker's pool settings to the same SMTP sink
+ * implementation, then acks. No outbox, no database, no
  * bookkeeping: what the broker and SMTP cost on their own.
  */
 import type { PersonalNotificationMessage } from '@happening/shared';
 import { loadWorkerConfig } from '@happening/worker/config';
 import { prepareMail } from '@happening/worker/email';
+import { SmtpPool } from '@happening/worker/smtp-pool';
 import amqplib from 'amqplib';
-import nodemailer from 'nodemailer';
 import { serveParent } from '../lib/child.js';
 import { RABBITMQ_URL } from '../lib/config.js';
 import { nowMs } from '../lib/stats.js';
@@ -26,11 +27,11 @@ interface RunArgument {
 serveParent({
   async run({ queue, messages, smtpUrl, env }: RunArgument) {
     const config = loadWorkerConfig({ ...env, SMTP_URL: smtpUrl });
-    const transport = nodemailer.createTransport({
+    const transport = new SmtpPool({
       url: config.SMTP_URL,
-      pool: true as const,
-      maxConnections: config.SMTP_POOL_CONNECTIONS,
+      connections: config.SMTP_POOL_CONNECTIONS,
       maxMessages: config.SMTP_POOL_MAX_MESSAGES,
+      timeoutMs: config.SMTP_TIMEOUT_MS,
     });
     const connection = await amqplib.connect(RABBITMQ_URL);
     try {
@@ -53,7 +54,7 @@ serveParent({
             try {
               const body = JSON.parse(message.content.toString()) as PersonalNotificationMessage;
               const { envelope, raw } = await prepareMail(body, config.SMTP_FROM);
-              await transport.sendMail({ envelope, raw });
+              await transport.send(envelope, raw);
               seen.add(String(message.properties.messageId));
             } catch {
               failed++;

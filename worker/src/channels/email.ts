@@ -1,8 +1,8 @@
 import { permanentFailure, recoverableFailure } from '@happening/delivery';
 import type { PersonalNotificationMessage } from '@happening/shared';
-import nodemailer, { type Transporter } from 'nodemailer';
 import type { WorkerConfig } from '../config.js';
 import { prepareMail } from './prepared-mail.js';
+import { SmtpPool } from './smtp-pool.js';
 
 /** SMTP error → what to do: 4xx and network trouble are temporary; 5xx means this mail is refused. */
 export function classifySmtpError(error: unknown) {
@@ -13,35 +13,37 @@ export function classifySmtpError(error: unknown) {
   return recoverableFailure(text);
 }
 
+/** The worker's SMTP pool as its settings say (`SMTP_URL`, `SMTP_POOL_*`, `SMTP_TIMEOUT_MS`). */
+export function smtpPoolFor(config: WorkerConfig): SmtpPool {
+  return new SmtpPool({
+    url: config.SMTP_URL,
+    connections: config.SMTP_POOL_CONNECTIONS,
+    maxMessages: config.SMTP_POOL_MAX_MESSAGES,
+    timeoutMs: config.SMTP_TIMEOUT_MS,
+  });
+}
+
 /**
- * Email through one pooled SMTP connection set (nodemailer), each mail sent as prepared raw MIME
- * (`prepared-mail.ts`): rendered and built once, not composed again while streaming.
+ * Email through the worker's SMTP pool (`smtp-pool.ts`), each mail prepared raw MIME
+ * (`prepared-mail.ts`): rendered and built once, sent as those bytes.
  */
 export class EmailChannel {
-  private readonly transport: Transporter;
+  private readonly pool: SmtpPool;
 
   constructor(private readonly config: WorkerConfig) {
-    this.transport = nodemailer.createTransport({
-      url: config.SMTP_URL,
-      pool: true as const,
-      maxConnections: config.SMTP_POOL_CONNECTIONS,
-      maxMessages: config.SMTP_POOL_MAX_MESSAGES,
-      connectionTimeout: config.SMTP_TIMEOUT_MS,
-      greetingTimeout: config.SMTP_TIMEOUT_MS,
-      socketTimeout: config.SMTP_TIMEOUT_MS,
-    });
+    this.pool = smtpPoolFor(config);
   }
 
   async send(message: PersonalNotificationMessage): Promise<void> {
     const { envelope, raw } = await prepareMail(message, this.config.SMTP_FROM);
     try {
-      await this.transport.sendMail({ envelope, raw });
+      await this.pool.send(envelope, raw);
     } catch (error) {
       throw classifySmtpError(error);
     }
   }
 
   close(): void {
-    this.transport.close();
+    this.pool.close();
   }
 }
