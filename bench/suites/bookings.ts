@@ -18,6 +18,7 @@ import {
 import { type ChildHandle, startChild } from '../lib/child.js';
 import { benchPool } from '../lib/db.js';
 import type { LoopResult } from '../lib/loop.js';
+import { cpuBetween, cpuByGroup, describeCpuPerMessage, postgresRolesOf } from '../lib/machine-cpu.js';
 import { startServer } from '../lib/server.js';
 import { describePaired, latencyOf, median, mergeHistograms, pairedRatio } from '../lib/stats.js';
 import { ratioGoal, rotated, type SuiteContext } from '../lib/suite.js';
@@ -69,9 +70,21 @@ export async function bookingsSuite(context: SuiteContext): Promise<void> {
     const errors = perEngine(() => 0);
     const events = perEngine<string[]>(() => []);
     const findings = perEngine<Findings>(() => ({ oversold: 0, lost: 0, seatless: 0, redis: 0 }));
+    // Every process's CPU over each run, by part: what bounds a design on saturated cores.
+    const machine = perEngine<[string, number][][]>(() => []);
+    const counts = perEngine<number[]>(() => []);
     for (let round = 0; round < context.sizes.rounds; round++) {
       for (const engine of rotated(ENGINES, round)) {
+        const roles = await postgresRolesOf(pool);
+        const parts = () =>
+          cpuByGroup(
+            { server: server.pid, 'load clients': children[engine]!.process.pid, bench: process.pid },
+            roles,
+          );
+        const machineBefore = parts();
         const result = await children[engine]!.call<RunResult>('run', { durationMs });
+        machine[engine].push(cpuBetween(machineBefore, parts()));
+        counts[engine].push(result.count);
         const rate = (result.count / result.elapsedMs) * 1_000;
         rates[engine].push(rate);
         histograms[engine].push(result.histogram);
@@ -117,7 +130,7 @@ export async function bookingsSuite(context: SuiteContext): Promise<void> {
         peer: { name: short, value: rate(peer) },
         ratio: paired.median,
         ...(goal === undefined ? {} : ratioGoal(paired.median, goal)),
-        detail: describePaired(paired),
+        detail: `${describePaired(paired)}; CPU per booking, every process on the machine (median of rounds): ours ${describeCpuPerMessage(machine.ours, counts.ours)}, ${short} ${describeCpuPerMessage(machine[peer], counts[peer])}`,
       });
     };
     versus('one-statement', "one statement (a')", 2);

@@ -6,8 +6,9 @@
  * the plan (BEGIN, the message's lock, create its delivery rows, claim the pending ones with a
  * token and a lease, COMMIT), then, after the worker has sent without any lock, transaction or
  * pool client, the record (BEGIN, the lock, the outcomes, COMMIT). Both are written for a batch
- * of messages at once (`planAndClaimBatch`, `recordOutcomeBatch`, the processor's group commit):
- * one round trip, and set-based statements that read the whole batch from one JSON value.
+ * of messages at once, the records of messages just sent and the plans of messages about to be
+ * sharing one transaction (`bookkeepingBatch`, the processor's group commit): one round trip, and
+ * set-based statements that read the whole batch from one JSON value.
  * Statements sent together go as one simple query, which takes no parameters, so values are
  * inlined as quoted literals (`inline`); in READ COMMITTED each statement of it reads with a fresh
  * snapshot, so the claim sees the rows the plan just created, and both see what the lock waited for.
@@ -211,50 +212,54 @@ export async function planAndClaim(
   return (await planAndClaimBatch(pool, [{ message, planned, replay, claim }]))[0]!;
 }
 
-/**
- * Several messages planned and claimed in one transaction and one round trip: the batch's locks
- * in message-id order (two workers batching the same messages never deadlock), then one reopen
- * (replays), one plan and one claim statement for all of them. Copies of one message in the same
- * batch go in rounds, one copy of each message per round, so a later copy's claim sees the
- * first's, as it would in a later batch.
- */
+/** Several messages planned and claimed in one transaction and one round trip (`bookkeepingBatch`). */
 export async function planAndClaimBatch(pool: pg.Pool, requests: PlanRequest[]): Promise<MessagePlan[]> {
+  return (await bookkeepingBatch(pool, requests, [])).plans;
+}
+
+/** The statements answering what the caller asked, and how to read their answers. */
+type Reader<T> = (results: pg.QueryResult[]) => T;
+
+/**
+ * Appends the plan and claim of `requests` to `statements`: one reopen (replays), one plan and one
+ * claim statement for all of them. Copies of one message in the same batch go in rounds, one copy
+ * of each message per round, so a later copy's claim sees the first's, as it would in a later batch.
+ */
+function planStatements(
+  client: pg.PoolClient,
+  requests: PlanRequest[],
+  statements: string[],
+): Reader<MessagePlan[]> {
   const order = sortedByMessageId(requests.map((request) => request.message.id));
-  return inTransaction(pool, async (client) => {
-    const statements: string[] = [
-      'BEGIN',
-      execute(client, 'locks', [textArray(order.map((index) => requests[index]!.message.id))]),
-    ];
-    const planAt: number[] = [];
-    for (const round of roundsOfCopies(order, (index) => requests[index]!.message.id)) {
-      const replays = round.filter((index) => requests[index]!.replay);
-      if (replays.length > 0) {
-        statements.push(
-          execute(client, 'reopen', [textArray(replays.map((index) => requests[index]!.message.id))]),
-        );
-      }
-      const plans = round.map((i) => {
-        const { message, planned } = requests[i]!;
-        return { i, id: message.id, org: message.orgId, type: message.type, planned };
-      });
-      const claims = round.map((i) => {
-        const { message, claim } = requests[i]!;
-        return {
-          i,
-          id: message.id,
-          token: claim.token,
-          lease: claim.leaseMs,
-          claimant: claim.claimant ?? null,
-        };
-      });
+  const planAt: number[] = [];
+  for (const round of roundsOfCopies(order, (index) => requests[index]!.message.id)) {
+    const replays = round.filter((index) => requests[index]!.replay);
+    if (replays.length > 0) {
       statements.push(
-        execute(client, 'plan', [JSON.stringify(plans), String(round.length)]),
-        execute(client, 'claim', [JSON.stringify(claims), String(round.length)]),
+        execute(client, 'reopen', [textArray(replays.map((index) => requests[index]!.message.id))]),
       );
-      planAt.push(statements.length - 2);
     }
-    statements.push('COMMIT');
-    const results = (await client.query(statements.join(';\n'))) as unknown as pg.QueryResult[];
+    const plans = round.map((i) => {
+      const { message, planned } = requests[i]!;
+      return { i, id: message.id, org: message.orgId, type: message.type, planned };
+    });
+    const claims = round.map((i) => {
+      const { message, claim } = requests[i]!;
+      return {
+        i,
+        id: message.id,
+        token: claim.token,
+        lease: claim.leaseMs,
+        claimant: claim.claimant ?? null,
+      };
+    });
+    statements.push(
+      execute(client, 'plan', [JSON.stringify(plans), String(round.length)]),
+      execute(client, 'claim', [JSON.stringify(claims), String(round.length)]),
+    );
+    planAt.push(statements.length - 2);
+  }
+  return (results) => {
     const answers = new Array<MessagePlan>(requests.length);
     for (const at of planAt) {
       const claimed = new Map(
@@ -271,6 +276,30 @@ export async function planAndClaimBatch(pool: pg.Pool, requests: PlanRequest[]):
       }
     }
     return answers;
+  };
+}
+
+/**
+ * The worker's bookkeeping for a batch, in one transaction and one round trip: the outcomes of
+ * messages that were sent (`records`), then the plans and claims of messages about to be
+ * (`plans`). The locks of every message in it come first, in message-id order, so two workers
+ * batching the same messages never deadlock. Records go before plans: a copy planned in the same
+ * batch as its sibling's record sees that record, as it would in a later batch. Either list may
+ * be empty; a busy worker fills both, and pays one transaction for what used to take two.
+ */
+export async function bookkeepingBatch(
+  pool: pg.Pool,
+  plans: PlanRequest[],
+  records: RecordRequest[],
+): Promise<{ plans: MessagePlan[]; records: (InAppNotification | null)[] }> {
+  const ids = [...new Set([...records, ...plans].map((request) => request.message.id))].sort();
+  return inTransaction(pool, async (client) => {
+    const statements = ['BEGIN', execute(client, 'locks', [textArray(ids)])];
+    const readRecords = recordStatements(client, records, statements);
+    const readPlans = planStatements(client, plans, statements);
+    statements.push('COMMIT');
+    const results = (await client.query(statements.join(';\n'))) as unknown as pg.QueryResult[];
+    return { plans: readPlans(results), records: readRecords(results) };
   });
 }
 
@@ -388,6 +417,22 @@ const STATEMENTS = {
 type Statement = keyof typeof STATEMENTS;
 const preparedName = (statement: Statement) => `happening_worker_${statement}`;
 
+/**
+ * The worker's sessions plan for what its statements are: probes by key into tables of any size.
+ * A generic plan is made once, at a connection's first batch, from the tables' size then; made on
+ * near-empty tables (a fresh install, a test, the benchmark's truncated database) it hashes whole
+ * tables, and keeps doing so as they grow until PostgreSQL happens to replan (measured: half the
+ * worker's PostgreSQL CPU went to seq-scanning `notification_deliveries` that way). Without
+ * sequential scans and hash or merge joins, each plan is nested loops over the batch with index
+ * probes, whatever the tables held when it was made; the batch sides are a hundred rows at most.
+ */
+const PLANNER_SETTINGS = [
+  'SET plan_cache_mode = force_generic_plan',
+  'SET enable_seqscan = off',
+  'SET enable_hashjoin = off',
+  'SET enable_mergejoin = off',
+];
+
 /** Pool clients whose session has the statements prepared (a client is its connection). */
 const prepared = new WeakSet<pg.PoolClient>();
 
@@ -400,7 +445,7 @@ async function prepareStatements(client: pg.PoolClient): Promise<void> {
   const statements = Object.entries(STATEMENTS).map(
     ([statement, { types, sql }]) => `PREPARE ${preparedName(statement as Statement)} (${types}) AS ${sql}`,
   );
-  await client.query(['SET plan_cache_mode = force_generic_plan', ...statements].join(';\n'));
+  await client.query([...PLANNER_SETTINGS, ...statements].join(';\n'));
   prepared.add(client);
 }
 
@@ -423,60 +468,64 @@ export async function recordOutcome(
   return (await recordOutcomeBatch(pool, [{ message, claimToken, outcome }]))[0]!;
 }
 
-/**
- * Several messages' outcomes in one transaction and one round trip: the locks in message-id order,
- * then one statement per round of copies (one copy of each message per round: a statement may not
- * write one inbox row twice).
- */
+/** Several messages' outcomes in one transaction and one round trip (`bookkeepingBatch`). */
 export async function recordOutcomeBatch(
   pool: pg.Pool,
   requests: RecordRequest[],
 ): Promise<(InAppNotification | null)[]> {
+  return (await bookkeepingBatch(pool, [], requests)).records;
+}
+
+/**
+ * Appends the record of `requests` to `statements`: one statement per round of copies (one copy of
+ * each message per round: a statement may not write one inbox row twice).
+ */
+function recordStatements(
+  client: pg.PoolClient,
+  requests: RecordRequest[],
+  statements: string[],
+): Reader<(InAppNotification | null)[]> {
   const order = sortedByMessageId(requests.map((request) => request.message.id));
-  return inTransaction(pool, async (client) => {
-    const statements: string[] = [
-      'BEGIN',
-      execute(client, 'locks', [textArray(order.map((index) => requests[index]!.message.id))]),
-    ];
-    for (const round of roundsOfCopies(order, (index) => requests[index]!.message.id)) {
-      const rows = round.map((i) => {
-        const { message, outcome } = requests[i]!;
-        return {
-          i,
-          id: message.id,
-          org: message.orgId,
-          type: message.type,
-          handled: outcome.handled,
-          title: outcome.inApp?.title ?? null,
-          body: outcome.inApp?.body ?? null,
-          event: eventIdOf(message),
-          booking: bookingIdOf(message),
-        };
-      });
-      const attempts = round.flatMap((i) =>
-        requests[i]!.outcome.results.map((result) => ({ ...result, token: requests[i]!.claimToken })),
-      );
-      statements.push(
-        execute(client, 'record', [
-          JSON.stringify(rows),
-          String(round.length),
-          JSON.stringify(attempts),
-          String(attempts.length),
-        ]),
-      );
-    }
-    statements.push('COMMIT');
-    const results = (await client.query(statements.join(';\n'))) as unknown as pg.QueryResult<{
-      i: number;
-      id: string;
-      createdAt: Date;
-    }>[];
-    const stored = new Map(results.flatMap((result) => result.rows ?? []).map((row) => [row.i, row]));
+  const recordAt: number[] = [];
+  for (const round of roundsOfCopies(order, (index) => requests[index]!.message.id)) {
+    const rows = round.map((i) => {
+      const { message, outcome } = requests[i]!;
+      return {
+        i,
+        id: message.id,
+        org: message.orgId,
+        type: message.type,
+        handled: outcome.handled,
+        title: outcome.inApp?.title ?? null,
+        body: outcome.inApp?.body ?? null,
+        event: eventIdOf(message),
+        booking: bookingIdOf(message),
+      };
+    });
+    const attempts = round.flatMap((i) =>
+      requests[i]!.outcome.results.map((result) => ({ ...result, token: requests[i]!.claimToken })),
+    );
+    statements.push(
+      execute(client, 'record', [
+        JSON.stringify(rows),
+        String(round.length),
+        JSON.stringify(attempts),
+        String(attempts.length),
+      ]),
+    );
+    recordAt.push(statements.length - 1);
+  }
+  return (results) => {
+    const stored = new Map(
+      recordAt
+        .flatMap((at) => results[at]!.rows as { i: number; id: string; createdAt: Date }[])
+        .map((row) => [row.i, row]),
+    );
     return requests.map(({ message, outcome }, index) => {
       const row = stored.get(index);
       return row && outcome.inApp ? inAppNotification(message, outcome.inApp, row) : null;
     });
-  });
+  };
 }
 
 const eventIdOf = (message: NotificationMessage) => ('eventId' in message ? message.eventId : null);

@@ -12,15 +12,14 @@ import type { Logger } from 'pino';
 import { Batcher } from './batcher.js';
 import type { EmailChannel } from './channels/email.js';
 import {
+  bookkeepingBatch,
   type DeliveryResult,
   type DeliveryRow,
   type MessagePlan,
   markHandled,
   type PlannedDelivery,
   type PlanRequest,
-  planAndClaimBatch,
   type RecordRequest,
-  recordOutcomeBatch,
 } from './delivery-store.js';
 import { attemptOf, type IncomingMessage, isReplay, type Parsed, parseNotification } from './message.js';
 import { isPersonal, personal } from './routing.js';
@@ -78,32 +77,49 @@ function plan(message: NotificationMessage): PlannedDelivery[] {
 }
 
 /**
- * Batches of each of the two short transactions written at once. One: what arrives while a batch
- * is written waits and goes in the next, so batches grow with the load. A batch pays ~0.7 ms of
- * PostgreSQL CPU whatever its size (two commits, the locks) and ~0.14 ms per message; with two
- * in flight each held half as many messages, and at 1,000 messages/s (`npm run bench`) that fixed
- * cost was the largest share of the pipeline's CPU. Measured with one: more messages per second,
- * and a shorter lag from commit to sent.
+ * Bookkeeping batches written at once. One: what arrives while a batch is written waits and goes
+ * in the next, so batches grow with the load. A batch pays ~0.7 ms of PostgreSQL CPU whatever its
+ * size (the commit, the locks) and ~0.14 ms per message; with more in flight each held fewer
+ * messages, and at 1,000 messages/s (`npm run bench`) that fixed cost was the largest share of
+ * the pipeline's CPU.
  */
 const BATCHES_IN_FLIGHT = 1;
-/** Messages per transaction at most. */
-const MAX_BATCH = 50;
+/** Plans and records per transaction at most. */
+const MAX_BATCH = 100;
+
+/** A message's plan to write, or its outcome to record: both kinds share a batch. */
+type Bookkeeping = { plan: PlanRequest } | { record: RecordRequest };
+type Booked = { plan: MessagePlan } | { record: InAppNotification | null };
+
+/** One batch's plans and records in one transaction, each answer in its request's place. */
+async function writeBookkeeping(pool: ProcessorDeps['pool'], work: Bookkeeping[]): Promise<Booked[]> {
+  const plans = work.flatMap((item) => ('plan' in item ? [item.plan] : []));
+  const records = work.flatMap((item) => ('record' in item ? [item.record] : []));
+  const written = await bookkeepingBatch(pool, plans, records);
+  let plan = 0;
+  let record = 0;
+  return work.map((item) =>
+    'plan' in item ? { plan: written.plans[plan++]! } : { record: written.records[record++] ?? null },
+  );
+}
 
 export class NotificationProcessor {
-  private readonly plans: Batcher<PlanRequest, MessagePlan>;
-  private readonly records: Batcher<RecordRequest, InAppNotification | null>;
+  private readonly bookkeeping: Batcher<Bookkeeping, Booked>;
 
   constructor(private readonly deps: ProcessorDeps) {
-    this.plans = new Batcher(
-      (requests) => planAndClaimBatch(deps.pool, requests),
-      BATCHES_IN_FLIGHT,
-      MAX_BATCH,
-    );
-    this.records = new Batcher(
-      (requests) => recordOutcomeBatch(deps.pool, requests),
-      BATCHES_IN_FLIGHT,
-      MAX_BATCH,
-    );
+    this.bookkeeping = new Batcher((work) => writeBookkeeping(deps.pool, work), BATCHES_IN_FLIGHT, MAX_BATCH);
+  }
+
+  private async planned(request: PlanRequest): Promise<MessagePlan> {
+    const answer = await this.bookkeeping.submit({ plan: request });
+    if (!('plan' in answer)) throw new Error('bookkeeping answered a plan with a record');
+    return answer.plan;
+  }
+
+  private async recorded(request: RecordRequest): Promise<InAppNotification | null> {
+    const answer = await this.bookkeeping.submit({ record: request });
+    if (!('record' in answer)) throw new Error('bookkeeping answered a record with a plan');
+    return answer.record;
   }
 
   get maxAttempts(): number {
@@ -123,7 +139,7 @@ export class NotificationProcessor {
   private async deliver(incoming: IncomingMessage, message: NotificationMessage): Promise<Outcome> {
     const attempt = attemptOf(incoming);
     const claimToken = randomUUID();
-    const { handled, endpoints, rows, busyUntil } = await this.plans.submit({
+    const { handled, endpoints, rows, busyUntil } = await this.planned({
       message,
       planned: plan(message),
       replay: isReplay(incoming),
@@ -154,7 +170,7 @@ export class NotificationProcessor {
     const done = retrying.length === 0 && failed.length === 0;
 
     // Delivered everywhere: the inbox row commits with the last delivery records.
-    const pushed = await this.records.submit({
+    const pushed = await this.recorded({
       message,
       claimToken,
       outcome: {
