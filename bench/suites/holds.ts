@@ -5,6 +5,7 @@
 import { newOrganizer, publishedEvent } from '../lib/api.js';
 import { type ChildHandle, startChild } from '../lib/child.js';
 import { combine, type LoopResult } from '../lib/loop.js';
+import { cpuBetween, cpuByGroup, describeCpuPerMessage } from '../lib/machine-cpu.js';
 import { startServer } from '../lib/server.js';
 import { describePaired, latencyOf, median, mergeHistograms, pairedRatio } from '../lib/stats.js';
 import { ratioGoal, rotated, type SuiteContext, split } from '../lib/suite.js';
@@ -48,12 +49,22 @@ export async function holdsSuite(context: SuiteContext): Promise<void> {
     const rates: Record<Engine, number[]> = { raw: [], socket: [], rest: [] };
     const histograms: Record<Engine, string[]> = { raw: [], socket: [], rest: [] };
     const errors: Record<Engine, number> = { raw: 0, socket: 0, rest: 0 };
+    // Every process's CPU over each run, by part: what bounds each way of holding.
+    const machine: Record<Engine, [string, number][][]> = { raw: [], socket: [], rest: [] };
+    const counts: Record<Engine, number[]> = { raw: [], socket: [], rest: [] };
     for (let round = 0; round < context.sizes.rounds; round++) {
       for (const engine of rotated<Engine>(['raw', 'socket', 'rest'], round)) {
+        const loadPids = Object.fromEntries(
+          engines[engine].map((child, index) => [`load clients ${index + 1}`, child.process.pid]),
+        );
+        const parts = () => cpuByGroup({ server: server.pid, ...loadPids, bench: process.pid });
+        const machineBefore = parts();
         const results = await Promise.all(
           engines[engine].map((child) => child.call<LoopResult>('run', { durationMs })),
         );
+        machine[engine].push(cpuBetween(machineBefore, parts()));
         const total = combine(results);
+        counts[engine].push(total.count);
         if (total.firstError) context.progress(`holds: ${engine} error: ${total.firstError}`);
         rates[engine].push(total.ratePerSecond);
         histograms[engine].push(...total.histograms);
@@ -85,7 +96,7 @@ export async function holdsSuite(context: SuiteContext): Promise<void> {
         peer: { name: 'raw Lua', value: rawRate },
         ratio: paired.median,
         ...ratioGoal(paired.median, goals[engine]),
-        detail: `rounds: ${rates[engine].map(Math.round).join(', ')} holds/s; ${describePaired(paired)}; errors: ${errors[engine]}`,
+        detail: `rounds: ${rates[engine].map(Math.round).join(', ')} holds/s; ${describePaired(paired)}; errors: ${errors[engine]}; CPU per hold + release, every process on the machine (median of rounds): ours ${describeCpuPerMessage(machine[engine], counts[engine])}, raw Lua ${describeCpuPerMessage(machine.raw, counts.raw)}`,
       });
       context.figure({
         suite: 'holds',

@@ -166,7 +166,8 @@ export async function notificationsSuite(context: SuiteContext): Promise<void> {
       unit: 'msg/s',
       peer: { name: 'fair peer: bare amqplib + same mail', value: peer },
       ratio: ours / peer,
-      ...ratioGoal(ours / peer, 0.5),
+      // No goal: the issue's goals are the pipeline's (below); this one can go no faster than
+      // the bookings in front of it are made.
       detail: `measured from the first booking request to the last recorded delivery, so bounded by the booking rate; rounds ${rates.map(Math.round).join(', ')}/s vs bare ${bareRates.map(Math.round).join(', ')}/s; outbox→handled lag p50/p99 ${percentile(lags, 50).toFixed(0)} / ${percentile(lags, 99).toFixed(0)} ms`,
     });
     const pipeline = median(backlogRates);
