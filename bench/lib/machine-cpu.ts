@@ -6,6 +6,7 @@
  * (connection pools keep the services' backends alive across a round, so little is lost).
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { median } from './stats.js';
 
 const SERVICES: Record<string, string> = {
   postgres: 'PostgreSQL',
@@ -67,26 +68,22 @@ export function cpuBetween(before: Map<string, number>, after: Map<string, numbe
     .sort((a, b) => b[1] - a[1]);
 }
 
-/** `total 1.23 ms (worker 0.45, PostgreSQL 0.30, …)` per message, medians of rounds per group. */
+/**
+ * `1.23 ms (worker 0.45, PostgreSQL 0.30, …)`: CPU per message, the median of rounds for the
+ * total and for each part (a round where a part used nothing counts as 0); parts under 0.005 ms
+ * are left out.
+ */
 export function describeCpuPerMessage(rounds: [string, number][][], messagesPerRound: number[]): string {
-  const perGroup = new Map<string, number[]>();
-  const totals: number[] = [];
-  rounds.forEach((round, index) => {
-    const count = messagesPerRound[index] ?? 1;
-    let total = 0;
-    for (const [group, ms] of round) {
-      perGroup.set(group, [...(perGroup.get(group) ?? []), ms / count]);
-      total += ms / count;
-    }
-    totals.push(total);
+  const perRound = rounds.map((round, index) => {
+    const count = messagesPerRound[index] || 1;
+    return new Map(round.map(([group, ms]) => [group, ms / count]));
   });
-  const middle = (values: number[]) => {
-    const sorted = [...values, ...Array<number>(rounds.length - values.length).fill(0)].sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)] ?? 0;
-  };
-  const parts = [...perGroup]
-    .map(([group, values]) => [group, middle(values)] as const)
+  const groups = new Set(perRound.flatMap((round) => [...round.keys()]));
+  const total = median(perRound.map((round) => [...round.values()].reduce((sum, ms) => sum + ms, 0)));
+  const parts = [...groups]
+    .map((group) => [group, median(perRound.map((round) => round.get(group) ?? 0))] as const)
+    .filter(([, ms]) => ms >= 0.005)
     .sort((a, b) => b[1] - a[1])
     .map(([group, ms]) => `${group} ${ms.toFixed(2)}`);
-  return `${middle(totals).toFixed(2)} ms (${parts.join(', ')})`;
+  return `${total.toFixed(2)} ms (${parts.join(', ')})`;
 }

@@ -50,6 +50,8 @@ export class TestSmtp {
   readonly mails: ReceivedMail[] = [];
   /** When set, RCPT TO answers with this code (e.g. 450 for a temporary refusal). */
   rejectWith: number | null = null;
+  /** Replies held back (`holdRepliesAfter`), sent by `releaseReplies`; null: replies go at once. */
+  private held: { after: number; replies: (() => void)[] } | null = null;
   private server?: SMTPServer;
   port = 0;
 
@@ -80,7 +82,8 @@ export class TestSmtp {
             messageIdHeader: header(raw, 'Message-ID'),
             body: decodeQuotedPrintable(raw),
           });
-          callback();
+          if (this.held && this.mails.length > this.held.after) this.held.replies.push(() => callback());
+          else callback();
         });
       },
     });
@@ -95,6 +98,22 @@ export class TestSmtp {
 
   get url(): string {
     return `smtp://127.0.0.1:${this.port}`;
+  }
+
+  /**
+   * From the `count`-th mail from now, each mail is taken (and counted in `mails`) but its reply
+   * waits for `releaseReplies`: its sender holds it in flight. A drill uses this to stop a stream
+   * at a known point, however fast the senders are.
+   */
+  holdRepliesAfter(count: number): void {
+    this.held = { after: this.mails.length + count, replies: [] };
+  }
+
+  /** Sends every reply held back, and replies at once from now on. */
+  releaseReplies(): void {
+    const replies = this.held?.replies ?? [];
+    this.held = null;
+    for (const reply of replies) reply();
   }
 
   async stop(): Promise<void> {

@@ -14,11 +14,9 @@
  * snapshot, so the claim sees the rows the plan just created, and both see what the lock waited for.
  *
  * The statements are prepared once per connection (`PREPARE`, then `EXECUTE name('…')` in the
- * simple query) and run on their generic plan. Planning these CTEs took ~0.25 ms each, and with
- * the few messages a batch holds at a steady 1,000/s (2 or 3) that was the largest share of
- * PostgreSQL's CPU per notification. Their plans are probes by key (the indexes on message id),
- * right for any batch size, so one plan serves all; PostgreSQL replans by itself when a table
- * they read changes.
+ * simple query) and run on one generic plan: planning these CTEs costs ~0.25 ms each, which per
+ * batch was the largest share of PostgreSQL's CPU per notification. `PLANNER_SETTINGS` keeps that
+ * plan to index probes by message id, right for any batch and any table size.
  */
 
 import type { WebhookTarget } from '@happening/delivery';

@@ -78,10 +78,10 @@ function plan(message: NotificationMessage): PlannedDelivery[] {
 
 /**
  * Bookkeeping batches written at once. One: what arrives while a batch is written waits and goes
- * in the next, so batches grow with the load. A batch pays ~0.7 ms of PostgreSQL CPU whatever its
- * size (the commit, the locks) and ~0.14 ms per message; with more in flight each held fewer
- * messages, and at 1,000 messages/s (`npm run bench`) that fixed cost was the largest share of
- * the pipeline's CPU.
+ * in the next, so batches grow with the load. A batch pays a fixed share of PostgreSQL CPU
+ * whatever its size (its commit, its locks; ~0.7 ms for a plan and a record written as two
+ * transactions, against ~0.14 ms per message); with more in flight each held fewer messages, and
+ * at 1,000 messages/s (`npm run bench`) that fixed cost was the largest share of the pipeline's CPU.
  */
 const BATCHES_IN_FLIGHT = 1;
 /** Plans and records per transaction at most. */
