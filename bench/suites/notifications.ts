@@ -85,7 +85,7 @@ export async function notificationsSuite(context: SuiteContext): Promise<void> {
           'server (relay)': server?.pid,
           'SMTP sink': smtp.process.pid,
           'fair peer': bare.process.pid,
-          'bench (polls PostgreSQL)': process.pid,
+          bench: process.pid,
         },
         roles,
       );

@@ -86,9 +86,18 @@ describe('the line', () => {
     );
     expect(positions).toHaveLength(8);
 
-    const { rows } = await app.pg.query(
-      `SELECT payload FROM outbox WHERE type = 'queue_opened' AND payload->>'eventId' = $1`,
-      [live.eventId],
+    // The opening is announced by whichever admission tick sees it first: the route's own, or the
+    // background ticker's, which may still be writing its outbox row when the route answers.
+    const rows = await until(
+      async () =>
+        (
+          await app.pg.query(
+            `SELECT payload FROM outbox WHERE type = 'queue_opened' AND payload->>'eventId' = $1`,
+            [live.eventId],
+          )
+        ).rows,
+      (found) => found.length > 0,
+      'the queue_opened outbox row',
     );
     expect(rows).toHaveLength(1);
     expect(rows[0].payload.waiting).toBe(8);
