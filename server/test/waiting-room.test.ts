@@ -57,6 +57,20 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, wha
   }
 }
 
+/** The event's outbox rows of a queue webhook, once there is at least one. */
+const queuedWebhooks = (type: 'queue_opened' | 'queue_sold_out', live: LiveEvent) =>
+  until(
+    async () =>
+      (
+        await app.pg.query<{ payload: Record<string, unknown> }>(
+          `SELECT payload FROM outbox WHERE type = $1 AND payload->>'eventId' = $2`,
+          [type, live.eventId],
+        )
+      ).rows,
+    (rows) => rows.length > 0,
+    `the ${type} outbox row`,
+  );
+
 describe('the line', () => {
   it('pre-queues before the opening, draws distinct places at opening, and admits by the rate', async () => {
     const live = await publishedEvent(app, owner, rowsMap(2, 10), {
@@ -88,19 +102,9 @@ describe('the line', () => {
 
     // The opening is announced by whichever admission tick sees it first: the route's own, or the
     // background ticker's, which may still be writing its outbox row when the route answers.
-    const rows = await until(
-      async () =>
-        (
-          await app.pg.query(
-            `SELECT payload FROM outbox WHERE type = 'queue_opened' AND payload->>'eventId' = $1`,
-            [live.eventId],
-          )
-        ).rows,
-      (found) => found.length > 0,
-      'the queue_opened outbox row',
-    );
+    const rows = await queuedWebhooks('queue_opened', live);
     expect(rows).toHaveLength(1);
-    expect(rows[0].payload.waiting).toBe(8);
+    expect(rows[0]!.payload.waiting).toBe(8);
   });
 
   it('refuses holds without an admission, lets the admitted hold once and ends the admission at booking', async () => {
@@ -275,17 +279,7 @@ describe('the line', () => {
       .sort((a, b) => b.position - a.position);
     expect((await join(2, byClick[0]!.state)).json().error.reason).toBe('party_size');
     // The sell-out's webhook is queued once the sell-out's waitlist number is drawn.
-    const soldOutRows = await until(
-      async () =>
-        (
-          await app.pg.query(
-            `SELECT payload FROM outbox WHERE type = 'queue_sold_out' AND payload->>'eventId' = $1`,
-            [live.eventId],
-          )
-        ).rows,
-      (rows) => rows.length > 0,
-      'the queue_sold_out webhook',
-    );
+    const soldOutRows = await queuedWebhooks('queue_sold_out', live);
     expect(soldOutRows.map((row) => row.payload)).toMatchObject([{ waiting: 3, waitlistOffered: true }]);
     // A partner backend's waitlist join after the sell-out comes after everyone the line told.
     const partner = await app.inject({
