@@ -16,14 +16,28 @@ const SERVICES: Record<string, string> = {
 };
 
 /**
- * CPU ms per group so far: `named` by pid, PostgreSQL's processes by `postgresRoles` (pid → what
+ * The kernel's own threads: loopback traffic that the sending process's system call did not finish
+ * is processed in `ksoftirqd`, so under load part of the network's cost shows up here.
+ */
+function kernelThread(comm: string): string | undefined {
+  if (comm.startsWith('ksoftirqd/')) return 'kernel (network softirq)';
+  if (comm.startsWith('kworker/')) return 'kernel (workers)';
+  return undefined;
+}
+
+/**
+ * CPU ms per group so far: `named` by pid (several pids may share a name), PostgreSQL's processes by `postgresRoles` (pid → what
  * the backend serves), the other services by process name, `other` the rest.
  */
 export function cpuByGroup(
-  named: Record<string, number | undefined>,
+  named: Record<string, number | (number | undefined)[] | undefined>,
   postgresRoles: Map<number, string> = new Map(),
 ): Map<string, number> {
-  const byPid = new Map(Object.entries(named).flatMap(([name, pid]) => (pid ? [[pid, name] as const] : [])));
+  const byPid = new Map(
+    Object.entries(named).flatMap(([name, pids]) =>
+      [pids].flat().flatMap((pid) => (pid ? [[pid, name] as const] : [])),
+    ),
+  );
   for (const [pid, role] of postgresRoles) byPid.set(pid, `PostgreSQL (${role})`);
   const groups = new Map<string, number>();
   for (const entry of readdirSync('/proc')) {
@@ -40,7 +54,7 @@ export function cpuByGroup(
     // After the command name: utime and stime are fields 14 and 15 (proc(5)), so indexes 11, 12.
     const fields = stat.slice(close + 2).split(' ');
     const ms = (Number(fields[11]) + Number(fields[12])) * 10;
-    const group = byPid.get(Number(entry)) ?? SERVICES[comm] ?? 'other';
+    const group = byPid.get(Number(entry)) ?? SERVICES[comm] ?? kernelThread(comm) ?? 'other';
     groups.set(group, (groups.get(group) ?? 0) + ms);
   }
   return groups;

@@ -54,10 +54,16 @@ export async function holdsSuite(context: SuiteContext): Promise<void> {
     const counts: Record<Engine, number[]> = { raw: [], socket: [], rest: [] };
     for (let round = 0; round < context.sizes.rounds; round++) {
       for (const engine of rotated<Engine>(['raw', 'socket', 'rest'], round)) {
-        const loadPids = Object.fromEntries(
-          engines[engine].map((child, index) => [`load clients ${index + 1}`, child.process.pid]),
-        );
-        const parts = () => cpuByGroup({ server: server.pid, ...loadPids, bench: process.pid });
+        // Every load process is named, the idle ones too: the Socket.IO clients stay connected,
+        // and as the event's watchers they receive the seat changes of the other rounds' holds.
+        const parts = () =>
+          cpuByGroup({
+            server: server.pid,
+            'raw loop': engines.raw.map((child) => child.process.pid),
+            'Socket.IO clients': engines.socket.map((child) => child.process.pid),
+            'REST clients': engines.rest.map((child) => child.process.pid),
+            bench: process.pid,
+          });
         const machineBefore = parts();
         const results = await Promise.all(
           engines[engine].map((child) => child.call<LoopResult>('run', { durationMs })),
