@@ -32,6 +32,7 @@ serveParent({
       connections: config.SMTP_POOL_CONNECTIONS,
       maxMessages: config.SMTP_POOL_MAX_MESSAGES,
       timeoutMs: config.SMTP_TIMEOUT_MS,
+      deadlineMs: config.SMTP_SEND_DEADLINE_MS,
     });
     const connection = await amqplib.connect(RABBITMQ_URL);
     try {

@@ -45,6 +45,11 @@ export const WorkerConfigSchema = Type.Object({
   /** SMTP connection, greeting and socket timeout. */
   SMTP_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
   /**
+   * The most one mail may take from being handed to a connection to the relay's final reply. The
+   * socket timeout only notices silence: a relay that answers a byte at a time never trips it.
+   */
+  SMTP_SEND_DEADLINE_MS: Type.Integer({ minimum: 100, default: 30_000 }),
+  /**
    * SMTP connections the worker keeps open at once. Each carries one mail at a time, so fewer
    * than the prefetch makes messages queue for a connection; relays limit concurrent connections
    * per sender, so this is the knob to lower for them.

@@ -65,7 +65,7 @@ async function failureOf(send: Promise<unknown>): Promise<Error & { responseCode
 }
 
 function poolFor(url: string, connections = 2): SmtpPool {
-  const pool = new SmtpPool({ url, connections, maxMessages: 100, timeoutMs: 2_000 });
+  const pool = new SmtpPool({ url, connections, maxMessages: 100, timeoutMs: 2_000, deadlineMs: 5_000 });
   closers.push(async () => pool.close());
   return pool;
 }
@@ -125,6 +125,28 @@ describe('SMTP pool', () => {
     expect(connections).toBe(2);
   });
 
+  it('fails a mail whose reply comes a byte at a time once its deadline passes, and drops that connection', async () => {
+    const dripping = await fakeRelay(() => Number.POSITIVE_INFINITY, [], [], { dripReply: true });
+    // The socket timeout (2 s) never trips: a byte arrives every 100 ms.
+    const pool = new SmtpPool({
+      url: `smtp://127.0.0.1:${dripping.port}`,
+      connections: 1,
+      maxMessages: 100,
+      timeoutMs: 2_000,
+      deadlineMs: 400,
+    });
+    closers.push(async () => pool.close());
+    const started = performance.now();
+    const error = await failureOf(
+      pool.send({ from: 'a@happening.test', to: ['slow@example.test'] }, raw('slow')),
+    );
+    const took = performance.now() - started;
+    expect((error as { code?: string }).code).toBe('ETIMEDOUT');
+    expect(classifySmtpError(error).recoverable).toBe(true);
+    expect(took).toBeLessThan(1_500);
+    expect(pool.size).toBe(0);
+  });
+
   it('logs in with the credentials in the URL, and a wrong password fails the mail', async () => {
     const server = await relay({
       authOptional: false,
@@ -168,6 +190,7 @@ describe('SMTP pool', () => {
       connections: 1,
       maxMessages: 100,
       timeoutMs: 2_000,
+      deadlineMs: 5_000,
     });
     const first = pool.send({ from: 'a@happening.test', to: ['one@example.test'] }, raw('one'));
     const second = pool.send({ from: 'a@happening.test', to: ['two@example.test'] }, raw('two'));
@@ -187,6 +210,8 @@ async function fakeRelay(
   mailsBefore: (socket: Socket, nth: number) => number,
   received: string[],
   commands: string[] = [],
+  /** `dripReply`: the reply to a mail's data comes one byte every 100 ms and never ends. */
+  options: { dripReply?: boolean } = {},
 ): Promise<{ port: number }> {
   let nth = 0;
   const server: Server = createServer((socket) => {
@@ -206,6 +231,11 @@ async function fakeRelay(
           received.push(/Subject: (\w+)/.exec(data)?.[1] ?? '?');
           taken++;
           data = null;
+          if (options.dripReply) {
+            const drip = setInterval(() => socket.write('2'), 100);
+            socket.on('close', () => clearInterval(drip));
+            return;
+          }
           socket.write('250 queued\r\n');
           continue;
         }

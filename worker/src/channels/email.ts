@@ -13,13 +13,14 @@ export function classifySmtpError(error: unknown) {
   return recoverableFailure(text);
 }
 
-/** The worker's SMTP pool as its settings say (`SMTP_URL`, `SMTP_POOL_*`, `SMTP_TIMEOUT_MS`). */
+/** The worker's SMTP pool as its settings say (`SMTP_URL`, `SMTP_POOL_*`, `SMTP_TIMEOUT_MS`, `SMTP_SEND_DEADLINE_MS`). */
 export function smtpPoolFor(config: WorkerConfig): SmtpPool {
   return new SmtpPool({
     url: config.SMTP_URL,
     connections: config.SMTP_POOL_CONNECTIONS,
     maxMessages: config.SMTP_POOL_MAX_MESSAGES,
     timeoutMs: config.SMTP_TIMEOUT_MS,
+    deadlineMs: config.SMTP_SEND_DEADLINE_MS,
   });
 }
 

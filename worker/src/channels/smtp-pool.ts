@@ -29,6 +29,12 @@ export interface SmtpPoolOptions {
   maxMessages: number;
   /** Connection, greeting and socket (inactivity) timeout. */
   timeoutMs: number;
+  /**
+   * The most one mail may take on its connection, to the final reply. Past it the mail fails
+   * (`ETIMEDOUT`, a temporary failure) and its connection is dropped, so a relay that stalls or
+   * answers a byte at a time holds a connection for this long at most.
+   */
+  deadlineMs: number;
 }
 
 export interface Envelope {
@@ -167,10 +173,25 @@ export class SmtpPool {
   private transmit(connection: Connection, job: Job): void {
     connection.busy = true;
     const reused = connection.sent > 0;
+    let answered = false;
+    const deadline = setTimeout(() => {
+      answered = true;
+      this.retire(connection, 'close');
+      job.reject(
+        Object.assign(new Error(`SMTP send took longer than ${this.options.deadlineMs} ms`), {
+          code: 'ETIMEDOUT',
+        }),
+      );
+      this.dispatch();
+    }, this.options.deadlineMs);
     connection.smtp.send(
       { from: envelopeAddress(job.envelope.from), to: job.envelope.to.map(envelopeAddress) },
       job.raw,
       (error, info) => {
+        // Past the deadline the mail has failed already and its connection is gone.
+        if (answered) return;
+        answered = true;
+        clearTimeout(deadline);
         connection.busy = false;
         connection.sent++;
         if (!error) {
