@@ -10,7 +10,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { classifySmtpError } from '../src/channels/email.js';
-import { envelopeAddress, SmtpPool } from '../src/channels/smtp-pool.js';
+import { envelopeAddress, SmtpPool, type SmtpPoolOptions } from '../src/channels/smtp-pool.js';
 
 const raw = (subject: string) =>
   Buffer.from(`From: a@happening.test\r\nTo: b@example.test\r\nSubject: ${subject}\r\n\r\nHello.\r\n`);
@@ -64,8 +64,15 @@ async function failureOf(send: Promise<unknown>): Promise<Error & { responseCode
   );
 }
 
-function poolFor(url: string, connections = 2): SmtpPool {
-  const pool = new SmtpPool({ url, connections, maxMessages: 100, timeoutMs: 2_000, deadlineMs: 5_000 });
+function poolFor(url: string, connections = 2, settings: Partial<SmtpPoolOptions> = {}): SmtpPool {
+  const pool = new SmtpPool({
+    url,
+    connections,
+    maxMessages: 100,
+    timeoutMs: 2_000,
+    deadlineMs: 5_000,
+    ...settings,
+  });
   closers.push(async () => pool.close());
   return pool;
 }
@@ -128,14 +135,7 @@ describe('SMTP pool', () => {
   it('fails a mail whose reply comes a byte at a time once its deadline passes, and drops that connection', async () => {
     const dripping = await fakeRelay(() => Number.POSITIVE_INFINITY, [], [], { dripReply: true });
     // The socket timeout (2 s) never trips: a byte arrives every 100 ms.
-    const pool = new SmtpPool({
-      url: `smtp://127.0.0.1:${dripping.port}`,
-      connections: 1,
-      maxMessages: 100,
-      timeoutMs: 2_000,
-      deadlineMs: 400,
-    });
-    closers.push(async () => pool.close());
+    const pool = poolFor(`smtp://127.0.0.1:${dripping.port}`, 1, { deadlineMs: 400 });
     const started = performance.now();
     const error = await failureOf(
       pool.send({ from: 'a@happening.test', to: ['slow@example.test'] }, raw('slow')),
@@ -185,13 +185,7 @@ describe('SMTP pool', () => {
         stream.on('end', () => setTimeout(callback, 200));
       },
     });
-    const pool = new SmtpPool({
-      url: `smtp://127.0.0.1:${server.port}`,
-      connections: 1,
-      maxMessages: 100,
-      timeoutMs: 2_000,
-      deadlineMs: 5_000,
-    });
+    const pool = poolFor(`smtp://127.0.0.1:${server.port}`, 1);
     const first = pool.send({ from: 'a@happening.test', to: ['one@example.test'] }, raw('one'));
     const second = pool.send({ from: 'a@happening.test', to: ['two@example.test'] }, raw('two'));
     await new Promise((resolve) => setTimeout(resolve, 50));
