@@ -1,12 +1,14 @@
 /**
  * Best available reads counters, not every seat: a section that cannot fit the party is answered
- * from its counters (sold out in O(1)), and a row whose occupancy counter says it is full is
- * skipped unread. The counters are kept by every state change and rebuilt alike by the loader.
+ * from its counters (sold out in O(1)), a row whose occupancy counter says it is full is skipped
+ * unread, and a row it scans is one occupancy string, not one state per seat. Counters and strings
+ * are kept by every state change and rebuilt alike by the loader; a string that disagrees with a
+ * seat's state never sells that seat.
  */
 import { attendee, type LiveEvent, publishedEvent, rowsMap } from '@happening/testing/inventory';
 import { bearer, buildTestApp, type SignedUp, signup, type TestApp } from '@happening/testing/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inventoryKeys } from '../src/inventory/keys.js';
+import { INVENTORY_KEY_NAMES, inventoryKeys } from '../src/inventory/keys.js';
 
 let app: TestApp;
 let owner: SignedUp;
@@ -20,6 +22,7 @@ afterAll(async () => {
 
 const countsKey = (eventId: string) => inventoryKeys(eventId)[5]!;
 const layoutKey = (eventId: string) => inventoryKeys(eventId)[6]!;
+const occupancyKey = (eventId: string) => inventoryKeys(eventId)[INVENTORY_KEY_NAMES.indexOf('occupancy')]!;
 const bestOf = (live: LiveEvent, quantity: number, n: number | string) =>
   app.inject({
     method: 'POST',
@@ -35,7 +38,7 @@ const rowCounters = async (eventId: string) =>
   );
 
 describe('book_best from counters', () => {
-  it('keeps one occupancy counter per row, equal to what a rebuild from PostgreSQL counts', async () => {
+  it('keeps one occupancy counter and string per row, equal to what a rebuild from PostgreSQL writes', async () => {
     const live = await publishedEvent(app, owner, rowsMap(3, 4));
     for (let i = 0; i < 5; i++) expect((await bestOf(live, 1, i)).statusCode).toBe(201);
     const pair = await bestOf(live, 2, 'pair');
@@ -65,10 +68,92 @@ describe('book_best from counters', () => {
     // 5 singles and the pair's 2 (cancelled) from the front rows, C-1 from the hold: 6 occupied.
     expect(Object.values(live8).reduce((sum, n) => sum + Number(n), 0)).toBe(6);
     expect(live8['main:row:C']).toBe('1');
+    const strings = await app.redis.hgetall(occupancyKey(live.eventId));
+    expect(Object.values(strings).join('').replace(/[^1]/g, '')).toHaveLength(6);
+    expect(strings['main:C']).toBe('1000');
 
     await app.redis.del(...inventoryKeys(live.eventId));
     await app.inventory.ensureLoaded(live.eventId);
     expect(await rowCounters(live.eventId)).toEqual(live8);
+    expect(await app.redis.hgetall(occupancyKey(live.eventId))).toEqual(strings);
+  });
+
+  it('keeps every occupancy string equal to the seat states through holds, releases, bookings and cancels', async () => {
+    const live = await publishedEvent(app, owner, rowsMap(4, 6), {
+      maxSeatsPerBooking: 4,
+      maxSeatsPerAddress: 10_000,
+      maxHoldsPerAddress: 1_000,
+    });
+    // A fixed seed: the same 120 requests every run.
+    let seed = 20_261_207;
+    const random = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    const holds: string[] = [];
+    const bookings: string[] = [];
+    for (let step = 0; step < 120; step++) {
+      const action = random(5);
+      if (action === 0) {
+        const seats = [`main-${'ABCD'[random(4)]}-${1 + random(6)}`];
+        const held = await app.inject({
+          method: 'POST',
+          url: `/api/v1/events/${live.eventId}/holds`,
+          headers: bearer(live.publishableKey),
+          payload: { seats },
+        });
+        if (held.statusCode === 200) holds.push(held.json().holdToken);
+      } else if (action === 1 && holds.length > 0) {
+        const token = holds.splice(random(holds.length), 1)[0]!;
+        await app.inject({
+          method: 'DELETE',
+          url: `/api/v1/holds/${token}`,
+          headers: bearer(live.publishableKey),
+        });
+      } else if (action === 2 && holds.length > 0) {
+        const token = holds.splice(random(holds.length), 1)[0]!;
+        const booked = await app.inject({
+          method: 'POST',
+          url: `/api/v1/events/${live.eventId}/bookings`,
+          headers: bearer(live.secretKey),
+          payload: { holdToken: token, attendee: attendee(`h${step}`) },
+        });
+        if (booked.statusCode === 201) bookings.push(booked.json().booking.id);
+      } else if (action === 3) {
+        const booked = await bestOf(live, 1 + random(4), `b${step}`);
+        if (booked.statusCode === 201) bookings.push(booked.json().booking.id);
+      } else if (bookings.length > 0) {
+        const id = bookings.splice(random(bookings.length), 1)[0]!;
+        await app.inject({
+          method: 'POST',
+          url: `/api/v1/bookings/${id}/cancel`,
+          headers: bearer(live.secretKey),
+          payload: {},
+        });
+      }
+    }
+    expect(bookings.length + holds.length).toBeGreaterThan(3);
+    const states = await app.redis.hgetall(inventoryKeys(live.eventId)[2]!);
+    const fromStates = Object.fromEntries(
+      ['A', 'B', 'C', 'D'].map((row) => [
+        `main:${row}`,
+        Array.from({ length: 6 }, (_, k) => (states[`main-${row}-${k + 1}`] ? '1' : '0')).join(''),
+      ]),
+    );
+    expect(await app.redis.hgetall(occupancyKey(live.eventId))).toEqual(fromStates);
+  });
+
+  it('never sells a seat its row occupancy string wrongly calls free, and corrects the string', async () => {
+    const live = await publishedEvent(app, owner, rowsMap(2, 5));
+    const first = await bestOf(live, 1, 'first');
+    expect(first.json().booking.seats).toEqual(['main-A-3']);
+    // The string says every seat of row A is free again; the seat's state still says booked.
+    await app.redis.hset(occupancyKey(live.eventId), 'main:A', '00000');
+    const second = await bestOf(live, 1, 'second');
+    expect(second.statusCode).toBe(201);
+    // A-3 again, had the string been believed; the rest of row A would leave a lone seat.
+    expect(second.json().booking.seats).toEqual(['main-B-3']);
+    expect(await app.redis.hget(occupancyKey(live.eventId), 'main:A')).toBe('00100');
   });
 
   it('skips a row its counter calls full without reading its seats', async () => {
@@ -107,14 +192,21 @@ describe('book_best from counters', () => {
     expect(none.json().error.code).toBe('SOLD_OUT');
   });
 
-  it("reads only the scanned rows' numbers, each from its own layout field", async () => {
-    const live = await publishedEvent(app, owner, rowsMap(2, 4));
-    // Row A's own field now lists only seat 4: best available must take its numbers from there
-    // (the whole layout, which it no longer decodes, still lists 1 to 4 and would give A-2 or A-3).
-    await app.redis.hset(layoutKey(live.eventId), 'main:row:A', '[4]');
+  it("takes a listed row's numbers, in its own order, from the row's own layout field", async () => {
+    const map = rowsMap(2, 5);
+    const main = map.sections[0]!;
+    if (main.kind !== 'reserved') throw new Error('rowsMap makes a reserved section');
+    // Row A lists odd numbers, then even: position 3 of 5, the centre, is seat 5.
+    main.rows[0]!.seats = [{ n: 1 }, { n: 3 }, { n: 5 }, { n: 4 }, { n: 2 }];
+    const live = await publishedEvent(app, owner, map);
     const first = await bestOf(live, 1, 'first');
-    expect(first.statusCode).toBe(201);
-    expect(first.json().booking.seats).toEqual(['main-A-4']);
+    expect(first.json().booking.seats).toEqual(['main-A-5']);
+    // Row A's own field now lists only seats 2 and 5: best available must take its numbers from
+    // there (the whole layout, which it no longer decodes, still lists all five).
+    await app.redis.hset(layoutKey(live.eventId), 'main:row:A', '[2,5]');
+    await app.redis.hset(layoutKey(live.eventId), 'main:rows', '[["A",2],["B",5,1]]');
+    const second = await bestOf(live, 1, 'second');
+    expect(second.json().booking.seats).toEqual(['main-A-2']);
   });
 
   it('books an inventory loaded before the per-row fields existed from its whole layout', async () => {
@@ -125,6 +217,7 @@ describe('book_best from counters', () => {
     const perRow = (await app.redis.hkeys(layoutKey(older.eventId))).filter((field) => field.includes(':'));
     expect(perRow).toEqual(expect.arrayContaining(['main:rows', 'main:row:A', 'main:row:C']));
     await app.redis.hdel(layoutKey(older.eventId), ...perRow);
+    await app.redis.del(occupancyKey(older.eventId));
     for (const [quantity, n] of [
       [2, 'a'],
       [3, 'b'],

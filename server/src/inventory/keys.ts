@@ -19,6 +19,7 @@ export const INVENTORY_KEY_NAMES = [
   'addr', // hash: <address key>:s → places held, <address key>:h → open holds (publishable-key holds only)
   'notices', // zset: hold events (JSON {k, t, exp, s, g, at, x?, pe?, r?, n?}) by time, until the server moved them into the outbox
   'warn', // zset: hold token → when its `hold_expiring` is due (ms), for holds whose organization wants it
+  'occupancy', // hash: <section>:<rowLabel> → one byte per seat number n: '1' held, booked or blocked, '0' free, '.' no seat n (lua/lib/core.lua, set_state)
 ] as const;
 
 export type InventoryKeyName = (typeof INVENTORY_KEY_NAMES)[number];

@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '@happening/runtime';
-import { reservedSeats, type SeatMap } from '@happening/shared';
+import { reservedSeats, type SeatMap, seatId } from '@happening/shared';
 import type pg from 'pg';
-import { ACTIVE_EVENTS_KEY, inventoryKeys, loadLockKey, scriptKeys, stagingKeys } from './keys.js';
+import {
+  ACTIVE_EVENTS_KEY,
+  INVENTORY_KEY_NAMES,
+  inventoryKeys,
+  loadLockKey,
+  scriptKeys,
+  stagingKeys,
+} from './keys.js';
 
 export const VERSION_EPOCH_SIZE = 1_000_000_000;
 const LOCK_MS = 20_000;
@@ -36,6 +43,30 @@ export function inventoryStatus(event: EventRow, overAfterMs: number | undefined
   )
     return 'over';
   return event.status;
+}
+
+/** A row whose seats are numbered 1..n in drawing order: best available needs no list of its numbers. */
+function numberedInOrder(numbers: number[]): boolean {
+  return numbers.every((n, index) => n === index + 1);
+}
+
+/**
+ * A row's occupancy string (set_state in lua/lib/core.lua keeps it): byte n is '1' when seat n is
+ * taken in `state`, '0' when free, '.' when the row has no seat n. Only for a row whose highest
+ * number is small beside its size (at most 4 bytes a seat), so a sparse numbering cannot make it
+ * large; best available reads such a row seat by seat instead.
+ */
+function occupancyString(
+  section: string,
+  label: string,
+  numbers: number[],
+  state: Map<string, string>,
+): string | undefined {
+  const highest = Math.max(0, ...numbers);
+  if (highest > 4 * numbers.length + 16) return undefined;
+  const bytes = Array.from({ length: highest }, () => '.');
+  for (const n of numbers) bytes[n - 1] = state.has(seatId(section, label, n)) ? '1' : '0';
+  return bytes.join('');
 }
 
 /**
@@ -148,6 +179,7 @@ async function stageAndInstall(
 
   const stage = stagingKeys(eventId, loaderId);
   const [sMeta, sIds, sState, sHolds, sHexp, sCounts, sLayout, sWl, sWlq] = stage as [string, ...string[]];
+  const sOccupancy = stage[INVENTORY_KEY_NAMES.indexOf('occupancy')]!;
   const pipeline = redis.pipeline();
   pipeline.del(...stage);
 
@@ -190,7 +222,11 @@ async function stageAndInstall(
     // each row's numbers on its own, so a booking decodes the rows it scans, not the whole map.
     const rowFields: string[] = [
       `${section}:rows`,
-      JSON.stringify(sectionRows.map(([label, numbers]) => [label, numbers.length])),
+      JSON.stringify(
+        sectionRows.map(([label, numbers]) =>
+          numberedInOrder(numbers) ? [label, numbers.length, 1] : [label, numbers.length],
+        ),
+      ),
     ];
     for (const [label, numbers] of sectionRows)
       rowFields.push(`${section}:row:${label}`, JSON.stringify(numbers));
@@ -230,6 +266,13 @@ async function stageAndInstall(
     if (statePairs.length >= CHUNK * 2) pipeline.hset(sState!, ...statePairs.splice(0));
   }
   if (statePairs.length > 0) pipeline.hset(sState!, ...statePairs);
+  const occupancyFields: string[] = [];
+  for (const [section, sectionRows] of rows)
+    for (const [label, numbers] of sectionRows) {
+      const occupancy = occupancyString(section, label, numbers, state);
+      if (occupancy) occupancyFields.push(`${section}:${label}`, occupancy);
+    }
+  if (occupancyFields.length > 0) pipeline.hset(sOccupancy, ...occupancyFields);
   if (counts.size > 0) pipeline.hset(sCounts!, ...[...counts].flat().map(String));
   for (const entry of waitlist) {
     pipeline.zadd(sWl!, entry.waitlist_seq, entry.id);

@@ -3,15 +3,15 @@
 -- group of operations (holds, bookings, waitlist, admin) and dispatch.lua (see inventory-script.ts):
 -- one EVALSHA per call, so every operation stays atomic and touches one slot.
 -- All keys share the hash tag {<eventId>} so this runs unchanged on Redis Cluster.
--- KEYS: meta ids state holds hexp counts layout wl wlq pending pendingd settled addr notices warn, then `proof`:
+-- KEYS: meta ids state holds hexp counts layout wl wlq pending pendingd settled addr notices warn occupancy, then `proof`:
 -- the key that marks this call's proof-of-work solution used (a placeholder when it has none).
 -- ARGV: operation, eventId, JSON arguments. Returns a JSON string: `ok`, `code` when refused, `v`
 -- (the event's version after the call) and `expired` (holds this call found expired and freed).
 -- Every operation reads META and first purges expired holds (HOLDS, HEXP, STATE, COUNTS, ADDR);
 -- one that changes anything bumps META.v and publishes the change on CHANNEL (`finish`).
-local META, IDS, STATE, HOLDS, HEXP, COUNTS, LAYOUT, WL, WLQ, PENDING, PENDINGD, SETTLED, ADDR, NOTICES, WARN, PROOF =
+local META, IDS, STATE, HOLDS, HEXP, COUNTS, LAYOUT, WL, WLQ, PENDING, PENDINGD, SETTLED, ADDR, NOTICES, WARN, OCCUPANCY, PROOF =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12],
-  KEYS[13], KEYS[14], KEYS[15], KEYS[16]
+  KEYS[13], KEYS[14], KEYS[15], KEYS[16], KEYS[17]
 local op, eventId = ARGV[1], ARGV[2]
 local args = cjson.decode(ARGV[3])
 local CHANNEL = 'happening:inventory'
@@ -39,18 +39,35 @@ local function get_state(seat)
   if s == false then return nil end
   return s
 end
+-- A row's occupancy string (OCCUPANCY, `<section>:<row>`): byte n says whether seat number n is
+-- taken ('1': held, booked or blocked), free ('0') or not in the row ('.'). Best available reads a
+-- row as this one string instead of one state per seat (lib/pick.lua). Indexed by seat number, not
+-- position, so keeping it needs no lookup; the loader writes it (only for rows whose numbers are
+-- dense enough to keep it small) and set_state keeps it with every change. A row without one (an
+-- inventory loaded before it existed, or a sparse row) is read seat by seat.
+local TAKEN, FREE = '1', '0'
+local function mark_occupancy(field, n, taken)
+  local s = redis.call('HGET', OCCUPANCY, field)
+  if not s or not n or n > #s then return end
+  redis.call('HSET', OCCUPANCY, field, string.sub(s, 1, n - 1) .. (taken and TAKEN or FREE) .. string.sub(s, n + 1))
+end
+
 -- The only way a seat changes state: keeps section counters and the change list in step.
 local function set_state(seat, new, holdExp)
   local old = get_state(seat)
   if old == new then return end
   local sec = section_of(seat)
   count(sec, kind_of(old), -1)
-  -- Per-row occupancy (`<section>:row:<label>`: seats held, booked or blocked), so best available
-  -- skips full rows without looking at their seats. Kept with every state change here and by the
-  -- loader; an inventory loaded before the counters existed only undercounts, which skips less.
+  -- Per-row occupancy: the counter `<section>:row:<label>` (seats held, booked or blocked), so
+  -- best available skips full rows unread, and the row's occupancy string. Kept with every state
+  -- change here and by the loader; an inventory loaded before the counters existed only
+  -- undercounts, which skips less.
   if (old == nil) ~= (new == nil) then
     local row = row_of(seat)
-    if row then redis.call('HINCRBY', COUNTS, sec .. ':row:' .. row, new and 1 or -1) end
+    if row then
+      redis.call('HINCRBY', COUNTS, sec .. ':row:' .. row, new and 1 or -1)
+      mark_occupancy(sec .. ':' .. row, tonumber(string.match(seat, '(%d+)$')), new ~= nil)
+    end
   end
   if new then
     redis.call('HSET', STATE, seat, new)
