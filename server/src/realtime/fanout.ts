@@ -15,10 +15,18 @@ import { INVENTORY_CHANNEL, inventoryKeys } from '../inventory/keys.js';
 import { sectionCounts, statsFrom } from '../modules/events/availability.js';
 import type { HolderIds } from './holder-ids.js';
 
+/** One seat's latest change in a window, as the script published it (state: h:<token>, b:<id>, x or ''). */
+interface RawChange {
+  status: SeatChange['status'];
+  state: string;
+  holdExp: number | undefined;
+}
+
 interface Pending {
   fromVersion: number;
   version: number;
-  changes: Map<string, ConsoleSeatChange>;
+  /** By seat id, in the order of each seat's latest change. */
+  changes: Map<string, RawChange>;
   timer: NodeJS.Timeout;
 }
 
@@ -145,16 +153,25 @@ export class SeatFanout {
     pending.version = message.v;
     if (Array.isArray(message.c)) {
       for (const [seatId, status, state, holdExp] of message.c) {
-        const change: ConsoleSeatChange = { seatId, status };
-        if (state.startsWith('h:')) {
-          change.holderId = this.holderIds.of(state.slice(2));
-          if (typeof holdExp === 'number') change.holdExpiresAt = new Date(holdExp).toISOString();
-        } else if (state.startsWith('b:')) change.bookingId = state.slice(2);
         // Later changes of the same seat in this window replace earlier ones.
         pending.changes.delete(seatId);
-        pending.changes.set(seatId, change);
+        pending.changes.set(seatId, { status, state, holdExp });
       }
     }
+  }
+
+  /**
+   * A change as a console sees it: a hold by its holder id (an HMAC, see holder-ids.ts) and expiry,
+   * a sale by its booking id. Built at flush and only for a console room with someone in it: a
+   * sale watched by widgets alone pays no HMAC per hold.
+   */
+  private consoleChange(seatId: string, { status, state, holdExp }: RawChange): ConsoleSeatChange {
+    const change: ConsoleSeatChange = { seatId, status };
+    if (state.startsWith('h:')) {
+      change.holderId = this.holderIds.of(state.slice(2));
+      if (typeof holdExp === 'number') change.holdExpiresAt = new Date(holdExp).toISOString();
+    } else if (state.startsWith('b:')) change.bookingId = state.slice(2);
+    return change;
   }
 
   private flush(eventId: string): void {
@@ -162,19 +179,21 @@ export class SeatFanout {
     if (!pending) return;
     clearTimeout(pending.timer);
     this.pending.delete(eventId);
-    const consoleChanges = [...pending.changes.values()];
-    const widgetChanges: SeatChange[] = consoleChanges.map(({ seatId, status }) => ({ seatId, status }));
     const base = { eventId, version: pending.version, fromVersion: pending.fromVersion };
     // Serialised once per room; widgets never see holders or booking ids, consoles never a hold
     // token (only its holder id, see holder-ids.ts).
+    const widgetChanges: SeatChange[] = [];
+    for (const [seatId, { status }] of pending.changes) widgetChanges.push({ seatId, status });
     this.io
       .of(WIDGET_NAMESPACE)
       .local.to(rooms.widgetEvent(eventId))
       .emit('seats', { ...base, changes: widgetChanges });
-    this.io
-      .of(CONSOLE_NAMESPACE)
-      .local.to(rooms.consoleEvent(eventId))
-      .emit('seats', { ...base, changes: consoleChanges });
+    const consoles = this.io.of(CONSOLE_NAMESPACE);
+    if ((consoles.adapter.rooms.get(rooms.consoleEvent(eventId))?.size ?? 0) > 0) {
+      const consoleChanges: ConsoleSeatChange[] = [];
+      for (const [seatId, change] of pending.changes) consoleChanges.push(this.consoleChange(seatId, change));
+      consoles.local.to(rooms.consoleEvent(eventId)).emit('seats', { ...base, changes: consoleChanges });
+    }
     this.scheduleCounts(eventId, pending.version);
   }
 
