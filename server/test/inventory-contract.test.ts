@@ -3,7 +3,7 @@ import calculateSlot from 'cluster-key-slot';
 import { describe, expect, it } from 'vitest';
 import { decodeReply, InventoryContractError, OPERATIONS } from '../src/inventory/contract.js';
 import type { Inventory } from '../src/inventory/inventory.js';
-import { INVENTORY_SCRIPT_PARTS, inventoryScript } from '../src/inventory/inventory-script.js';
+import { INVENTORY_SCRIPT_PARTS, inventoryLibrary } from '../src/inventory/inventory-script.js';
 import { ACTIVE_EVENTS_KEY, proofKey, scriptKeys } from '../src/inventory/keys.js';
 
 const eventId = '0b9c3f8e-5d2a-4c1e-9f7a-3e6d2b1a4c5f';
@@ -47,7 +47,7 @@ describe('the Lua script and the TypeScript contract', () => {
   );
 
   it('define the same operations, each with a header stating its keys, arguments and result', () => {
-    const script = inventoryScript();
+    const script = inventoryLibrary().code;
     const defined = [...script.matchAll(/^function OPS\.(\w+)\(\)/gm)].map((m) => m[1]);
     expect([...defined].sort()).toEqual([...OPERATIONS].sort());
     for (const op of OPERATIONS) {
@@ -59,7 +59,7 @@ describe('the Lua script and the TypeScript contract', () => {
     }
   });
 
-  it('reach keys only through KEYS, never by a name built in Lua (which Redis Cluster refuses)', () => {
+  it("reach keys only through the call's keys, never by a name built in Lua (which Redis Cluster refuses)", () => {
     for (const text of parts) expect(text).not.toMatch(/['"]inv:/);
   });
 

@@ -6,6 +6,7 @@
  * sharded pub/sub, on the one shard that owns the room's channel.
  */
 
+import { once } from 'node:events';
 import { closeRedis, createRedisClient } from '@happening/runtime';
 import {
   CONSOLE_NAMESPACE,
@@ -185,6 +186,27 @@ describe('on a Redis Cluster', () => {
     const rebuilt = await availability(b, live);
     expect(rebuilt.seats).toEqual({ 'main-A-3': 'booked' });
     expect(await holdOutcome(a, live, ['main-A-3'], '10.3.0.3')).toBe(409);
+  });
+
+  it("loads the inventory library again into a primary that lost it (a restart without a dump), on the call's node", async () => {
+    const live = await publishedEvent(a, owner, rowsMap(1, 4));
+    expect(await holdOutcome(a, live, ['main-A-1'], '10.4.0.1')).toBe(200);
+    const client = new Cluster(cluster.nodes);
+    try {
+      await once(client, 'ready');
+      await Promise.all(client.nodes('master').map((node) => node.call('FUNCTION', 'FLUSH')));
+      const libraries = async () =>
+        (await Promise.all(client.nodes('master').map((node) => node.call('FUNCTION', 'LIST')))).map(
+          (list) => (list as unknown[]).length,
+        );
+      expect(await libraries()).toEqual(client.nodes('master').map(() => 0));
+      // Both servers' next calls find no function, load the library and are answered as usual.
+      expect(await holdOutcome(a, live, ['main-A-2'], '10.4.0.2')).toBe(200);
+      expect(await holdOutcome(b, live, ['main-A-2'], '10.4.0.3')).toBe(409);
+      expect((await libraries()).every((count) => count === 1)).toBe(true);
+    } finally {
+      client.disconnect();
+    }
   });
 
   async function holdOutcome(app: TestApp, live: LiveEvent, seats: string[], address: string) {

@@ -1,35 +1,59 @@
 import { readFileSync } from 'node:fs';
 import type { RedisClient } from '@happening/runtime';
-import type { Result } from 'ioredis';
+import type { Cluster, Result } from 'ioredis';
 import { type ArgsOf, type Cold, decodeReply, type Operation, type ResultOf } from './contract.js';
 
 // The bench calls the script through this module alone.
 export { isCold } from './contract.js';
 
-import { inventoryScript } from './inventory-script.js';
+import { inventoryLibrary } from './inventory-script.js';
 import { INVENTORY_KEY_NAMES, scriptKeys } from './keys.js';
 
-const inventoryLua = inventoryScript();
+const inventory = inventoryLibrary();
 const loadLua = readFileSync(new URL('./load.lua', import.meta.url), 'utf8');
 const evictLua = readFileSync(new URL('./evict.lua', import.meta.url), 'utf8');
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    happeningInventory(...keysAndArgs: string[]): Result<string, Context>;
     happeningLoad(numKeys: number, ...keys: string[]): Result<number, Context>;
     happeningEvict(numKeys: number, ...keysAndArgs: string[]): Result<EvictOutcome, Context>;
   }
 }
 
+/** The loader's install and the evictor: rare calls, sent as scripts (EVALSHA, EVAL when not cached). */
 export function defineInventoryCommands(redis: RedisClient): void {
-  if (typeof redis.happeningInventory === 'function') return;
-  // The inventory's keys, then the call's proof key (see keys.ts).
-  redis.defineCommand('happeningInventory', {
-    numberOfKeys: scriptKeys.inventory('x').length,
-    lua: inventoryLua,
-  });
+  if (typeof redis.happeningLoad === 'function') return;
   redis.defineCommand('happeningLoad', { lua: loadLua });
   redis.defineCommand('happeningEvict', { lua: evictLua });
+}
+
+/** What Redis answers a call of a function it has not loaded (a fresh or restarted node, a new primary). */
+const isFunctionMissing = (error: unknown) =>
+  error instanceof Error && /function not found/i.test(error.message);
+
+const loading = new WeakMap<RedisClient, Promise<void>>();
+
+/**
+ * Loads the inventory library into Redis: on a cluster into every primary this client knows
+ * (replicas get it by replication, so a promoted replica already has it). Loading a library that
+ * is there already is no error (its name is its code's hash). Concurrent callers share one load.
+ */
+export function loadInventoryLibrary(redis: RedisClient): Promise<void> {
+  let pending = loading.get(redis);
+  if (!pending) {
+    const nodes = redis.isCluster ? (redis as Cluster).nodes('master') : [redis];
+    pending = Promise.all(
+      nodes.map((node) =>
+        node.call('FUNCTION', 'LOAD', inventory.code).catch((error: unknown) => {
+          if (!(error instanceof Error && /already exists/i.test(error.message))) throw error;
+        }),
+      ),
+    )
+      .then(() => {})
+      .finally(() => loading.delete(redis));
+    loading.set(redis, pending);
+  }
+  return pending;
 }
 
 export type EvictOutcome = 'cold' | 'busy' | 'recent' | 'evicted';
@@ -67,11 +91,25 @@ export async function runInventoryScript<Op extends Operation>(
   args: ArgsOf<Op>,
   proofKey?: string,
 ): Promise<ResultOf<Op> | Cold> {
-  const raw = await redis.happeningInventory(
-    ...scriptKeys.inventory(eventId, proofKey),
-    operation,
-    eventId,
-    JSON.stringify(args),
-  );
+  // The inventory's keys, then the call's proof key (see keys.ts).
+  const keys = scriptKeys.inventory(eventId, proofKey);
+  const call = () =>
+    redis.fcall(
+      inventory.name,
+      keys.length,
+      ...keys,
+      operation,
+      eventId,
+      JSON.stringify(args),
+    ) as Promise<string>;
+  let raw: string;
+  try {
+    raw = await call();
+  } catch (error) {
+    // Loaded on first use, and again wherever Redis lost it: like EVALSHA's NOSCRIPT, once.
+    if (!isFunctionMissing(error)) throw error;
+    await loadInventoryLibrary(redis);
+    raw = await call();
+  }
   return decodeReply(operation, raw);
 }

@@ -1,26 +1,39 @@
--- Every state change of one event's inventory, as one atomic script (invariants 1 and 4,
--- docs/architecture.md). Loaded as the concatenation of lib/core.lua, lib/pick.lua, one file per
--- group of operations (holds, bookings, waitlist, admin) and dispatch.lua (see inventory-script.ts):
--- one EVALSHA per call, so every operation stays atomic and touches one slot.
+-- Every state change of one event's inventory, as one atomic function call (invariants 1 and 4,
+-- docs/architecture.md). A Redis function library: the concatenation of lib/core.lua,
+-- lib/pick.lua, one file per group of operations (holds, bookings, waitlist, admin) and
+-- dispatch.lua, which registers `dispatch` (see inventory-script.ts). The library's code runs once,
+-- when it is loaded: every helper below is made then, and a call only runs `dispatch`, which
+-- first sets this call's keys, arguments and clock (begin_call). One FCALL per call, so every
+-- operation stays atomic and touches one slot.
 -- All keys share the hash tag {<eventId>} so this runs unchanged on Redis Cluster.
--- KEYS: meta ids state holds hexp counts layout wl wlq pending pendingd settled addr notices warn occupancy, then `proof`:
+-- Keys: meta ids state holds hexp counts layout wl wlq pending pendingd settled addr notices warn occupancy, then `proof`:
 -- the key that marks this call's proof-of-work solution used (a placeholder when it has none).
--- ARGV: operation, eventId, JSON arguments. Returns a JSON string: `ok`, `code` when refused, `v`
+-- Arguments: operation, eventId, JSON arguments. Returns a JSON string: `ok`, `code` when refused, `v`
 -- (the event's version after the call) and `expired` (holds this call found expired and freed).
 -- Every operation reads META and first purges expired holds (HOLDS, HEXP, STATE, COUNTS, ADDR);
 -- one that changes anything bumps META.v and publishes the change on CHANNEL (`finish`).
-local META, IDS, STATE, HOLDS, HEXP, COUNTS, LAYOUT, WL, WLQ, PENDING, PENDINGD, SETTLED, ADDR, NOTICES, WARN, OCCUPANCY, PROOF =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12],
-  KEYS[13], KEYS[14], KEYS[15], KEYS[16], KEYS[17]
-local op, eventId = ARGV[1], ARGV[2]
-local args = cjson.decode(ARGV[3])
 local CHANNEL = 'happening:inventory'
 
--- Redis's clock, not the caller's: every server agrees on when a hold expires.
-local t = redis.call('TIME')
-local NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+-- This call's keys, operation, arguments and time, and what it changed so far: set by begin_call
+-- at the start of every call, so nothing of one call is seen by the next.
+local META, IDS, STATE, HOLDS, HEXP, COUNTS, LAYOUT, WL, WLQ, PENDING, PENDINGD, SETTLED, ADDR, NOTICES, WARN, OCCUPANCY, PROOF
+local op, eventId, args, NOW
+local changes, expired, gaChanged, waitlistChanged, noticed
+-- The event's sale status, read by dispatch.lua after the expiry purge.
+local status
 
-local changes, expired, gaChanged, waitlistChanged, noticed = {}, {}, false, false, false
+local function begin_call(keys, argv)
+  META, IDS, STATE, HOLDS, HEXP, COUNTS, LAYOUT, WL, WLQ, PENDING, PENDINGD, SETTLED, ADDR, NOTICES, WARN, OCCUPANCY, PROOF =
+    keys[1], keys[2], keys[3], keys[4], keys[5], keys[6], keys[7], keys[8], keys[9], keys[10], keys[11], keys[12],
+    keys[13], keys[14], keys[15], keys[16], keys[17]
+  op, eventId = argv[1], argv[2]
+  args = cjson.decode(argv[3])
+  -- Redis's clock, not the caller's: every server agrees on when a hold expires.
+  local t = redis.call('TIME')
+  NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  changes, expired, gaChanged, waitlistChanged, noticed = {}, {}, false, false, false
+  status = nil
+end
 
 local function section_of(seat) return string.match(seat, '^([^%-]+)%-') end
 -- A reserved seat id is `<section>-<row>-<number>`; a row label may itself contain '-'.
@@ -236,7 +249,5 @@ local function fail(code, extra)
   return finish(result)
 end
 
--- The operations, by name (the files of each group add theirs); `status` is the event's sale
--- status, read by dispatch.lua after the expiry purge.
+-- The operations, by name (the files of each group add theirs).
 local OPS = {}
-local status
