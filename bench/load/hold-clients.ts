@@ -1,12 +1,13 @@
 /**
  * Load generator for suite 1: `clients` attendees each holding one seat and releasing it again,
- * in a closed loop, through the widget's Socket.IO namespace or through REST.
+ * in a closed loop, through the widget's Socket.IO namespace or through REST. The sockets are
+ * `WireSocket`s (the Socket.IO protocol, broadcasts left undecoded: see socket-io-wire.ts).
  */
-import { io, type Socket } from 'socket.io-client';
 import { serveParent } from '../lib/child.js';
 import { JsonClient } from '../lib/http.js';
 import { closedLoops } from '../lib/loop.js';
 import { nowMs } from '../lib/stats.js';
+import { WireSocket } from './socket-io-wire.js';
 
 interface Setup {
   transport: 'socket' | 'rest';
@@ -21,31 +22,20 @@ type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: string; messag
 
 let setup: Setup;
 let http: JsonClient;
-const sockets: Socket[] = [];
+const sockets: WireSocket[] = [];
 
-function emit<T>(socket: Socket, event: string, payload: unknown): Promise<T> {
-  return new Promise((resolve, reject) => {
-    socket.timeout(30_000).emit(event, payload, (error: Error | null, ack: Ack<T>) => {
-      if (error) return reject(error);
-      if (!ack.ok) return reject(new Error(`${event}: ${ack.error.code} ${ack.error.message ?? ''}`));
-      resolve(ack.data);
-    });
-  });
+async function emit<T>(socket: WireSocket, event: string, payload: unknown): Promise<T> {
+  const ack = await socket.emit<Ack<T>>(event, payload);
+  if (!ack.ok) throw new Error(`${event}: ${ack.error.code} ${ack.error.message ?? ''}`);
+  return ack.data;
 }
 
 async function connectSockets(): Promise<void> {
   for (let i = 0; i < setup.seats.length; i += 50) {
     await Promise.all(
       setup.seats.slice(i, i + 50).map(async () => {
-        const socket = io(`${setup.url}/widget`, {
-          auth: { publishableKey: setup.publishableKey },
-          transports: ['websocket'],
-          forceNew: true,
-          reconnection: false,
-        });
-        await new Promise<void>((resolve, reject) => {
-          socket.once('connect', resolve);
-          socket.once('connect_error', reject);
+        const socket = await WireSocket.connect(setup.url, '/widget', {
+          publishableKey: setup.publishableKey,
         });
         await emit(socket, 'join', { eventId: setup.eventId });
         sockets.push(socket);
@@ -91,7 +81,7 @@ serveParent({
     return closedLoops(setup.seats.length, durationMs, setup.transport === 'socket' ? viaSocket : viaRest);
   },
   async close() {
-    for (const socket of sockets) socket.disconnect();
+    for (const socket of sockets) socket.close();
     await http.close();
   },
 });
