@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import type { BookingNews } from '../modules/bookings/booking-news.js';
 import { registerConsoleNamespace } from '../realtime/console-namespace.js';
 import { SeatFanout } from '../realtime/fanout.js';
+import { HoldWatchers } from '../realtime/hold-watchers.js';
 import { HolderIds } from '../realtime/holder-ids.js';
 import { registerWidgetNamespace } from '../realtime/widget-namespace.js';
 
@@ -17,6 +18,7 @@ export interface RealtimePluginOptions {
 export default fp<RealtimePluginOptions>(
   async (app, { bookingNews }) => {
     const holderIds = new HolderIds(app.config.TOKEN_SECRET);
+    const holdWatchers = new HoldWatchers();
     const fanout = new SeatFanout(
       app.redis,
       app.io,
@@ -25,9 +27,10 @@ export default fp<RealtimePluginOptions>(
       FLUSH_MS,
       app.log,
       holderIds,
+      holdWatchers,
       app.availability,
     );
-    const widget = registerWidgetNamespace(app);
+    const widget = registerWidgetNamespace(app, holdWatchers);
     registerConsoleNamespace(app, holderIds);
 
     // Booking news goes through the Socket.IO adapter, so watchers on every server get it.

@@ -13,6 +13,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Server } from 'socket.io';
 import { INVENTORY_CHANNEL, inventoryKeys } from '../inventory/keys.js';
 import { sectionCounts, statsFrom } from '../modules/events/availability.js';
+import type { HoldWatchers } from './hold-watchers.js';
 import type { HolderIds } from './holder-ids.js';
 
 /** One seat's latest change in a window, as the script published it (state: h:<token>, b:<id>, x or ''). */
@@ -29,8 +30,6 @@ interface Pending {
   changes: Map<string, RawChange>;
   timer: NodeJS.Timeout;
 }
-
-export const hashRoom = (token: string) => `hold:${token}`;
 
 /** Who else wants to hear every version (the availability cache), and whether the channel is live. */
 export interface VersionFollower {
@@ -79,6 +78,8 @@ export class SeatFanout {
     private readonly log: FastifyBaseLogger,
     /** Console changes name a hold by its holder id: the token itself is a credential. */
     private readonly holderIds: HolderIds,
+    /** The widget sockets of this server that made each hold: told when it expires. */
+    private readonly holdWatchers: HoldWatchers,
     private readonly versions: VersionFollower = NO_FOLLOWER,
   ) {
     // Classic pub/sub, also on a cluster: every node forwards a PUBLISH to its subscribers, and
@@ -125,12 +126,10 @@ export class SeatFanout {
     }
     // Before anything is sent to a room (see AvailabilityCache for why the order matters).
     this.versions.versionSeen(message.e, message.v);
-    const widget = this.io.of(WIDGET_NAMESPACE);
     if (Array.isArray(message.x)) {
       for (const [token, seats] of message.x) {
-        widget.local
-          .to(hashRoom(token))
-          .emit('hold-expired', { holdToken: token, seatIds: Array.isArray(seats) ? seats : [] });
+        for (const socket of this.holdWatchers.watchersOf(token))
+          socket.emit('hold-expired', { holdToken: token, seatIds: Array.isArray(seats) ? seats : [] });
       }
     }
     const watchers = this.watchers(message.e);

@@ -15,7 +15,7 @@ import { eventIdOfHold } from '../modules/holds/routes.js';
 import { holdSeats, newHoldToken } from '../modules/holds/service.js';
 import { eventIdOfTicket } from '../waiting-room/tickets.js';
 import { acknowledged } from './ack.js';
-import { hashRoom } from './fanout.js';
+import type { HoldWatchers } from './hold-watchers.js';
 import { AddressAllowances, limitMessages, OpenSockets, socketBucket } from './message-limits.js';
 import { widgetPayload } from './payloads.js';
 
@@ -37,7 +37,10 @@ interface WidgetSocketData {
  * `/widget`: attendees in partner pages. The handshake's publishable key must belong to an
  * organization that allows the page's origin (checked for polling and WebSocket alike).
  */
-export function registerWidgetNamespace(app: FastifyInstance): { close: () => void } {
+export function registerWidgetNamespace(
+  app: FastifyInstance,
+  holdWatchers: HoldWatchers,
+): { close: () => void } {
   const nsp = app.io.of(WIDGET_NAMESPACE) as unknown as import('socket.io').Namespace<
     WidgetClientToServer,
     WidgetServerToClient,
@@ -133,11 +136,14 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
       // A page keeps one hold at a time; remember only the latest few, not every token ever made.
       socket.data.holds.delete(token);
       socket.data.holds.set(token, eventId);
+      holdWatchers.watch(token, socket);
       if (socket.data.holds.size > MAX_TRACKED_HOLDS) {
         const oldest = socket.data.holds.keys().next().value;
-        if (oldest !== undefined) socket.data.holds.delete(oldest);
+        if (oldest !== undefined) {
+          socket.data.holds.delete(oldest);
+          holdWatchers.unwatch(oldest, socket);
+        }
       }
-      void socket.join(hashRoom(token));
     }
 
     socket.on(
@@ -250,6 +256,7 @@ export function registerWidgetNamespace(app: FastifyInstance): { close: () => vo
     );
 
     socket.on('disconnect', (reason) => {
+      for (const token of socket.data.holds.keys()) holdWatchers.unwatch(token, socket);
       // Our own shutdown is not the attendee leaving: they reconnect elsewhere and keep their holds.
       // A flood's disconnect is, though it reads the same.
       const ours = reason === 'server namespace disconnect' || reason === 'server shutting down';
