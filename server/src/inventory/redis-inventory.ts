@@ -36,20 +36,25 @@ const loading = new WeakMap<RedisClient, Promise<void>>();
 /**
  * Loads the inventory library into Redis: on a cluster into every primary this client knows
  * (replicas get it by replication, so a promoted replica already has it). Loading a library that
- * is there already is no error (its name is its code's hash). Concurrent callers share one load.
+ * is there already is no error (its name is its code's hash), nor is a primary that cannot be
+ * reached (the call that needs it will say so); it fails only when no node took it. Concurrent
+ * callers share one load.
  */
 export function loadInventoryLibrary(redis: RedisClient): Promise<void> {
   let pending = loading.get(redis);
   if (!pending) {
     const nodes = redis.isCluster ? (redis as Cluster).nodes('master') : [redis];
-    pending = Promise.all(
+    pending = Promise.allSettled(
       nodes.map((node) =>
         node.call('FUNCTION', 'LOAD', inventory.code).catch((error: unknown) => {
           if (!(error instanceof Error && /already exists/i.test(error.message))) throw error;
         }),
       ),
     )
-      .then(() => {})
+      .then((outcomes) => {
+        if (outcomes.length > 0 && outcomes.every((outcome) => outcome.status === 'rejected'))
+          throw (outcomes[0] as PromiseRejectedResult).reason;
+      })
       .finally(() => loading.delete(redis));
     loading.set(redis, pending);
   }
