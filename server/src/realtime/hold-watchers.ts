@@ -37,9 +37,4 @@ export class HoldWatchers {
   watchersOf(token: string): Iterable<HoldWatcher> {
     return this.byToken.get(token)?.values() ?? [];
   }
-
-  /** Tokens watched by anyone on this server (for tests and diagnostics). */
-  get size(): number {
-    return this.byToken.size;
-  }
 }

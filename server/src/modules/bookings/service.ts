@@ -68,12 +68,10 @@ interface ConfirmJob {
 
 /**
  * Group commit's limits: at most 200 bookings per transaction, one transaction at a time per
- * server, so what arrives meanwhile waits for the next and batches grow with the load. Measured
- * in the bookings benchmark (64 clients on one event, pool of 20, three rounds each): one in
- * flight cost 0.65-0.67 ms of machine CPU per booking and sold 2,236-2,314/s, two 0.73 ms and
- * 2,074/s, three 0.76-0.80 ms and 1,953-2,065/s, six 0.87 ms and 1,871/s: more transactions at
- * once only split the same bookings into smaller, dearer batches. Servers scale out side by side,
- * each with its own transaction in flight.
+ * server, so what arrives meanwhile waits for the next and batches grow with the load. More at
+ * once only split the same bookings into smaller, dearer batches (bookings benchmark: ~0.66 ms of
+ * machine CPU per booking with one in flight, ~0.78 ms with three; the commit message has the
+ * runs). Servers scale out side by side, each with its own transaction in flight.
  */
 export const GROUP_COMMIT_LIMITS: GroupCommitOptions = { maxBatch: 200, maxInFlight: 1 };
 
