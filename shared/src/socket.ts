@@ -145,8 +145,6 @@ export const rooms = {
   consoleEvent: (eventId: string) => `console-event:${eventId}`,
   org: (orgId: string) => `org:${orgId}`,
   booking: (bookingId: string) => `booking:${bookingId}`,
-  /** The sockets following one waiting-room ticket (each server pushes to its own). */
-  queueTicket: (ticket: string) => `queue-ticket:${ticket}`,
   /** Every /console socket of one person, so the server can act on all of them (e.g. on removal). */
   user: (userId: string) => `user:${userId}`,
 };

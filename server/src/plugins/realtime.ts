@@ -3,9 +3,9 @@ import fp from 'fastify-plugin';
 import type { BookingNews } from '../modules/bookings/booking-news.js';
 import { registerConsoleNamespace } from '../realtime/console-namespace.js';
 import { SeatFanout } from '../realtime/fanout.js';
-import { HoldWatchers } from '../realtime/hold-watchers.js';
 import { HolderIds } from '../realtime/holder-ids.js';
-import { registerWidgetNamespace } from '../realtime/widget-namespace.js';
+import { SocketFollowers, type WidgetFollower } from '../realtime/socket-followers.js';
+import { MAX_TRACKED_HOLDS, registerWidgetNamespace } from '../realtime/widget-namespace.js';
 
 /** Coalesced seat updates go out at most this often per event (≈ 20 messages a second). */
 const FLUSH_MS = 50;
@@ -18,7 +18,7 @@ export interface RealtimePluginOptions {
 export default fp<RealtimePluginOptions>(
   async (app, { bookingNews }) => {
     const holderIds = new HolderIds(app.config.TOKEN_SECRET);
-    const holdWatchers = new HoldWatchers();
+    const holdFollowers = new SocketFollowers<WidgetFollower>(MAX_TRACKED_HOLDS);
     const fanout = new SeatFanout(
       app.redis,
       app.io,
@@ -27,10 +27,10 @@ export default fp<RealtimePluginOptions>(
       FLUSH_MS,
       app.log,
       holderIds,
-      holdWatchers,
+      holdFollowers,
       app.availability,
     );
-    const widget = registerWidgetNamespace(app, holdWatchers);
+    const widget = registerWidgetNamespace(app, holdFollowers);
     registerConsoleNamespace(app, holderIds);
 
     // Booking news goes through the Socket.IO adapter, so watchers on every server get it.

@@ -13,8 +13,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Server } from 'socket.io';
 import { INVENTORY_CHANNEL, inventoryKeys } from '../inventory/keys.js';
 import { sectionCounts, statsFrom } from '../modules/events/availability.js';
-import type { HoldWatchers } from './hold-watchers.js';
 import type { HolderIds } from './holder-ids.js';
+import type { SocketFollowers, WidgetFollower } from './socket-followers.js';
 
 /** One seat's latest change in a window, as the script published it (state: h:<token>, b:<id>, x or ''). */
 interface RawChange {
@@ -79,7 +79,7 @@ export class SeatFanout {
     /** Console changes name a hold by its holder id: the token itself is a credential. */
     private readonly holderIds: HolderIds,
     /** The widget sockets of this server that made each hold: told when it expires. */
-    private readonly holdWatchers: HoldWatchers,
+    private readonly holdFollowers: SocketFollowers<WidgetFollower>,
     private readonly versions: VersionFollower = NO_FOLLOWER,
   ) {
     // Classic pub/sub, also on a cluster: every node forwards a PUBLISH to its subscribers, and
@@ -128,7 +128,7 @@ export class SeatFanout {
     this.versions.versionSeen(message.e, message.v);
     if (Array.isArray(message.x)) {
       for (const [token, seats] of message.x) {
-        for (const socket of this.holdWatchers.watchersOf(token))
+        for (const socket of this.holdFollowers.followersOf(token))
           socket.emit('hold-expired', { holdToken: token, seatIds: Array.isArray(seats) ? seats : [] });
       }
     }

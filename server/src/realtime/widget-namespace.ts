@@ -15,11 +15,11 @@ import { eventIdOfHold } from '../modules/holds/routes.js';
 import { holdSeats, newHoldToken } from '../modules/holds/service.js';
 import { eventIdOfTicket } from '../waiting-room/tickets.js';
 import { acknowledged } from './ack.js';
-import type { HoldWatchers } from './hold-watchers.js';
 import { AddressAllowances, limitMessages, OpenSockets, socketBucket } from './message-limits.js';
 import { widgetPayload } from './payloads.js';
+import type { SocketFollowers, WidgetFollower } from './socket-followers.js';
 
-const MAX_TRACKED_HOLDS = 10;
+export const MAX_TRACKED_HOLDS = 10;
 
 interface WidgetSocketData {
   orgId: string;
@@ -39,7 +39,7 @@ interface WidgetSocketData {
  */
 export function registerWidgetNamespace(
   app: FastifyInstance,
-  holdWatchers: HoldWatchers,
+  holdFollowers: SocketFollowers<WidgetFollower>,
 ): { close: () => void } {
   const nsp = app.io.of(WIDGET_NAMESPACE) as unknown as import('socket.io').Namespace<
     WidgetClientToServer,
@@ -136,14 +136,12 @@ export function registerWidgetNamespace(
       // A page keeps one hold at a time; remember only the latest few, not every token ever made.
       socket.data.holds.delete(token);
       socket.data.holds.set(token, eventId);
-      holdWatchers.watch(token, socket);
       if (socket.data.holds.size > MAX_TRACKED_HOLDS) {
         const oldest = socket.data.holds.keys().next().value;
-        if (oldest !== undefined) {
-          socket.data.holds.delete(oldest);
-          holdWatchers.unwatch(oldest, socket);
-        }
+        if (oldest !== undefined) socket.data.holds.delete(oldest);
       }
+      // Told when it expires (the followers drop the oldest past the same limit).
+      holdFollowers.follow(token, socket);
     }
 
     socket.on(
@@ -247,16 +245,16 @@ export function registerWidgetNamespace(
         const event = eventId ? await eventOfOrg(eventId).catch(() => null) : null;
         if (!event) throw new AppError(404, 'QUEUE_TICKET_NOT_FOUND', 'Unknown queue ticket');
         const state = await app.waitingRoom.state(event, ticket);
-        // This server pushes the ticket's changes to its room (waiting-room/ticker.ts); after a
-        // reconnect to another server the widget follows again there.
-        await socket.join(rooms.queueTicket(ticket));
-        app.waitingRoomTicker.followed(ticket, state);
+        // This server pushes the ticket's changes to this socket (waiting-room/ticker.ts); after
+        // a reconnect to another server the widget follows again there.
+        app.waitingRoomTicker.follow(ticket, socket, state);
         return state;
       }),
     );
 
     socket.on('disconnect', (reason) => {
-      for (const token of socket.data.holds.keys()) holdWatchers.unwatch(token, socket);
+      holdFollowers.forget(socket);
+      app.waitingRoomTicker.forget(socket);
       // Our own shutdown is not the attendee leaving: they reconnect elsewhere and keep their holds.
       // A flood's disconnect is, though it reads the same.
       const ours = reason === 'server namespace disconnect' || reason === 'server shutting down';

@@ -5,17 +5,11 @@
  * this server's own console watchers. Nothing here needs to know about the other servers.
  */
 import type { RedisClient } from '@happening/runtime';
-import {
-  CONSOLE_NAMESPACE,
-  type Event,
-  type QueueTicketState,
-  rooms,
-  saleStateOf,
-  WIDGET_NAMESPACE,
-} from '@happening/shared';
+import { CONSOLE_NAMESPACE, type Event, type QueueTicketState, rooms, saleStateOf } from '@happening/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Server } from 'socket.io';
 import { WAITING_ROOMS_KEY } from '../inventory/keys.js';
+import { SocketFollowers, type WidgetFollower } from '../realtime/socket-followers.js';
 import { eventIdOfTicket } from './tickets.js';
 import type { WaitingRoom } from './waiting-room.js';
 
@@ -34,14 +28,17 @@ function noticed(state: QueueTicketState): string {
   return JSON.stringify({ ...rest, eta: etaSeconds === null ? null : Math.round(etaSeconds / 10) });
 }
 
-const ticketRoomPrefix = rooms.queueTicket('');
+/** Tickets one socket may follow at once (a page follows its one; past this the oldest goes). */
+const TICKETS_PER_SOCKET = 4;
 const consoleRoomPrefix = rooms.consoleEvent('');
 
 export class WaitingRoomTicker {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly busy = new Set<string>();
-  /** What this server last pushed to each followed ticket's room (JSON), to push changes only. */
+  /** What this server last pushed to each followed ticket (JSON), to push changes only. */
   private readonly lastPushed = new Map<string, string>();
+  /** The widget sockets of this server following each ticket. */
+  private readonly followers = new SocketFollowers<WidgetFollower>(TICKETS_PER_SOCKET);
 
   constructor(
     private readonly room: WaitingRoom,
@@ -77,9 +74,18 @@ export class WaitingRoomTicker {
     while (this.busy.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
-  /** Remembers what a follow's ack told the socket, so the next push is only a change. */
-  followed(ticket: string, state: QueueTicketState): void {
+  /**
+   * `socket` follows `ticket` from now on; `state` is what the follow's ack told it, so the next
+   * push is only a change.
+   */
+  follow(ticket: string, socket: WidgetFollower, state: QueueTicketState): void {
+    this.followers.follow(ticket, socket);
     this.lastPushed.set(ticket, noticed(state));
+  }
+
+  /** `socket` disconnected: it follows nothing any more. */
+  forget(socket: WidgetFollower): void {
+    this.followers.forget(socket);
   }
 
   async admitAll(): Promise<void> {
@@ -100,16 +106,15 @@ export class WaitingRoomTicker {
   }
 
   async pushFollowers(): Promise<void> {
-    const widget = this.io.of(WIDGET_NAMESPACE);
     const byEvent = new Map<string, string[]>();
     const present = new Set<string>();
-    for (const room of widget.adapter.rooms.keys()) {
-      if (!room.startsWith(ticketRoomPrefix)) continue;
-      const ticket = room.slice(ticketRoomPrefix.length);
+    for (const ticket of this.followers.keys()) {
       const eventId = eventIdOfTicket(ticket);
       if (!eventId) continue;
       present.add(ticket);
-      byEvent.set(eventId, [...(byEvent.get(eventId) ?? []), ticket]);
+      const tickets = byEvent.get(eventId);
+      if (tickets) tickets.push(ticket);
+      else byEvent.set(eventId, [ticket]);
     }
     for (const ticket of this.lastPushed.keys()) if (!present.has(ticket)) this.lastPushed.delete(ticket);
     for (const [eventId, tickets] of byEvent) {
@@ -122,7 +127,7 @@ export class WaitingRoomTicker {
         const json = noticed(state);
         if (this.lastPushed.get(ticket) === json) return;
         this.lastPushed.set(ticket, json);
-        widget.local.to(rooms.queueTicket(ticket)).emit('queue', state);
+        for (const socket of this.followers.followersOf(ticket)) socket.emit('queue', state);
       });
     }
   }
