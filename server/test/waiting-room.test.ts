@@ -234,7 +234,9 @@ describe('the line', () => {
     const follow = await send(socket, 'queue:follow', { ticket: rest[2].ticket });
     expect(follow).toMatchObject({ ok: true, data: { state: 'waiting' } });
     // Followed by this server alone: no Redis channel per ticket (a line of 50,000 would be 50,000).
-    expect(await app.redis.call('PUBSUB', 'SHARDCHANNELS', `socket.io#/widget#queue-ticket:${live.eventId}*`)).toEqual([]);
+    expect(
+      await app.redis.call('PUBSUB', 'SHARDCHANNELS', `socket.io#/widget#queue-ticket:${live.eventId}*`),
+    ).toEqual([]);
 
     const admitted = await until(
       () => ticketState(live, first.ticket),
