@@ -62,6 +62,11 @@ export class SocketFollowers<Socket extends Follower> {
     }
   }
 
+  /** What `socket` follows, oldest first. */
+  keysOf(socket: Follower): string[] {
+    return [...(this.bySocket.get(socket.id) ?? [])];
+  }
+
   /** Everything `socket` followed (it disconnected). */
   forget(socket: Follower): void {
     for (const key of this.bySocket.get(socket.id) ?? []) this.unfollow(key, socket);

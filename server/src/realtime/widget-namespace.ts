@@ -25,8 +25,6 @@ interface WidgetSocketData {
   orgId: string;
   /** Checked again on every event lookup: a rotated key's grace ends for open sockets too. */
   publishableKey: string;
-  /** Holds made or resumed on this socket: released if it goes away and does not come back. */
-  holds: Map<string, string>;
   /** The client address's limit key (lib/client-address.ts), the same a REST request would get. */
   limitKey: string;
   /** Disconnected for flooding: its holds go as any leaving attendee's do. */
@@ -95,7 +93,6 @@ export function registerWidgetNamespace(
       socket.data.limitKey = limitKey;
       socket.data.orgId = org.id;
       socket.data.publishableKey = key as string;
-      socket.data.holds = new Map();
       next();
     } catch (error) {
       app.log.error({ err: error }, 'widget handshake failed');
@@ -132,15 +129,12 @@ export function registerWidgetNamespace(
       if (!event || event.orgId !== socket.data.orgId || event.status === 'draft') throw notFound('Event');
       return event;
     }
-    function track(token: string, eventId: string) {
-      // A page keeps one hold at a time; remember only the latest few, not every token ever made.
-      socket.data.holds.delete(token);
-      socket.data.holds.set(token, eventId);
-      if (socket.data.holds.size > MAX_TRACKED_HOLDS) {
-        const oldest = socket.data.holds.keys().next().value;
-        if (oldest !== undefined) socket.data.holds.delete(oldest);
-      }
-      // Told when it expires (the followers drop the oldest past the same limit).
+    /**
+     * A hold made or resumed on this socket: told when it expires, released if the socket goes
+     * away and does not come back. A page keeps one hold at a time; the followers remember only
+     * the latest few (MAX_TRACKED_HOLDS), not every token ever made.
+     */
+    function track(token: string) {
       holdFollowers.follow(token, socket);
     }
 
@@ -153,7 +147,7 @@ export function registerWidgetNamespace(
         if (token?.startsWith(`${event.id}.`)) {
           // A reload or reconnect within the grace period keeps the hold.
           const attached = await app.inventory.run(event.id, 'attach', { token });
-          if (attached.ok) track(token, event.id);
+          if (attached.ok) track(token);
         }
         // One snapshot per event version however many join (AvailabilityCache); never who holds what.
         const { holds: _h, holders: _holders, ...snapshot } = await app.availability.get(event);
@@ -204,7 +198,7 @@ export function registerWidgetNamespace(
             { marker: socket.id, attendee, token: holdToken, notify, maxPlaces },
           ),
         );
-        track(hold.holdToken, event.id);
+        track(hold.holdToken);
         return hold;
       }),
     );
@@ -253,6 +247,7 @@ export function registerWidgetNamespace(
     );
 
     socket.on('disconnect', (reason) => {
+      const holds = holdFollowers.keysOf(socket);
       holdFollowers.forget(socket);
       app.waitingRoomTicker.forget(socket);
       // Our own shutdown is not the attendee leaving: they reconnect elsewhere and keep their holds.
@@ -260,7 +255,9 @@ export function registerWidgetNamespace(
       const ours = reason === 'server namespace disconnect' || reason === 'server shutting down';
       if (ours && !socket.data.flooded) return;
       const grace = app.config.SOCKET_HOLD_GRACE_SECONDS * 1_000;
-      for (const [token, eventId] of socket.data.holds) {
+      for (const token of holds) {
+        // Tracked tokens are the inventory's own hold tokens, so each names its event.
+        const eventId = eventIdOfHold(token);
         // Mark the hold detached now; release it later only if nobody re-attached meanwhile.
         void app.inventory
           .run(eventId, 'detach', { token, marker: socket.id })
