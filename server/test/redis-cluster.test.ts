@@ -27,7 +27,9 @@ import { Cluster, Redis } from 'ioredis';
 import { pino } from 'pino';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inventoryLibrary } from '../src/inventory/inventory-script.js';
 import { inventoryKeys } from '../src/inventory/keys.js';
+import { pruneInventoryLibraries } from '../src/inventory/redis-inventory.js';
 
 type ConsoleSocket = Socket<ConsoleServerToClient, ConsoleClientToServer>;
 type WidgetSocket = Socket<WidgetServerToClient, WidgetClientToServer>;
@@ -204,6 +206,34 @@ describe('on a Redis Cluster', () => {
       expect(await holdOutcome(a, live, ['main-A-2'], '10.4.0.2')).toBe(200);
       expect(await holdOutcome(b, live, ['main-A-2'], '10.4.0.3')).toBe(409);
       expect((await libraries()).every((count) => count === 1)).toBe(true);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it("deletes earlier releases' inventory libraries from every primary, and nothing else", async () => {
+    const live = await publishedEvent(a, owner, rowsMap(1, 2));
+    expect(await holdOutcome(a, live, ['main-A-1'], '10.5.0.1')).toBe(200);
+    const client = new Cluster(cluster.nodes);
+    try {
+      await once(client, 'ready');
+      const primaries = client.nodes('master');
+      const old = 'happening_inventory_0000000000000000';
+      const foreign = 'another_application';
+      for (const node of primaries)
+        for (const name of [old, foreign])
+          await node.call(
+            'FUNCTION',
+            'LOAD',
+            `#!lua name=${name}\nredis.register_function('${name}', function() return 1 end)`,
+          );
+      expect(await pruneInventoryLibraries(client)).toEqual([old]);
+      const names = async (node: Redis) =>
+        ((await node.call('FUNCTION', 'LIST')) as unknown[][]).map((library) => String(library[1])).sort();
+      for (const node of primaries)
+        expect(await names(node)).toEqual([foreign, inventoryLibrary().name].sort());
+      // The current release's library stayed: the sale goes on without a reload.
+      expect(await holdOutcome(b, live, ['main-A-2'], '10.5.0.2')).toBe(200);
     } finally {
       client.disconnect();
     }

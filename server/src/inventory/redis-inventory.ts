@@ -61,6 +61,32 @@ export function loadInventoryLibrary(redis: RedisClient): Promise<void> {
   return pending;
 }
 
+/** What every release's inventory library is called before its hash (inventory-script.ts). */
+const LIBRARY_PREFIX = 'happening_inventory_';
+
+/**
+ * Deletes the inventory libraries of other releases from Redis (every primary of a cluster) and
+ * names them. Each release loads its own and Redis keeps functions in its dump, so they pile up;
+ * run this once a deploy is complete. A server of another release that is still running loads its
+ * own again on its next call (one round trip), so it is harmless then, only wasted. Libraries of
+ * other applications sharing the Redis are left alone.
+ */
+export async function pruneInventoryLibraries(redis: RedisClient): Promise<string[]> {
+  const nodes = redis.isCluster ? (redis as Cluster).nodes('master') : [redis];
+  const removed = new Set<string>();
+  for (const node of nodes) {
+    // Each library is a flat list: library_name, <name>, engine, LUA, functions, [...].
+    const libraries = (await node.call('FUNCTION', 'LIST', 'LIBRARYNAME', `${LIBRARY_PREFIX}*`)) as unknown[][];
+    for (const library of libraries) {
+      const name = String(library[library.indexOf('library_name') + 1]);
+      if (!name.startsWith(LIBRARY_PREFIX) || name === inventory.name) continue;
+      await node.call('FUNCTION', 'DELETE', name);
+      removed.add(name);
+    }
+  }
+  return [...removed];
+}
+
 export type EvictOutcome = 'cold' | 'busy' | 'recent' | 'evicted';
 
 /**
