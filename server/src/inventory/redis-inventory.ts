@@ -75,8 +75,9 @@ export async function pruneInventoryLibraries(redis: RedisClient): Promise<strin
   const nodes = redis.isCluster ? (redis as Cluster).nodes('master') : [redis];
   const removed = new Set<string>();
   for (const node of nodes) {
-    // Each library is a flat list: library_name, <name>, engine, LUA, functions, [...].
-    const libraries = (await node.call('FUNCTION', 'LIST', 'LIBRARYNAME', `${LIBRARY_PREFIX}*`)) as unknown[][];
+    // A glob of names; each library comes as a flat list: library_name, <name>, engine, LUA, …
+    const pattern = `${LIBRARY_PREFIX}*`;
+    const libraries = (await node.call('FUNCTION', 'LIST', 'LIBRARYNAME', pattern)) as unknown[][];
     for (const library of libraries) {
       const name = String(library[library.indexOf('library_name') + 1]);
       if (!name.startsWith(LIBRARY_PREFIX) || name === inventory.name) continue;
