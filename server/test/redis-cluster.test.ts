@@ -123,6 +123,16 @@ describe('on a Redis Cluster', () => {
     });
   const availability = async (app: TestApp, live: LiveEvent) =>
     (await app.inject({ url: `/api/v1/events/${live.eventId}/availability` })).json();
+  /** A client of its own to the cluster, connected, for what a test does to Redis directly. */
+  async function withCluster(use: (client: Cluster) => Promise<void>): Promise<void> {
+    const client = new Cluster(cluster.nodes);
+    try {
+      await once(client, 'ready');
+      await use(client);
+    } finally {
+      client.disconnect();
+    }
+  }
 
   it('keeps the inventory on the cluster, not on REDIS_URL', async () => {
     const live = await publishedEvent(a, owner, rowsMap(1, 4));
@@ -193,9 +203,7 @@ describe('on a Redis Cluster', () => {
   it("loads the inventory library again into a primary that lost it (a restart without a dump), on the call's node", async () => {
     const live = await publishedEvent(a, owner, rowsMap(1, 4));
     expect(await holdOutcome(a, live, ['main-A-1'], '10.4.0.1')).toBe(200);
-    const client = new Cluster(cluster.nodes);
-    try {
-      await once(client, 'ready');
+    await withCluster(async (client) => {
       await Promise.all(client.nodes('master').map((node) => node.call('FUNCTION', 'FLUSH')));
       const libraries = async () =>
         (await Promise.all(client.nodes('master').map((node) => node.call('FUNCTION', 'LIST')))).map(
@@ -206,17 +214,13 @@ describe('on a Redis Cluster', () => {
       expect(await holdOutcome(a, live, ['main-A-2'], '10.4.0.2')).toBe(200);
       expect(await holdOutcome(b, live, ['main-A-2'], '10.4.0.3')).toBe(409);
       expect((await libraries()).every((count) => count === 1)).toBe(true);
-    } finally {
-      client.disconnect();
-    }
+    });
   });
 
   it("deletes earlier releases' inventory libraries from every primary, and nothing else", async () => {
     const live = await publishedEvent(a, owner, rowsMap(1, 2));
     expect(await holdOutcome(a, live, ['main-A-1'], '10.5.0.1')).toBe(200);
-    const client = new Cluster(cluster.nodes);
-    try {
-      await once(client, 'ready');
+    await withCluster(async (client) => {
       const primaries = client.nodes('master');
       const old = 'happening_inventory_0000000000000000';
       const foreign = 'another_application';
@@ -234,9 +238,7 @@ describe('on a Redis Cluster', () => {
         expect(await names(node)).toEqual([foreign, inventoryLibrary().name].sort());
       // The current release's library stayed: the sale goes on without a reload.
       expect(await holdOutcome(b, live, ['main-A-2'], '10.5.0.2')).toBe(200);
-    } finally {
-      client.disconnect();
-    }
+    });
   });
 
   async function holdOutcome(app: TestApp, live: LiveEvent, seats: string[], address: string) {

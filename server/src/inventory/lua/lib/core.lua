@@ -38,6 +38,8 @@ end
 local function section_of(seat) return string.match(seat, '^([^%-]+)%-') end
 -- A reserved seat id is `<section>-<row>-<number>`; a row label may itself contain '-'.
 local function row_of(seat) return string.match(seat, '^[^%-]+%-(.+)%-[^%-]+$') end
+-- A reserved seat's number (the byte of its row's occupancy string).
+local function number_of(seat) return tonumber(string.match(seat, '(%d+)$')) end
 local function kind_of(state)
   if not state then return nil end
   local c = string.sub(state, 1, 1)
@@ -79,7 +81,7 @@ local function set_state(seat, new, holdExp)
     local row = row_of(seat)
     if row then
       redis.call('HINCRBY', COUNTS, sec .. ':row:' .. row, new and 1 or -1)
-      mark_occupancy(sec .. ':' .. row, tonumber(string.match(seat, '(%d+)$')), new ~= nil)
+      mark_occupancy(sec .. ':' .. row, number_of(seat), new ~= nil)
     end
   end
   if new then

@@ -171,7 +171,7 @@ local function pick(q, section)
     for k, seat in ipairs(chosen.seats) do
       if states[k] then
         stale = true
-        mark_occupancy(section_of(seat) .. ':' .. row_of(seat), tonumber(string.match(seat, '(%d+)$')), true)
+        mark_occupancy(section_of(seat) .. ':' .. row_of(seat), number_of(seat), true)
       end
     end
     if not stale then return chosen end
