@@ -57,7 +57,7 @@ function OPS.cancel_event()
   for i = 1, #all, 2 do
     if string.sub(all[i + 1], 1, 1) == 'b' then set_state(all[i], nil) end
   end
-  for _, sec in ipairs(cjson.decode(redis.call('HGET', META, 'sections'))) do
+  for _, sec in ipairs(decoded(redis.call('HGET', META, 'sections'))) do
     local L = layout_of(sec)
     if L and L.k == 'g' then
       redis.call('HSET', COUNTS, sec .. ':booked', 0)

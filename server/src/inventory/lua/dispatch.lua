@@ -6,11 +6,12 @@ local selling = { hold = true, book_hold = true, book_best = true, extend = true
 
 local function dispatch(keys, argv)
   begin_call(keys, argv)
-  if redis.call('EXISTS', META) == 0 then return cjson.encode({ ok = false, code = 'COLD' }) end
+  -- The loader always writes the status: without one, nothing is loaded.
+  status = redis.call('HGET', META, 'status')
+  if not status then return cjson.encode({ ok = false, code = 'COLD' }) end
   purge_expired()
   warn_due()
 
-  status = redis.call('HGET', META, 'status')
   if selling[op] and status ~= 'on_sale' then
     return fail(status == 'cancelled' and 'EVENT_CANCELLED' or 'EVENT_NOT_ON_SALE')
   end
