@@ -147,6 +147,12 @@ export const ConfigSchema = Type.Object({
   /** Messages one `/console` socket may send per minute (bursts of a quarter of it). */
   CONSOLE_SOCKET_MESSAGES_PER_MINUTE: Type.Integer({ minimum: 4, default: 600 }),
   /**
+   * How long a console's watch of an event is remembered in Redis without being renewed; each
+   * server renews its watchers' every third of it. Booking news of an event nobody watches is
+   * not broadcast, and is again within this long of the last watcher leaving.
+   */
+  CONSOLE_WATCH_TTL_MS: Type.Integer({ minimum: 1_000, default: 60_000 }),
+  /**
    * Longest a server serves one availability snapshot while it hears no change of the event
    * (changes end it at once); 0 reads Redis for every `join` and availability request.
    */

@@ -255,7 +255,11 @@ describe('book_best from counters', () => {
         if (held.statusCode === 200) holds.push(held.json().holdToken);
       } else if (action === 1 && holds.length > 0) {
         const token = holds.splice(random(holds.length), 1)[0]!;
-        await app.inject({ method: 'DELETE', url: `/api/v1/holds/${token}`, headers: bearer(live.publishableKey) });
+        await app.inject({
+          method: 'DELETE',
+          url: `/api/v1/holds/${token}`,
+          headers: bearer(live.publishableKey),
+        });
       } else if (action === 2 && bookings.length > 0) {
         const id = bookings.splice(random(bookings.length), 1)[0]!;
         await app.inject({

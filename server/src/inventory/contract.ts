@@ -231,8 +231,11 @@ export interface InventoryOps {
     args: { bookingId: string; quantity: number; section?: string };
     result: Reply<Places, SaleClosed | 'NO_FIT'>;
   };
-  /** One booking or every booking of a group commit, committed in PostgreSQL. */
-  settle: { args: { bookingId: string } | { bookingIds: string[] }; result: Reply<None> };
+  /**
+   * One booking or every booking of a group commit, committed in PostgreSQL. `watched`: a console
+   * watches the event somewhere (realtime/console-watch.ts), so its booking news is worth sending.
+   */
+  settle: { args: { bookingId: string } | { bookingIds: string[] }; result: Reply<{ watched: boolean }> };
   unbook: { args: UnbookArgs; result: Reply<Places> };
   /** Pending bookings older than `graceMs` (at most 100). */
   pending_stale: { args: { graceMs: number }; result: Reply<{ ids: string[] }> };
@@ -403,7 +406,7 @@ const decoders: { [Op in Operation]: (r: Json, envelope: Envelope) => ResultOf<O
   extend: operation(hold, [...SALE_CLOSED, 'HOLD_NOT_FOUND', 'EXTENSION_LIMIT_REACHED', 'HOLD_CAP_REACHED']),
   book_hold: operation(placesOf, [...SALE_CLOSED, 'HOLD_NOT_FOUND', 'HOLD_EXPIRED']),
   book_best: operation(placesOf, [...SALE_CLOSED, 'NO_FIT']),
-  settle: operation(none),
+  settle: operation((r) => ({ watched: r.watched === true })),
   unbook: operation(placesOf),
   pending_stale: operation((r) => ({ ids: strings(r.ids) })),
   wl_join: operation((r) => ({ position: number(r.position) })),

@@ -41,6 +41,14 @@ export const proofKey = (eventId: string, challenge: string) => `inv:{${eventId}
 export const noProofKey = (eventId: string) => `inv:{${eventId}}:proof:-`;
 
 /**
+ * Set (expiring) while a console watches the event on any server, refreshed by that server
+ * (realtime/console-watch.ts); the inventory's `settle` says whether it exists, so booking news
+ * nobody can receive is not broadcast. Not one of the inventory's keys: a rebuild or an eviction of
+ * the inventory must not forget who watches.
+ */
+export const consoleWatchKey = (eventId: string) => `inv:{${eventId}}:consoles`;
+
+/**
  * One event's waiting room (waiting-room/queue.lua), apart from the inventory's keys so that a
  * rebuild or eviction of the inventory never touches the line: state (hash: seq, opened, soldOut,
  * meter), pre (zset: pre-queue by secure random key), line (zset: waiting ticket by sequence),
@@ -58,8 +66,12 @@ export const loadLockKey = (eventId: string) => `inv:{${eventId}}:loading`;
  * `cluster-slots.test.ts` can check that every call stays in one Redis Cluster slot (invariant 5).
  */
 export const scriptKeys = {
-  /** The inventory script (every operation): the inventory's keys, then the call's proof key. */
-  inventory: (eventId: string, proof: string = noProofKey(eventId)) => [...inventoryKeys(eventId), proof],
+  /** The inventory script (every operation): the inventory's keys, the call's proof key, the console watch key. */
+  inventory: (eventId: string, proof: string = noProofKey(eventId)) => [
+    ...inventoryKeys(eventId),
+    proof,
+    consoleWatchKey(eventId),
+  ],
   /** load.lua: the live keys, then one loader's staged keys in the same order. */
   install: (eventId: string, loaderId: string) => [
     ...inventoryKeys(eventId),

@@ -11,6 +11,7 @@ import { notFound } from '../lib/errors.js';
 import { availabilitySnapshot } from '../modules/events/availability.js';
 import { OPERATORS_ROOM } from '../modules/ops/operators.js';
 import { acknowledged } from './ack.js';
+import { ConsoleWatchMarks } from './console-watch.js';
 import type { HolderIds } from './holder-ids.js';
 import { limitMessages, socketBucket } from './message-limits.js';
 import { consolePayload } from './payloads.js';
@@ -29,6 +30,13 @@ export function registerConsoleNamespace(app: FastifyInstance, holderIds: Holder
   >;
   const accounts = app.accountsRepo;
   const sessions = app.sessionsRepo;
+  const watchMarks = new ConsoleWatchMarks(
+    app.redis,
+    nsp as unknown as Namespace,
+    app.config.CONSOLE_WATCH_TTL_MS,
+    app.log,
+  );
+  app.addHook('onClose', async () => watchMarks.stop());
 
   const unauthenticated = () =>
     Object.assign(new Error('UNAUTHENTICATED'), { data: { code: 'UNAUTHENTICATED' } });
@@ -87,6 +95,8 @@ export function registerConsoleNamespace(app: FastifyInstance, holderIds: Holder
         await roleIn(event.orgId).catch(() => {
           throw notFound('Event');
         });
+        // Marked before joining: booking news committed from here on is sent (console-watch.ts).
+        await watchMarks.mark(event.id);
         await socket.join(rooms.consoleEvent(event.id));
         if (event.status === 'draft') {
           return { eventId: event.id, version: 0, sections: [], seats: {}, waitlistLength: 0 };

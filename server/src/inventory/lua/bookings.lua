@@ -36,7 +36,8 @@ function OPS.book_best()
 end
 
 -- settle: bookings PostgreSQL committed leave the pending list and are noted as settled.
--- Keys: PENDING, PENDINGD, SETTLED. Args: bookingId | bookingIds[]. Result: {}.
+-- Keys: PENDING, PENDINGD, SETTLED, CONSOLES (read). Args: bookingId | bookingIds[].
+-- Result: {watched}: whether a console watches the event (its news is worth sending).
 function OPS.settle()
   -- Committed in PostgreSQL: one booking (`bookingId`), or every booking of a group commit on
   -- this event (`bookingIds`) in the same call.
@@ -47,7 +48,7 @@ function OPS.settle()
     redis.call('ZADD', SETTLED, NOW, id)
   end
   redis.call('ZREMRANGEBYSCORE', SETTLED, '-inf', NOW - 600000)
-  return finish({ ok = true })
+  return finish({ ok = true, watched = redis.call('EXISTS', CONSOLES) == 1 })
 end
 
 -- unbook: frees a booking's places (cancelled, or its commit failed); `truth` re-asserts the

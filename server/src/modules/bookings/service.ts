@@ -23,7 +23,10 @@ import {
 
 /** What live clients learn about bookings; `BookingNews` carries it to the realtime plugin. */
 export interface BookingListener {
-  /** `created`: the booking was made by the current request (no one can watch its room yet). */
+  /**
+   * `created`: the booking was made by the current request (no one can watch its room yet); such
+   * news is only given when a console watches the event (the commit's `settle` says so).
+   */
   bookingChanged(event: Event, booking: Booking, created?: boolean): void;
   waitlistChanged(eventId: string): void;
 }
@@ -64,6 +67,8 @@ interface ConfirmJob {
   seats: string[];
   general: GeneralQuantity[];
   manageToken: string;
+  /** Set when it commits: whether a console watches its event, once `settle` has said (see settleSoon). */
+  watched?: Promise<boolean>;
 }
 
 /**
@@ -187,7 +192,9 @@ export class BookingService {
       manageToken,
     };
     const booking = publicBooking(await this.committer.commit(job));
-    this.listener.bookingChanged(event, booking, true);
+    void job.watched?.then((watched) => {
+      if (watched) this.listener.bookingChanged(event, booking, true);
+    });
     return { booking, manageToken, status: 201 };
   }
 
@@ -226,7 +233,7 @@ export class BookingService {
       await this.rollBack(event.id, booking.id, seats, general, refusal);
       throw refusal;
     }
-    this.settleSoon(event.id, [booking.id]);
+    job.watched = this.settleSoon(event.id, [booking.id]);
     return record;
   }
 
@@ -242,10 +249,15 @@ export class BookingService {
     const messages = jobs.map((job) => this.confirmedMessage(job, this.confirmedRecord(job, new Date())));
     const createdAt = await this.bookings.insertConfirmedBatch(jobs, messages);
     const records = jobs.map((job, index) => this.confirmedRecord(job, createdAt[index]!));
-    const perEvent = new Map<string, string[]>();
-    for (const { event, booking } of jobs)
-      perEvent.set(event.id, [...(perEvent.get(event.id) ?? []), booking.id]);
-    for (const [eventId, bookingIds] of perEvent) this.settleSoon(eventId, bookingIds);
+    const perEvent = new Map<string, ConfirmJob[]>();
+    for (const job of jobs) perEvent.set(job.event.id, [...(perEvent.get(job.event.id) ?? []), job]);
+    for (const [eventId, ofEvent] of perEvent) {
+      const watched = this.settleSoon(
+        eventId,
+        ofEvent.map((job) => job.booking.id),
+      );
+      for (const job of ofEvent) job.watched = watched;
+    }
     return records;
   }
 
@@ -293,16 +305,25 @@ export class BookingService {
    * server's Redis connection before the 201 leaves, so this server's later scripts for the event
    * run after it; on another server a cancel may overtake it, which `settle` tolerates (it only
    * drops the id from `pending` and notes it in `settled`). A lost settle is the healer's.
+   *
+   * Its answer says whether a console watches the event: the news of these bookings is sent only
+   * then (through the sharded adapter each is an `SPUBLISH` and its encoding, whether or not anyone
+   * listens). It is read after the commit, so a console that starts watching later reads the
+   * bookings list after they are in it. When the settle fails, the news goes anyway.
    */
-  private settleSoon(eventId: string, bookingIds: string[]): void {
-    void this.settle(eventId, bookingIds);
+  private settleSoon(eventId: string, bookingIds: string[]): Promise<boolean> {
+    return this.settle(eventId, bookingIds);
   }
 
   /** Marks committed bookings of one event settled in Redis, in one script call. Never throws. */
-  private async settle(eventId: string, bookingIds: string[]) {
-    await this.inventory.run(eventId, 'settle', { bookingIds }).catch((error) => {
+  private async settle(eventId: string, bookingIds: string[]): Promise<boolean> {
+    try {
+      const settled = await this.inventory.run(eventId, 'settle', { bookingIds });
+      return !settled.ok || settled.watched;
+    } catch (error) {
       this.log.warn({ err: error, bookingIds }, 'settle failed; the healer will settle it');
-    });
+      return true;
+    }
   }
 
   private async joinWaitlist(

@@ -7,7 +7,8 @@
 -- operation stays atomic and touches one slot.
 -- All keys share the hash tag {<eventId>} so this runs unchanged on Redis Cluster.
 -- Keys: meta ids state holds hexp counts layout wl wlq pending pendingd settled addr notices warn occupancy, then `proof`:
--- the key that marks this call's proof-of-work solution used (a placeholder when it has none).
+-- the key that marks this call's proof-of-work solution used (a placeholder when it has none), then
+-- `consoles`: set while a console watches the event (read by settle).
 -- Arguments: operation, eventId, JSON arguments. Returns a JSON string: `ok`, `code` when refused, `v`
 -- (the event's version after the call) and `expired` (holds this call found expired and freed).
 -- Every operation reads META and first purges expired holds (HOLDS, HEXP, STATE, COUNTS, ADDR);
@@ -16,7 +17,7 @@ local CHANNEL = 'happening:inventory'
 
 -- This call's keys, operation, arguments and time, and what it changed so far: set by begin_call
 -- at the start of every call, so nothing of one call is seen by the next.
-local META, IDS, STATE, HOLDS, HEXP, COUNTS, LAYOUT, WL, WLQ, PENDING, PENDINGD, SETTLED, ADDR, NOTICES, WARN, OCCUPANCY, PROOF
+local META, IDS, STATE, HOLDS, HEXP, COUNTS, LAYOUT, WL, WLQ, PENDING, PENDINGD, SETTLED, ADDR, NOTICES, WARN, OCCUPANCY, PROOF, CONSOLES
 local op, eventId, args, NOW
 local changes, expired, gaChanged, waitlistChanged, noticed
 -- What this call has read or written of seat states and row occupancy strings (false: none), so
@@ -26,9 +27,9 @@ local statesSeen, occupancySeen
 local status
 
 local function begin_call(keys, argv)
-  META, IDS, STATE, HOLDS, HEXP, COUNTS, LAYOUT, WL, WLQ, PENDING, PENDINGD, SETTLED, ADDR, NOTICES, WARN, OCCUPANCY, PROOF =
+  META, IDS, STATE, HOLDS, HEXP, COUNTS, LAYOUT, WL, WLQ, PENDING, PENDINGD, SETTLED, ADDR, NOTICES, WARN, OCCUPANCY, PROOF, CONSOLES =
     keys[1], keys[2], keys[3], keys[4], keys[5], keys[6], keys[7], keys[8], keys[9], keys[10], keys[11], keys[12],
-    keys[13], keys[14], keys[15], keys[16], keys[17]
+    keys[13], keys[14], keys[15], keys[16], keys[17], keys[18]
   op, eventId = argv[1], argv[2]
   args = cjson.decode(argv[3])
   -- Redis's clock, not the caller's: every server agrees on when a hold expires.
