@@ -96,7 +96,13 @@ export function registerConsoleNamespace(app: FastifyInstance, holderIds: Holder
           throw notFound('Event');
         });
         // Marked before joining: booking news committed from here on is sent (console-watch.ts).
-        await watchMarks.mark(event.id);
+        // Without Redis the seat map still works; the next refresh marks it.
+        await watchMarks.mark(event.id).catch((error: unknown) => {
+          app.log.warn(
+            { err: error, eventId: event.id },
+            'could not mark a console watch; retried by the refresh',
+          );
+        });
         await socket.join(rooms.consoleEvent(event.id));
         if (event.status === 'draft') {
           return { eventId: event.id, version: 0, sections: [], seats: {}, waitlistLength: 0 };

@@ -192,7 +192,7 @@ export class BookingService {
       manageToken,
     };
     const booking = publicBooking(await this.committer.commit(job));
-    void job.watched?.then((watched) => {
+    void (job.watched ?? Promise.resolve(true)).then((watched) => {
       if (watched) this.listener.bookingChanged(event, booking, true);
     });
     return { booking, manageToken, status: 201 };
@@ -250,7 +250,11 @@ export class BookingService {
     const createdAt = await this.bookings.insertConfirmedBatch(jobs, messages);
     const records = jobs.map((job, index) => this.confirmedRecord(job, createdAt[index]!));
     const perEvent = new Map<string, ConfirmJob[]>();
-    for (const job of jobs) perEvent.set(job.event.id, [...(perEvent.get(job.event.id) ?? []), job]);
+    for (const job of jobs) {
+      const ofEvent = perEvent.get(job.event.id);
+      if (ofEvent) ofEvent.push(job);
+      else perEvent.set(job.event.id, [job]);
+    }
     for (const [eventId, ofEvent] of perEvent) {
       const watched = this.settleSoon(
         eventId,
