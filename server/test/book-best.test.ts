@@ -180,6 +180,36 @@ describe('book_best from counters', () => {
     expect(listedNext.json().booking.seats[0]).toMatch(/^main-B-/);
   });
 
+  it('counts the full rows at the front, starts after them, and forgets them when a seat frees', async () => {
+    const live = await publishedEvent(app, owner, rowsMap(3, 2), { waitlistEnabled: false });
+    const front = async () => app.redis.hget(countsKey(live.eventId), 'main:front');
+    const ids: string[] = [];
+    const seats: string[] = [];
+    for (const n of [1, 2, 3]) {
+      const booked = await bestOf(live, 1, `front${n}`);
+      ids.push(booked.json().booking.id);
+      seats.push(...booked.json().booking.seats);
+    }
+    // The third booking passed full row A on its way to B, and says so.
+    expect(seats).toEqual(['main-A-1', 'main-A-2', 'main-B-1']);
+    expect(await front()).toBe('1');
+    // A cancellation frees A-1: the count is forgotten, and the next booking takes the front seat.
+    const cancelled = await app.inject({
+      method: 'POST',
+      url: `/api/v1/bookings/${ids[0]}/cancel`,
+      headers: bearer(live.secretKey),
+      payload: {},
+    });
+    expect(cancelled.statusCode).toBe(200);
+    expect(await front()).toBeNull();
+    expect((await bestOf(live, 1, 'returned')).json().booking.seats).toEqual(['main-A-1']);
+
+    // Believed: on an empty event whose count says row A is full, a booking starts at row B.
+    const empty = await publishedEvent(app, owner, rowsMap(2, 2), { waitlistEnabled: false });
+    await app.redis.hset(countsKey(empty.eventId), 'main:front', '1');
+    expect((await bestOf(empty, 1, 'trusting')).json().booking.seats).toEqual(['main-B-1']);
+  });
+
   it('chooses the block a scan of every start in every row would choose', async () => {
     // The script scores only the few starts of each free run that can win (lib/pick.lua); this
     // holds it to the plain rule, written here once more as a scan: rows front to back (stopping

@@ -8,7 +8,7 @@ export const INVENTORY_KEY_NAMES = [
   'state', // hash: seat id → h:<holdToken> | b:<bookingId> | x (blocked); absent = available
   'holds', // hash: hold token → JSON {s: seats, g: {section: qty}, exp, ext, born, o?: offered booking, d?, a?: address key, c?: places charged to it, xi?: externalId, n?: hold events wanted ('w','x','e'), nl?: warning lead (ms), co?: checkout time}
   'hexp', // zset: hold token by expiry (ms), for the sweeper and in-script expiry
-  'counts', // hash: <section>:cap|held|booked|blocked, and <section>:row:<label> (reserved seats held, booked or blocked in that row)
+  'counts', // hash: <section>:cap|held|booked|blocked, <section>:row:<label> (reserved seats held, booked or blocked in that row), <section>:front (rows from the front known to be full)
   'layout', // hash: section → JSON {k: 'r', r: [[rowLabel, [numbers…]]…]} or {k: 'g'}; per reserved
   // section also `<section>:rows` → [[rowLabel, seats]…] and `<section>:row:<rowLabel>` → [numbers…]
   'wl', // zset: waitlisted booking id by its PostgreSQL sequence number (strict FIFO)

@@ -23,6 +23,8 @@ local changes, expired, gaChanged, waitlistChanged, noticed
 -- What this call has read or written of seat states and row occupancy strings (false: none), so
 -- a booking that has just read its seats' states and rows does not read them again to change them.
 local statesSeen, occupancySeen
+-- Sections whose full-front-rows count this call has already forgotten (set_state, lib/pick.lua).
+local frontsForgotten
 -- The event's sale status, read first by dispatch.lua.
 local status
 
@@ -36,7 +38,7 @@ local function begin_call(keys, argv)
   local t = redis.call('TIME')
   NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   changes, expired, gaChanged, waitlistChanged, noticed = {}, {}, false, false, false
-  statesSeen, occupancySeen = {}, {}
+  statesSeen, occupancySeen, frontsForgotten = {}, {}, {}
   status = nil
 end
 
@@ -120,6 +122,11 @@ local function set_state(seat, new, holdExp)
     if row then
       redis.call('HINCRBY', COUNTS, sec .. ':row:' .. row, new and 1 or -1)
       mark_occupancy(sec .. ':' .. row, number_of(seat), new ~= nil)
+      -- A freed seat may lie in the section's full front rows (lib/pick.lua): forget them.
+      if new == nil and not frontsForgotten[sec] then
+        redis.call('HDEL', COUNTS, sec .. ':front')
+        frontsForgotten[sec] = true
+      end
     end
   end
   if new then
@@ -252,10 +259,12 @@ end
 local function general_available(sec)
   return num(sec .. ':cap') - num(sec .. ':held') - num(sec .. ':booked')
 end
--- Free seats of a reserved section, from its counters alone (O(1), no seat is read).
+-- Free seats of a reserved section, from its counters alone (O(1), no seat is read), and how many
+-- of its rows from the front are known to be full (`<section>:front`, lib/pick.lua).
 local function reserved_available(sec)
-  local c = redis.call('HMGET', COUNTS, sec .. ':cap', sec .. ':held', sec .. ':booked', sec .. ':blocked')
-  return (tonumber(c[1]) or 0) - (tonumber(c[2]) or 0) - (tonumber(c[3]) or 0) - (tonumber(c[4]) or 0)
+  local c = redis.call('HMGET', COUNTS, sec .. ':cap', sec .. ':held', sec .. ':booked', sec .. ':blocked', sec .. ':front')
+  return (tonumber(c[1]) or 0) - (tonumber(c[2]) or 0) - (tonumber(c[3]) or 0) - (tonumber(c[4]) or 0),
+    tonumber(c[5]) or 0
 end
 
 local function mark_booked(bookingId, seats, general)

@@ -73,12 +73,18 @@ local function block_score(ri, s, q, i, j, center)
   return (ri - 1) * 1000 + math.abs(s + (q - 1) / 2 - center) * 2 + orphans * 1500
 end
 
--- Rows whose occupancy strings one read fetches: a scan usually passes a run of full rows first.
-local ROWS_PER_READ = 8
+-- Occupancy strings one read fetches: the first read, at the first row not known to be full,
+-- usually finds the block there; a later one passes a run of rows too full for the party.
+local FIRST_READ, ROWS_PER_READ = 2, 8
 
 -- Best available in one reserved section: q adjacent seats in one row, nearest the front centre,
 -- avoiding a lone empty seat beside the block where it can. Returns seat ids and a score.
--- Rows are read ROWS_PER_READ occupancy strings at a time; a row numbered 1..n is cut into free
+-- The scan starts after `front`, the section's rows from the front known to be full: a scan that
+-- finds more full rows right after them says so (`<section>:front`), and set_state forgets the
+-- count whenever a seat of the section is freed, so it never hides a free seat. On an on-sale
+-- that fills the hall from the front, a booking then reads one or two rows instead of passing
+-- every full row first.
+-- Rows are read a few occupancy strings at a time; a row numbered 1..n is cut into free
 -- runs by string.find on its string, and skipped when the string has no q free seats in a row.
 -- Any other row is skipped unread when its occupancy counter leaves fewer than q seats.
 -- Within a run only a few starts can score best, so only those are scored: the score is
@@ -88,14 +94,17 @@ local ROWS_PER_READ = 8
 -- penalty is among 3 consecutive ones. They are scored in increasing order, and a score must be
 -- lower to win, so the block chosen is the one a scan of every start would choose (the tests
 -- hold it to such a scan); a row of 50 free seats costs ~9 scores instead of 50.
-local function best_block(sec, L, q)
+local function best_block(sec, L, q, front)
   local bestScore, bestRi, bestS, bestNums = nil, nil, nil, nil
   local rows, strings, together = L.rows, {}, string.rep('0', q)
-  for ri, row in ipairs(rows) do
+  local full, readTo = math.min(front, #rows), front
+  for ri = full + 1, #rows do
+    local row = rows[ri]
     if bestScore and (ri - 1) * 1000 > bestScore then break end
-    if (ri - 1) % ROWS_PER_READ == 0 then
+    if ri > readTo then
       local fields = {}
-      for k = ri, math.min(#rows, ri + ROWS_PER_READ - 1) do fields[#fields + 1] = sec .. ':' .. rows[k][1] end
+      readTo = math.min(#rows, ri + (readTo == front and FIRST_READ or ROWS_PER_READ) - 1)
+      for k = ri, readTo do fields[#fields + 1] = sec .. ':' .. rows[k][1] end
       local read = redis.call('HMGET', OCCUPANCY, unpack(fields))
       for k, field in ipairs(fields) do
         if occupancySeen[field] == nil then occupancySeen[field] = read[k] end
@@ -103,11 +112,19 @@ local function best_block(sec, L, q)
       end
     end
     local n, occupancy, runs, nums = row[2], strings[ri], nil, nil
+    local taken = nil
     if occupancy and row[3] == 1 then
-      if string.find(occupancy, together, 1, true) then runs, nums = runs_of(occupancy, n), one_to(n) end
-    elseif n - num(sec .. ':row:' .. row[1]) >= q then
-      runs, nums = runs_by_position(sec, L, ri)
+      if string.find(occupancy, together, 1, true) then
+        runs, nums = runs_of(occupancy, n), one_to(n)
+      elseif not string.find(occupancy, FREE, 1, true) then
+        taken = n
+      end
+    else
+      taken = num(sec .. ':row:' .. row[1])
+      if n - taken >= q then runs, nums = runs_by_position(sec, L, ri) end
     end
+    -- Full, right after the rows known to be full: one more of them.
+    if full == ri - 1 and taken and taken >= n then full = ri end
     local center = (n + 1) / 2
     for r = 1, runs and #runs or 0, 2 do
       local i, j = runs[r], runs[r + 1]
@@ -134,6 +151,10 @@ local function best_block(sec, L, q)
         end
       end
     end
+  end
+  if full > front then
+    redis.call('HSET', COUNTS, sec .. ':front', full)
+    frontsForgotten[sec] = nil
   end
   if not bestS then return nil, nil end
   local prefix, best = sec .. '-' .. rows[bestRi][1] .. '-', {}
@@ -192,13 +213,19 @@ local function choose(q, section)
   if section then order = { section } end
   -- Sections that cannot fit q by their counters are never scanned; when none can, the answer
   -- (sold out) costs a few counter reads, not a read of every seat.
-  local fits, layouts = {}, {}
+  local fits, layouts, fronts = {}, {}, {}
   for _, sec in ipairs(order) do
     local L = pick_layout(sec)
     layouts[sec] = L
-    if L and ((L.k == 'r' and reserved_available(sec) >= q) or (L.k == 'g' and general_available(sec) >= q)) then
-      fits[#fits + 1] = sec
+    local fit = false
+    if L and L.k == 'r' then
+      local available
+      available, fronts[sec] = reserved_available(sec)
+      fit = available >= q
+    elseif L and L.k == 'g' then
+      fit = general_available(sec) >= q
     end
+    if fit then fits[#fits + 1] = sec end
   end
   if #fits == 0 then return nil end
   order = fits
@@ -206,7 +233,7 @@ local function choose(q, section)
   for _, sec in ipairs(order) do
     local L = layouts[sec]
     if L and L.k == 'r' then
-      local seats, score = best_block(sec, L, q)
+      local seats, score = best_block(sec, L, q, fronts[sec])
       if seats and (not bestScore or score < bestScore) then best, bestScore = seats, score end
     end
   end
