@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { closedPort } from './ports.js';
+import { servicePort } from './ports.js';
 
 const run = promisify(execFile);
 const BIN = process.env.POSTGRES_BIN_DIR ?? '/usr/lib/postgresql/15/bin';
@@ -89,7 +89,7 @@ export async function startPostgres(options: { database?: string } = {}): Promis
     chownSync(dir, uid, gid);
   }
   const data = join(dir, 'data');
-  const port = await closedPort();
+  const port = await servicePort();
   const ctl = (...args: string[]) =>
     asPostgres('pg_ctl', [
       '-D',

@@ -5,7 +5,7 @@
  */
 import { testEnv } from './env.js';
 import { type Child, spawnPart, waitFor, workerEnv } from './notifications.js';
-import { closedPort } from './ports.js';
+import { servicePort } from './ports.js';
 
 export interface ServerProcess extends Child {
   url: string;
@@ -13,7 +13,7 @@ export interface ServerProcess extends Child {
 
 /** Starts `server/src/server.ts` on a free port and resolves once its `/readyz` answers 200. */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const port = await closedPort();
+  const port = await servicePort();
   const child = await spawnPart('server', 'src/server.ts', testEnv({ PORT: String(port), ...env }));
   const url = `http://127.0.0.1:${port}`;
   let exited = false;

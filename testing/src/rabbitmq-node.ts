@@ -21,7 +21,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { closedPort } from './ports.js';
+import { servicePort } from './ports.js';
 
 const run = promisify(execFile);
 const BIN = process.env.RABBITMQ_BIN_DIR ?? '/usr/lib/rabbitmq/bin';
@@ -59,12 +59,17 @@ const alive = (pid: number) => {
   }
 };
 
-/** rabbitmqctl's own distribution ports are 35672–35682: keep the nodes' ports away from them. */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await closedPort();
-    if (port < 35_600 || port > 35_700) return port;
-  }
+/** rabbitmqctl's own distribution ports are 35672–35682: servicePort stays below those. */
+const freePort = () => servicePort();
+
+/** The end of a node's own logs, for an error that says why it did not boot. */
+function logTail(home: string): string {
+  const logs = join(home, 'log');
+  if (!existsSync(logs)) return '(no log written)';
+  return readdirSync(logs)
+    .filter((name) => name.endsWith('.log'))
+    .map((name) => `${name}:\n${readFileSync(join(logs, name), 'utf8').slice(-3_000)}`)
+    .join('\n');
 }
 
 function pidsIn(dir: string): number[] {
@@ -141,7 +146,14 @@ async function startNode(dir: string, label: string): Promise<RabbitNode> {
   const ctl = async (...args: string[]) =>
     (await run(join(BIN, 'rabbitmqctl'), ['-n', name, ...args], { env, cwd: home, timeout: 90_000 })).stdout;
   await run(join(BIN, 'rabbitmq-server'), ['-detached'], { env, cwd: home, timeout: 30_000 });
-  await ctl('wait', '--timeout', '90', pidFile);
+  try {
+    await ctl('wait', '--timeout', '90', pidFile);
+  } catch (error) {
+    // The caller deletes the directory: say here why the node did not boot.
+    throw new Error(
+      `RabbitMQ node ${name} (ports ${port}, ${distPort}) did not start: ${String(error)}\n${logTail(home)}`,
+    );
+  }
   const pid = () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0);
   const kill = async () => {
     const target = pid();

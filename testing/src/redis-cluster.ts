@@ -5,11 +5,11 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
+import { servicePort } from './ports.js';
 
 const run = promisify(execFile);
 const DIR_PREFIX = 'happening-redis-cluster-';
@@ -34,25 +34,8 @@ export interface LocalRedisCluster {
   stop(): Promise<void>;
 }
 
-const portFree = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
-
 /** A port whose cluster bus port (+10000) is free too. */
-async function freeClusterPort(taken: Set<number>): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 25_000);
-    if (taken.has(port) || taken.has(port + 10_000)) continue;
-    if ((await portFree(port)) && (await portFree(port + 10_000))) {
-      taken.add(port);
-      taken.add(port + 10_000);
-      return port;
-    }
-  }
-}
+const freeClusterPort = () => servicePort([10_000]);
 
 const alive = (pid: number) => {
   try {
@@ -111,10 +94,9 @@ export async function startRedisCluster(
   const replicas = options.replicasPerPrimary ?? 1;
   reapOrphans();
   const dir = mkdtempSync(join(tmpdir(), DIR_PREFIX));
-  const taken = new Set<number>();
   const nodes: ClusterNode[] = [];
   for (let i = 0; i < primaries * (1 + replicas); i++)
-    nodes.push({ host: '127.0.0.1', port: await freeClusterPort(taken) });
+    nodes.push({ host: '127.0.0.1', port: await freeClusterPort() });
   const processes = new Map<number, ChildProcess>();
   for (const { port } of nodes) {
     const child = spawn(
