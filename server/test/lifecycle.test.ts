@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { servicePort } from '@happening/testing';
 import { TEST_DATABASE_URL, testEnv } from '@happening/testing/env';
 import { buildTestApp } from '@happening/testing/server';
 import { Redis } from 'ioredis';
@@ -12,13 +12,8 @@ import { ConfigError, loadConfig } from '../src/config.js';
 const serverEntry = fileURLToPath(new URL('../src/server.ts', import.meta.url));
 const serverDir = fileURLToPath(new URL('..', import.meta.url));
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+/** A port the server process binds seconds later: not one the kernel may hand out meanwhile. */
+const freePort = () => servicePort();
 
 function startServer(
   env: Record<string, string>,

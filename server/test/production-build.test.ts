@@ -1,7 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { servicePort } from '@happening/testing';
 import { testEnv } from '@happening/testing/env';
 import { publishedEvent, rowsMap } from '@happening/testing/inventory';
 import { bearer, buildTestApp, signup, type TestApp } from '@happening/testing/server';
@@ -9,13 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
+/** A port the server process binds seconds later: not one the kernel may hand out meanwhile. */
+const freePort = () => servicePort();
 
 function startCompiled(entry: string, env: Record<string, string>): ChildProcess {
   // Plain node, no tsx: a module that still resolved to TypeScript would fail to load.
