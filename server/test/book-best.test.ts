@@ -30,6 +30,22 @@ const bestOf = (live: LiveEvent, quantity: number, n: number | string) =>
     headers: bearer(live.secretKey),
     payload: { quantity, attendee: attendee(n) },
   });
+const holdOf = (live: LiveEvent, seats: string[]) =>
+  app.inject({
+    method: 'POST',
+    url: `/api/v1/events/${live.eventId}/holds`,
+    headers: bearer(live.publishableKey),
+    payload: { seats },
+  });
+const release = (live: LiveEvent, token: string) =>
+  app.inject({ method: 'DELETE', url: `/api/v1/holds/${token}`, headers: bearer(live.publishableKey) });
+const cancel = (live: LiveEvent, bookingId: string) =>
+  app.inject({
+    method: 'POST',
+    url: `/api/v1/bookings/${bookingId}/cancel`,
+    headers: bearer(live.secretKey),
+    payload: {},
+  });
 const rowCounters = async (eventId: string) =>
   Object.fromEntries(
     Object.entries(await app.redis.hgetall(countsKey(eventId))).filter(
@@ -43,12 +59,7 @@ describe('book_best from counters', () => {
     for (let i = 0; i < 5; i++) expect((await bestOf(live, 1, i)).statusCode).toBe(201);
     const pair = await bestOf(live, 2, 'pair');
     expect(pair.statusCode).toBe(201);
-    const held = await app.inject({
-      method: 'POST',
-      url: `/api/v1/events/${live.eventId}/holds`,
-      headers: bearer(live.publishableKey),
-      payload: { seats: ['main-C-1'] },
-    });
+    const held = await holdOf(live, ['main-C-1']);
     expect(held.statusCode).toBe(200);
     const fromHold = await app.inject({
       method: 'POST',
@@ -57,12 +68,7 @@ describe('book_best from counters', () => {
       payload: { holdToken: held.json().holdToken, attendee: attendee('hold') },
     });
     expect(fromHold.statusCode).toBe(201);
-    const cancelled = await app.inject({
-      method: 'POST',
-      url: `/api/v1/bookings/${pair.json().booking.id}/cancel`,
-      headers: bearer(live.secretKey),
-      payload: {},
-    });
+    const cancelled = await cancel(live, pair.json().booking.id);
     expect(cancelled.statusCode).toBe(200);
     const live8 = await rowCounters(live.eventId);
     // 5 singles and the pair's 2 (cancelled) from the front rows, C-1 from the hold: 6 occupied.
@@ -96,20 +102,11 @@ describe('book_best from counters', () => {
       const action = random(5);
       if (action === 0) {
         const seats = [`main-${'ABCD'[random(4)]}-${1 + random(6)}`];
-        const held = await app.inject({
-          method: 'POST',
-          url: `/api/v1/events/${live.eventId}/holds`,
-          headers: bearer(live.publishableKey),
-          payload: { seats },
-        });
+        const held = await holdOf(live, seats);
         if (held.statusCode === 200) holds.push(held.json().holdToken);
       } else if (action === 1 && holds.length > 0) {
         const token = holds.splice(random(holds.length), 1)[0]!;
-        await app.inject({
-          method: 'DELETE',
-          url: `/api/v1/holds/${token}`,
-          headers: bearer(live.publishableKey),
-        });
+        await release(live, token);
       } else if (action === 2 && holds.length > 0) {
         const token = holds.splice(random(holds.length), 1)[0]!;
         const booked = await app.inject({
@@ -124,12 +121,7 @@ describe('book_best from counters', () => {
         if (booked.statusCode === 201) bookings.push(booked.json().booking.id);
       } else if (bookings.length > 0) {
         const id = bookings.splice(random(bookings.length), 1)[0]!;
-        await app.inject({
-          method: 'POST',
-          url: `/api/v1/bookings/${id}/cancel`,
-          headers: bearer(live.secretKey),
-          payload: {},
-        });
+        await cancel(live, id);
       }
     }
     expect(bookings.length + holds.length).toBeGreaterThan(3);
@@ -194,12 +186,7 @@ describe('book_best from counters', () => {
     expect(seats).toEqual(['main-A-1', 'main-A-2', 'main-B-1']);
     expect(await front()).toBe('1');
     // A cancellation frees A-1: the count is forgotten, and the next booking takes the front seat.
-    const cancelled = await app.inject({
-      method: 'POST',
-      url: `/api/v1/bookings/${ids[0]}/cancel`,
-      headers: bearer(live.secretKey),
-      payload: {},
-    });
+    const cancelled = await cancel(live, ids[0]!);
     expect(cancelled.statusCode).toBe(200);
     expect(await front()).toBeNull();
     expect((await bestOf(live, 1, 'returned')).json().booking.seats).toEqual(['main-A-1']);
@@ -261,12 +248,7 @@ describe('book_best from counters', () => {
     let compared = 0;
     // First a start that only the run's inside decides: row A free but for seat 8, its centre
     // seat 6 would leave 7 alone, and 5 and 7 score alike, so the first, 5, wins.
-    const eight = await app.inject({
-      method: 'POST',
-      url: `/api/v1/events/${live.eventId}/holds`,
-      headers: bearer(live.publishableKey),
-      payload: { seats: ['main-A-8'] },
-    });
+    const eight = await holdOf(live, ['main-A-8']);
     holds.push(eight.json().holdToken);
     expect(scan(await app.redis.hgetall(stateKey), 1)).toEqual(['main-A-5']);
     const five = await bestOf(live, 1, 'five');
@@ -276,28 +258,14 @@ describe('book_best from counters', () => {
       const action = random(5);
       if (action === 0) {
         // Scattered holds break rows into runs of every length.
-        const held = await app.inject({
-          method: 'POST',
-          url: `/api/v1/events/${live.eventId}/holds`,
-          headers: bearer(live.publishableKey),
-          payload: { seats: [`main-${rows[random(rows.length)]}-${1 + random(perRow)}`] },
-        });
+        const held = await holdOf(live, [`main-${rows[random(rows.length)]}-${1 + random(perRow)}`]);
         if (held.statusCode === 200) holds.push(held.json().holdToken);
       } else if (action === 1 && holds.length > 0) {
         const token = holds.splice(random(holds.length), 1)[0]!;
-        await app.inject({
-          method: 'DELETE',
-          url: `/api/v1/holds/${token}`,
-          headers: bearer(live.publishableKey),
-        });
+        await release(live, token);
       } else if (action === 2 && bookings.length > 0) {
         const id = bookings.splice(random(bookings.length), 1)[0]!;
-        await app.inject({
-          method: 'POST',
-          url: `/api/v1/bookings/${id}/cancel`,
-          headers: bearer(live.secretKey),
-          payload: {},
-        });
+        await cancel(live, id);
       } else {
         const q = 1 + random(5);
         const expected = scan(await app.redis.hgetall(stateKey), q);
